@@ -1,0 +1,127 @@
+// The single driver for every elementwise functor (DESIGN.md §2, STYLE.md §3).
+//
+// A functor F<T> holds its parameters and provides
+//   V fwd(V x)                  forward
+//   V bwd_x(V g, V x)           dL/dx from the input
+//   V bwd_y(V g, V y)           dL/dx from the output (only where that is possible)
+// plus `static constexpr int kCost` (1: a few compares, 4: a division or sqrt,
+// 16: a transcendental), which sets the grain at which threads pay off.
+//
+// The driver runs full vectors four at a time, then the tail through the same vector
+// code from a padded stack buffer: every element is computed by the same instructions
+// wherever it lies, so the bits never depend on the chunking or the thread count.
+// NaN in x (or y) gives NaN out, forward and backward, for every functor: enforced
+// here once rather than in each kernel.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/parallel.h"
+#include "simd/vec.h"
+
+namespace pyact { namespace PYACT_TARGET {
+
+// Elements per thread below which one thread is faster than two. Chosen with
+//   pytest benchmarks/bench_threads.py   (the grain sweep; docs/PERFORMANCE.md)
+// for kCost == 1 (relu-like); heavier functors split earlier in proportion.
+constexpr int64_t kGrainCheap = 1 << 16;
+inline int64_t grain_for(int cost) { return kGrainCheap / (cost > 0 ? cost : 1); }
+
+template <class F, class = void> struct has_bwd_y : std::false_type {};
+template <class F>
+struct has_bwd_y<F, std::void_t<decltype(std::declval<const F&>().bwd_y(std::declval<typename F::V>(), std::declval<typename F::V>()))>>
+    : std::true_type {};
+
+// NaN in the lane that the result is a function of stays NaN.
+template <class Vec> inline Vec keep_nan(Vec in, Vec out) { return select(is_nan(in), in, out); }
+
+// The three vector operations of the driver, one per direction.
+struct Forward {
+  template <class F> static auto op(const F& f, typename F::V x) { return keep_nan(x, f.fwd(x)); }
+};
+struct BackwardX {
+  template <class F> static auto op(const F& f, typename F::V g, typename F::V x) { return keep_nan(x, f.bwd_x(g, x)); }
+};
+struct BackwardY {
+  template <class F> static auto op(const F& f, typename F::V g, typename F::V y) { return keep_nan(y, f.bwd_y(g, y)); }
+};
+
+// out[i] = Op(f, in0[i] [, in1[i]]) for i in [0, n). Arity 1 (forward) or 2 (backward).
+template <class Op, class F, class T, int Arity>
+void run_block(const F& f, const T* const* in, T* out, int64_t begin, int64_t end) {
+  using Vt = typename F::V;
+  constexpr int64_t N = Simd<T>::N;
+  auto one = [&](int64_t i, const T* a, const T* b) -> Vt {
+    if constexpr (Arity == 1) { (void)b; return Op::op(f, load(a + i)); }
+    else return Op::op(f, load(a + i), load(b + i));
+  };
+  const T* a = in[0];
+  const T* b = Arity == 2 ? in[1] : nullptr;
+  int64_t i = begin;
+  for (; i + 4 * N <= end; i += 4 * N) {  // four independent vectors: ILP for long formulas
+    const Vt r0 = one(i, a, b), r1 = one(i + N, a, b), r2 = one(i + 2 * N, a, b), r3 = one(i + 3 * N, a, b);
+    store(out + i, r0); store(out + i + N, r1); store(out + i + 2 * N, r2); store(out + i + 3 * N, r3);
+  }
+  for (; i + N <= end; i += N) store(out + i, one(i, a, b));
+  if (i < end) {  // the tail, padded with zeros, through the same vector code
+    const int64_t rest = end - i;
+    T pa[N] = {}, pb[N] = {};
+    std::memcpy(pa, a + i, rest * sizeof(T));
+    if constexpr (Arity == 2) std::memcpy(pb, b + i, rest * sizeof(T));
+    store(pa, one(0, pa, pb));
+    std::memcpy(out + i, pa, rest * sizeof(T));
+  }
+}
+
+// float16 storage: convert a block to float32 once per vector, run the float functor,
+// convert back (round to nearest even). Same blocks for every chunking: a block is
+// cut only by the chunk edges, and every element still goes through one vector lane.
+template <class Op, class F, int Arity>
+void run_block_f16(const F& f, const _Float16* const* in, _Float16* out, int64_t begin, int64_t end) {
+  constexpr int64_t N = Simd<float>::N;
+  constexpr int64_t B = 64 * (N > 16 ? N : 16);
+  alignas(64) float buf[Arity][B];
+  float outbuf[B];
+  for (int64_t s = begin; s < end; s += B) {
+    const int64_t m = std::min<int64_t>(B, end - s);
+    for (int k = 0; k < Arity; ++k) {
+      int64_t j = 0;
+      for (; j + N <= m; j += N) {
+        vh h; std::memcpy(&h, in[k] + s + j, sizeof h);
+        const vf v = __builtin_convertvector(h, vf);
+        std::memcpy(&buf[k][j], &v, sizeof v);
+      }
+      for (; j < m; ++j) buf[k][j] = static_cast<float>(in[k][s + j]);
+    }
+    const float* ptrs[2] = {buf[0], buf[Arity - 1]};
+    run_block<Op, F, float, Arity>(f, ptrs, outbuf, 0, m);
+    int64_t j = 0;
+    for (; j + N <= m; j += N) {
+      vf v; std::memcpy(&v, outbuf + j, sizeof v);
+      const vh h = __builtin_convertvector(v, vh);
+      std::memcpy(out + s + j, &h, sizeof h);
+    }
+    for (; j < m; ++j) out[s + j] = static_cast<_Float16>(outbuf[j]);
+  }
+}
+
+// Entry points stored in the dispatch table. S is the storage type (_Float16, float,
+// double); the functor computes in C (float for _Float16).
+template <template <class> class Fn, class S> struct Compute { using type = Fn<S>; };
+template <template <class> class Fn> struct Compute<Fn, _Float16> { using type = Fn<float>; };
+
+template <class Op, template <class> class Fn, class S, int Arity>
+void run(const void* const* in, void* out, int64_t n, const double* params) {
+  using F = typename Compute<Fn, S>::type;
+  const F f(params);
+  const S* const* src = reinterpret_cast<const S* const*>(in);
+  S* dst = static_cast<S*>(out);
+  constexpr int64_t align = 64 / sizeof(S) > Simd<float>::N ? 64 / sizeof(S) : Simd<float>::N;
+  parallel_for(n, grain_for(F::kCost), align, [&](int64_t b, int64_t e) {
+    if constexpr (std::is_same_v<S, _Float16>) run_block_f16<Op, F, Arity>(f, src, dst, b, e);
+    else run_block<Op, F, S, Arity>(f, src, dst, b, e);
+  });
+}
+
+}}  // namespace pyact::<isa>

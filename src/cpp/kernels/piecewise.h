@@ -1,0 +1,179 @@
+// Piecewise-linear (and algebraic) activations: a few compares and selects per lane,
+// memory-bound. Conventions at the kinks follow PyTorch: the derivative of a clip is 1
+// only strictly inside the interval; relu/leaky_relu take the left derivative at 0.
+// Parameters arrive as doubles in catalog order (src/pyact/_catalog.py).
+#pragma once
+#include "kernels/apply.h"
+
+namespace pyact { namespace PYACT_TARGET {
+
+#define PYACT_FUNCTOR_TYPES(cost) \
+  using V = pyact::PYACT_TARGET::V<T>; \
+  static constexpr int kCost = cost
+
+// slope * v, but exactly 0 when slope is 0 (so that 0 * inf is not NaN).
+template <class T, class Vec> inline Vec scaled(T slope, Vec v) { return slope == T(0) ? Vec{} : v * slope; }
+
+template <class T> struct Linear {
+  PYACT_FUNCTOR_TYPES(1);
+  explicit Linear(const double*) {}
+  V fwd(V x) const { return x; }
+  V bwd_x(V g, V) const { return g; }
+  V bwd_y(V g, V) const { return g; }
+};
+
+// Keras relu: max_value where x >= max_value; x where threshold <= x < max_value;
+// negative_slope * (x - threshold) below. Params: negative_slope, max_value, threshold.
+template <class T> struct Relu {
+  PYACT_FUNCTOR_TYPES(1);
+  T slope, max_value, threshold;
+  explicit Relu(const double* p) : slope(T(p[0])), max_value(T(p[1])), threshold(T(p[2])) {}
+  V fwd(V x) const {
+    const V r = select(x < threshold, scaled(slope, x - threshold), x);
+    return select(x >= max_value, max_value, r);
+  }
+  V bwd_x(V g, V x) const {
+    return select(x <= threshold, scaled(slope, g), select(x < max_value, g, T(0)));
+  }
+  // Valid when threshold == 0 and negative_slope >= 0 (the catalog's y_ok): then
+  // y > 0 exactly where x > 0, and y == max_value exactly where x >= max_value.
+  V bwd_y(V g, V y) const {
+    return select(y <= T(0), scaled(slope, g), select(y < max_value, g, T(0)));
+  }
+};
+
+template <class T> struct Relu6 {
+  PYACT_FUNCTOR_TYPES(1);
+  explicit Relu6(const double*) {}
+  V fwd(V x) const { return clamp(x, T(0), T(6)); }
+  V bwd_x(V g, V x) const { return select((x > T(0)) & (x < T(6)), g, T(0)); }
+  V bwd_y(V g, V y) const { return bwd_x(g, y); }
+};
+
+template <class T> struct LeakyRelu {
+  PYACT_FUNCTOR_TYPES(1);
+  T slope;
+  explicit LeakyRelu(const double* p) : slope(T(p[0])) {}
+  V fwd(V x) const { return select(x > T(0), x, scaled(slope, x)); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g, scaled(slope, g)); }
+  V bwd_y(V g, V y) const { return bwd_x(g, y); }  // y > 0 iff x > 0 when slope > 0
+};
+
+// clip(slope * x + offset, 0, 1). Params: slope, offset.
+template <class T> struct HardSigmoid {
+  PYACT_FUNCTOR_TYPES(1);
+  T slope, offset;
+  explicit HardSigmoid(const double* p) : slope(T(p[0])), offset(T(p[1])) {}
+  V fwd(V x) const { return clamp(x * slope + offset, T(0), T(1)); }
+  V bwd_y(V g, V y) const { return select((y > T(0)) & (y < T(1)), g * slope, T(0)); }
+  V bwd_x(V g, V x) const { return bwd_y(g, x * slope + offset); }
+};
+
+// clip(x, min_val, max_val). Params: min_val, max_val.
+template <class T> struct HardTanh {
+  PYACT_FUNCTOR_TYPES(1);
+  T lo, hi;
+  explicit HardTanh(const double* p) : lo(T(p[0])), hi(T(p[1])) {}
+  V fwd(V x) const { return clamp(x, lo, hi); }
+  V bwd_x(V g, V x) const { return select((x > lo) & (x < hi), g, T(0)); }
+  V bwd_y(V g, V y) const { return bwd_x(g, y); }
+};
+
+// x * relu6(x + 3) / 6; derivative as PyTorch: 0 below -3, x/3 + 1/2 up to 3, then 1.
+template <class T> struct HardSwish {
+  PYACT_FUNCTOR_TYPES(4);
+  explicit HardSwish(const double*) {}
+  V fwd(V x) const { return select(x < T(-3), V{}, x * clamp(x + T(3), T(0), T(6)) / T(6)); }  // -inf * 0
+  V bwd_x(V g, V x) const {
+    const V mid = g * (x / T(3) + T(0.5));
+    return select(x < T(-3), V{}, select(x <= T(3), mid, g));
+  }
+};
+
+// 1 where x >= threshold else 0; the derivative is 0 (NaN at NaN, by the driver).
+template <class T> struct Step {
+  PYACT_FUNCTOR_TYPES(1);
+  T threshold;
+  explicit Step(const double* p) : threshold(T(p[0])) {}
+  V fwd(V x) const { return select(x >= threshold, T(1), V{}); }
+  V bwd_x(V, V) const { return V{}; }
+  V bwd_y(V, V) const { return V{}; }
+};
+
+// x - lambd above lambd, x + lambd below -lambd, 0 between. Param: lambd >= 0.
+template <class T> struct Softshrink {
+  PYACT_FUNCTOR_TYPES(1);
+  T lambd;
+  explicit Softshrink(const double* p) : lambd(T(p[0])) {}
+  V fwd(V x) const { return select(x > lambd, x - lambd, select(x < -lambd, x + lambd, V{})); }
+  V bwd_x(V g, V x) const { return select(abs(x) > lambd, g, T(0)); }
+  // x - lambd is never 0 for x > lambd (gradual underflow), so y != 0 iff |x| > lambd.
+  V bwd_y(V g, V y) const { return select(y != T(0), g, T(0)); }
+};
+
+template <class T> struct Hardshrink {
+  PYACT_FUNCTOR_TYPES(1);
+  T lambd;
+  explicit Hardshrink(const double* p) : lambd(T(p[0])) {}
+  V fwd(V x) const { return select(abs(x) > lambd, x, V{}); }
+  V bwd_x(V g, V x) const { return select(abs(x) > lambd, g, T(0)); }
+};
+
+// x where x > threshold, else value. Params: threshold, value.
+template <class T> struct Threshold {
+  PYACT_FUNCTOR_TYPES(1);
+  T threshold, value;
+  explicit Threshold(const double* p) : threshold(T(p[0])), value(T(p[1])) {}
+  V fwd(V x) const { return select(x > threshold, x, value); }
+  V bwd_x(V g, V x) const { return select(x > threshold, g, T(0)); }
+};
+
+// x / (1 + |x|); f' = 1 / (1 + |x|)^2 = (1 - |y|)^2.
+template <class T> struct Softsign {
+  PYACT_FUNCTOR_TYPES(4);
+  explicit Softsign(const double*) {}
+  V fwd(V x) const {
+    const V ones = set1<T>(T(1));
+    return select(is_inf(x), copysign(ones, x), x / (ones + abs(x)));  // inf/inf would be NaN
+  }
+  V bwd_x(V g, V x) const {
+    const V d = T(1) + abs(x);
+    return g / d / d;  // two divisions: no overflow of d*d for huge x before the limit 0
+  }
+  V bwd_y(V g, V y) const {
+    const V s = T(1) - abs(y);
+    return g * s * s;
+  }
+};
+
+// (x + sqrt(x^2 + b)) / 2, b > 0. Below 0 the sum cancels, so use the conjugate
+// b / (2 (s - x)); for |x| where x^2 would overflow, s = |x| sqrt(1 + b/x^2).
+template <class T> struct Squareplus {
+  PYACT_FUNCTOR_TYPES(4);
+  T b;
+  explicit Squareplus(const double* p) : b(T(p[0])) {}
+  // |x| beyond which x*x is not formed: 2^50 (f32) / 2^500 (f64), far below overflow.
+  static constexpr T kBig = sizeof(T) == 4 ? T(0x1p50) : T(0x1p500);
+  // s = sqrt(x^2 + b) and r = x / s, both without overflow.
+  void root(V x, V& s, V& r) const {
+    const V ax = abs(x);
+    const auto big = ax > kBig;
+    const V q = sqrt(T(1) + (b / ax) / ax);          // for big |x|
+    s = select(big, ax * q, sqrt(x * x + b));
+    r = select(big, copysign(T(1) / q, x), x / s);
+  }
+  V fwd(V x) const {
+    V s, r;
+    root(x, s, r);
+    return select(x < T(0), T(0.5) * b / (s - x), T(0.5) * (x + s));
+  }
+  V bwd_x(V g, V x) const {
+    V s, r;
+    root(x, s, r);
+    // 1 + x/s cancels below 0: (s + x)/s = b / ((s - x) s).
+    const V neg = (b / (s - x)) / s;
+    return g * (T(0.5) * select(x < T(0), neg, T(1) + r));
+  }
+};
+
+}}  // namespace pyact::<isa>

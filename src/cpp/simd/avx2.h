@@ -1,0 +1,12 @@
+// AVX2 + FMA + F16C: 256-bit vectors.
+#pragma once
+#include <immintrin.h>
+#include "simd/types.h"
+
+namespace pyact { namespace PYACT_TARGET {
+PYACT_DEFINE_VEC_TYPES(32, 32)
+inline vf mul_add(vf a, vf b, vf c) { return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
+inline vd mul_add(vd a, vd b, vd c) { return (vd)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c); }
+inline vf sqrt(vf a) { return (vf)_mm256_sqrt_ps((__m256)a); }
+inline vd sqrt(vd a) { return (vd)_mm256_sqrt_pd((__m256d)a); }
+}}  // namespace pyact::<isa>

@@ -1,0 +1,13 @@
+// AVX-512 F/DQ/BW/VL: 512-bit vectors, mask registers (GCC lowers our vector compares
+// and selects to them).
+#pragma once
+#include <immintrin.h>
+#include "simd/types.h"
+
+namespace pyact { namespace PYACT_TARGET {
+PYACT_DEFINE_VEC_TYPES(64, 64)
+inline vf mul_add(vf a, vf b, vf c) { return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c); }
+inline vd mul_add(vd a, vd b, vd c) { return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c); }
+inline vf sqrt(vf a) { return (vf)_mm512_sqrt_ps((__m512)a); }
+inline vd sqrt(vd a) { return (vd)_mm512_sqrt_pd((__m512d)a); }
+}}  // namespace pyact::<isa>

@@ -1,0 +1,14 @@
+// Baseline: one lane, plain C++ arithmetic. Runs on any CPU the compiler targets by
+// default (x86-64 without extensions, aarch64, ...). The vector code is the same
+// source as every other ISA, only one lane wide.
+#pragma once
+#include "simd/types.h"
+
+namespace pyact { namespace PYACT_TARGET {
+PYACT_DEFINE_VEC_TYPES(4, 8)
+// No FMA in the baseline: a rounded multiply, then a rounded add.
+inline vf mul_add(vf a, vf b, vf c) { return a * b + c; }
+inline vd mul_add(vd a, vd b, vd c) { return a * b + c; }
+inline vf sqrt(vf a) { return vf{__builtin_sqrtf(a[0])}; }
+inline vd sqrt(vd a) { return vd{__builtin_sqrt(a[0])}; }
+}}  // namespace pyact::<isa>

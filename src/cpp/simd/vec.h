@@ -1,0 +1,81 @@
+// The vector interface V<T> that every kernel and every vmath function is written
+// against, once. The ISA header (chosen by -DPYACT_TARGET_<ISA>) supplies the lane
+// count, mul_add and sqrt; everything else is GCC/Clang vector-extension arithmetic,
+// written here once for all ISAs.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#if defined(PYACT_TARGET_AVX512)
+#include "simd/avx512.h"
+#elif defined(PYACT_TARGET_AVX2)
+#include "simd/avx2.h"
+#elif defined(PYACT_TARGET_SSE4)
+#include "simd/sse4.h"
+#elif defined(PYACT_TARGET_NEON)
+#include "simd/neon.h"
+#elif defined(PYACT_TARGET_SCALAR)
+#include "simd/scalar.h"
+#else
+#error "compile with -DPYACT_TARGET=<isa> -DPYACT_TARGET_<ISA>=1"
+#endif
+
+namespace pyact { namespace PYACT_TARGET {
+
+template <class T> struct Simd;
+template <> struct Simd<float> {
+  using V = vf;   // values
+  using M = vi;   // lane masks (all ones / zero), result of a compare
+  using U = vu;   // unsigned bits
+  static constexpr int N = sizeof(vf) / sizeof(float);
+};
+template <> struct Simd<double> {
+  using V = vd;
+  using M = vl;
+  using U = vul;
+  static constexpr int N = sizeof(vd) / sizeof(double);
+};
+template <class T> using V = typename Simd<T>::V;
+template <class T> using M = typename Simd<T>::M;
+
+// Element type of a vector type, so that generic helpers deduce T from V.
+template <class Vec> struct Elem;
+template <> struct Elem<vf> { using T = float; };
+template <> struct Elem<vd> { using T = double; };
+template <class Vec> using elem_t = typename Elem<Vec>::T;
+
+template <class T> inline V<T> load(const T* p) { V<T> v; std::memcpy(&v, p, sizeof v); return v; }
+template <class T> inline void store(T* p, V<T> v) { std::memcpy(p, &v, sizeof v); }
+template <class T> inline V<T> set1(T s) { return V<T>{} + s; }
+
+// select(m, a, b): a where the lane mask m is set, else b.
+template <class Vec, class Mask> inline Vec select(Mask m, Vec a, Vec b) { return m ? a : b; }
+template <class Vec> inline Vec select(typename Simd<elem_t<Vec>>::M m, Vec a, elem_t<Vec> b) { return m ? a : set1<elem_t<Vec>>(b); }
+template <class Vec> inline Vec select(typename Simd<elem_t<Vec>>::M m, elem_t<Vec> a, Vec b) { return m ? set1<elem_t<Vec>>(a) : b; }
+
+template <class Vec> inline auto is_nan(Vec v) { return v != v; }
+template <class Vec> inline auto bits(Vec v) { return (typename Simd<elem_t<Vec>>::U)v; }
+template <class Vec, class Bits> inline Vec from_bits(Bits b) { return (Vec)b; }
+
+// The sign bit of one lane, as the unsigned lane type.
+template <class Vec> inline auto sign_mask() {
+  using U = typename Simd<elem_t<Vec>>::U;
+  constexpr uint64_t kSign = sizeof(elem_t<Vec>) == 4 ? uint64_t(0x80000000u) : uint64_t(0x8000000000000000ull);
+  return U{} + kSign;
+}
+template <class Vec> inline Vec abs(Vec v) { return (Vec)(bits(v) & ~sign_mask<Vec>()); }
+// Magnitude of a with the sign of s.
+template <class Vec> inline Vec copysign(Vec a, Vec s) {
+  const auto sign = sign_mask<Vec>();
+  return (Vec)((bits(a) & ~sign) | (bits(s) & sign));
+}
+template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_limits<elem_t<Vec>>::infinity(); }
+
+// Clamp with NaN passing through (a compare with NaN is false on both sides).
+template <class Vec> inline Vec clamp(Vec v, elem_t<Vec> lo, elem_t<Vec> hi) {
+  v = select(v < lo, lo, v);
+  return select(v > hi, hi, v);
+}
+
+}}  // namespace pyact::<isa>

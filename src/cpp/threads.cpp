@@ -1,0 +1,46 @@
+#include "threads.h"
+
+#include <atomic>
+#include <pthread.h>
+#ifdef PYACT_OPENMP
+#include <omp.h>
+#endif
+
+namespace pyact {
+namespace {
+std::atomic<int> g_requested{0};
+std::atomic<bool> g_forked_child{false};
+
+// After fork() only the calling thread exists in the child; libgomp's pool of the
+// parent is gone but libgomp believes it is there. Run single-threaded in the child.
+void mark_forked_child() { g_forked_child.store(true); }
+const bool g_atfork_registered = [] {
+  pthread_atfork(nullptr, nullptr, mark_forked_child);
+  return true;
+}();
+}  // namespace
+
+int thread_count() {
+  (void)g_atfork_registered;
+  if (g_forked_child.load(std::memory_order_relaxed)) return 1;
+  const int requested = g_requested.load(std::memory_order_relaxed);
+  if (requested > 0) return requested;
+#ifdef PYACT_OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+int requested_thread_count() { return g_requested.load(); }
+
+void set_thread_count(int n) { g_requested.store(n > 0 ? n : 0); }
+
+bool have_openmp() {
+#ifdef PYACT_OPENMP
+  return true;
+#else
+  return false;
+#endif
+}
+}  // namespace pyact

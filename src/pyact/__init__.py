@@ -1,0 +1,58 @@
+"""pyact: fast, exact neural-network activation functions for NumPy.
+
+    import pyact as pa
+    y = pa.gelu(x)                       # a new array, same shape and dtype
+    pa.relu(x, out=x)                    # in place
+    g_in = pa.grad("gelu", g, x=x)       # dL/dx given dL/dy = g
+    act = pa.get("leaky_relu", negative_slope=0.1); act(x); act.backward(g, x=x)
+
+SIMD C++ kernels (AVX-512 / AVX2 / SSE4 / NEON, chosen at import) with OpenMP.
+"""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version as _dist_version
+
+import numpy as _np
+
+from . import _catalog, _core
+from .activations import CLASSES as _CLASSES
+from .activations import Activation
+from .functional import FUNCTIONS as _FUNCTIONS
+from .functional import grad
+from .registry import available, get, register
+from .threads import get_num_threads, set_num_threads, threads
+
+try:
+    __version__ = _dist_version("pyact")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = getattr(_core, "__version__", "0+unknown")
+
+
+def info() -> dict:
+    """Build and runtime facts: version, ISA in use, ISAs compiled/supported, OpenMP,
+    threads, NumPy version."""
+    return {
+        "version": __version__,
+        "isa": _core.isa(),
+        "isas_compiled": _core.isas_compiled(),
+        "isas_supported": _core.isas_supported(),
+        "isas_available": _core.isas_available(),
+        "openmp": _core.openmp(),
+        "num_threads": _core.get_num_threads(),
+        "numpy": _np.__version__,
+    }
+
+
+def _export() -> list[str]:
+    names = []
+    for name, fn in _FUNCTIONS.items():
+        globals()[name] = fn
+        names.append(name)
+    for cls in _CLASSES.values():
+        globals()[cls.__name__] = cls
+        names.append(cls.__name__)
+    return names
+
+
+__all__ = ["Activation", "available", "get", "grad", "info", "register",
+           "get_num_threads", "set_num_threads", "threads", *_export()]

@@ -1,0 +1,95 @@
+"""The functional API: ``pa.<name>(x, *, out=None, **params)`` for every catalog
+entry, and ``pa.grad(name, grad_out, *, x=None, y=None, out=None, **params)``.
+
+Elementwise functions keep their validated parameters bound to a kernel in a small
+cache, so a call with the same parameters costs one ``_core`` call plus the array checks.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _arrays, _catalog, _kernels
+from .activations import CLASSES, backward_inputs, resolve_params
+from .registry import get, resolve
+
+__all__ = ["grad", "FUNCTIONS"]
+
+_CACHE_SIZE = 64
+_bound_cache: dict[tuple, _kernels.BoundKernel] = {}
+
+
+def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
+    """The kernel of an elementwise entry with these (unvalidated) parameters, cached."""
+    try:
+        key = (act.name, *sorted(params.items()))
+        hash(key)
+    except TypeError:
+        return _kernels.bind(act, resolve_params(act, params))
+    k = _bound_cache.get(key)
+    if k is None:
+        k = _kernels.bind(act, resolve_params(act, params))
+        if len(_bound_cache) >= _CACHE_SIZE:
+            _bound_cache.pop(next(iter(_bound_cache)))
+        _bound_cache[key] = k
+    return k
+
+
+def _elementwise_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
+    as_float = _arrays.as_float_array
+    default = None if any(q.default is _catalog.REQUIRED for q in act.params) else bound_kernel(act, {})
+
+    def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        k = default if not params and default is not None else bound_kernel(act, params)
+        return k.forward(as_float(x), out)
+
+    return fn
+
+
+def _object_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
+    """Functions of the other families: an object per call (their parameters are
+    arrays, and their modules may override this with a faster form)."""
+    def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        return CLASSES[act.name](**params)(x, out=out)
+
+    return fn
+
+
+def _document(fn: Callable, act: _catalog.Act) -> Callable:
+    fn.__name__ = fn.__qualname__ = act.name
+    sig = ", ".join(f"{q.name}={q.default!r}" for q in act.params)
+    fn.__doc__ = (f"{act.name}(x, *, out=None{', ' + sig if sig else ''})\n\n"
+                  f"f(x) = {act.formula}\n\n"
+                  f"Returns a new array of x's shape and float dtype, or ``out``. "
+                  f"See ``pyact.grad('{act.name}', ...)`` for the derivative.")
+    return fn
+
+
+FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {}
+
+
+def build_functions() -> None:
+    for act in _catalog.CATALOG:
+        if act.name in FUNCTIONS or act.name not in CLASSES:
+            continue
+        make = _elementwise_function if act.family == "elementwise" else _object_function
+        FUNCTIONS[act.name] = _document(make(act), act)
+
+
+build_functions()
+
+
+def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndarray | None = None,
+         **params: Any) -> np.ndarray:
+    """dL/dx of activation ``name`` given dL/dy = ``grad_out``.
+
+    Pass the input ``x`` (always works) or the output ``y`` (where the activation's
+    ``y_ok`` is true). ``out`` may be ``grad_out`` itself. Parameters as for the forward.
+    """
+    act = _catalog.by_name(name) if isinstance(name, str) else None
+    if act is None or act.family != "elementwise":
+        return get(resolve(name) if isinstance(name, str) else name, **params).backward(grad_out, x=x, y=y, out=out)
+    k = bound_kernel(act, params)
+    g, xy, from_y = backward_inputs(act.name, k.y_ok, params, grad_out, x, y)
+    return k.backward(g, xy, from_y, out)

@@ -1,0 +1,89 @@
+"""The registry: ``get``, ``available``, ``register`` and name resolution."""
+from __future__ import annotations
+
+import difflib
+import threading
+from typing import Any, Callable
+
+from . import _catalog
+from .activations import CLASSES, Activation, UserActivation
+
+__all__ = ["get", "available", "register", "resolve", "spec_of"]
+
+_USER: dict[str, type[UserActivation]] = {}
+_LOCK = threading.Lock()
+
+
+def _all_names() -> list[str]:
+    names = [n for a in _catalog.CATALOG for n in (a.name, *a.aliases)]
+    return names + list(_USER)
+
+
+def resolve(name: str) -> str:
+    """The canonical name for a name or alias; KeyError listing the closest names."""
+    if not isinstance(name, str):
+        raise TypeError(f"activation name must be a str, got {type(name).__name__}")
+    act = _catalog.by_name(name)
+    if act is not None:
+        return act.name
+    if name in _USER:
+        return name
+    near = difflib.get_close_matches(name, _all_names(), n=4, cutoff=0.5)
+    hint = f"; closest: {', '.join(near)}" if near else ""
+    raise KeyError(f"unknown activation {name!r}{hint} (pyact.available() lists them all)")
+
+
+def available() -> list[str]:
+    """Sorted canonical names of every activation, built-in and registered."""
+    return sorted({a.name for a in _catalog.CATALOG} | set(_USER))
+
+
+def get(name: str | Activation, **params: Any) -> Activation:
+    """A new Activation object for ``name`` (canonical or alias) with these parameters.
+
+    An Activation passed as ``name`` is returned as is (no parameters allowed)."""
+    if isinstance(name, Activation):
+        if params:
+            raise TypeError("get(activation_object) takes no parameters")
+        return name
+    canon = resolve(name)
+    if canon in _USER:
+        if params:
+            raise TypeError(f"registered activation {canon!r} takes no parameters")
+        return _USER[canon]()
+    return CLASSES[canon](**params)
+
+
+def register(name: str, forward: Callable | None = None, backward: Callable | None = None, *,
+             overwrite: bool = False):
+    """Register an activation from Python callables.
+
+    ``forward(x) -> y``; ``backward(g, x, y) -> dL/dx`` (optional: without it a float64
+    central difference is used and ``act.numeric_grad`` is True). Usable as a decorator:
+    ``@pa.register("sine")`` on the forward function.
+    """
+    if forward is None:
+        def decorator(fn: Callable) -> Callable:
+            register(name, fn, backward, overwrite=overwrite)
+            return fn
+        return decorator
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"register: name must be an identifier string, got {name!r}")
+    if not callable(forward) or (backward is not None and not callable(backward)):
+        raise TypeError("register: forward and backward must be callables")
+    with _LOCK:
+        if not overwrite and (name in _USER or _catalog.by_name(name) is not None):
+            raise ValueError(f"activation {name!r} already exists; pass overwrite=True to replace it")
+        if _catalog.by_name(name) is not None:
+            raise ValueError(f"{name!r} is a built-in activation and cannot be replaced")
+        cls = type(f"User_{name}", (UserActivation,), {
+            "fwd": staticmethod(forward), "bwd": staticmethod(backward) if backward else None,
+            "user_name": name, "numeric_grad": backward is None,
+        })
+        _USER[name] = cls
+    return forward
+
+
+def spec_of(name: str) -> _catalog.Act | None:
+    """The catalog entry of a built-in name or alias (None for registered ones)."""
+    return _catalog.by_name(resolve(name))
