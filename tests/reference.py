@@ -55,10 +55,19 @@ def _():
 
 @ref("hard_sigmoid")
 def _():
+    # At the defaults this is PyTorch's relu6(x + 3) / 6, evaluated without the
+    # cancellation of slope*x + offset near x = -3 (x + 3 is exact there).
+    def default(slope, offset):
+        return slope == 1 / 6 and offset == 0.5
+
     def f(x, slope=1 / 6, offset=0.5):
+        if default(slope, offset):
+            return np.clip((x + 3) / 6, 0, 1)
         return np.clip(slope * x + offset, 0, 1)
 
     def df(x, slope=1 / 6, offset=0.5):
+        if default(slope, offset):
+            return _w((x > -3) & (x < 3), 1 / 6, 0.0)
         z = slope * x + offset
         return _w((z > 0) & (z < 1), slope, 0.0)
     return f, df

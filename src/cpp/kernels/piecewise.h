@@ -59,14 +59,17 @@ template <class T> struct LeakyRelu {
   V bwd_y(V g, V y) const { return bwd_x(g, y); }  // y > 0 iff x > 0 when slope > 0
 };
 
-// clip(slope * x + offset, 0, 1). Params: slope, offset.
+// clip(slope * x + offset, 0, 1). Params: slope (nonzero), offset. Computed as
+// (x + offset/slope) * slope with the shift formed in double: near the lower kink
+// slope*x + offset cancels (x = -3 + 1e-4 lost 15 bits in float32), x + 3 does not.
 template <class T> struct HardSigmoid {
   PYACT_FUNCTOR_TYPES(1);
-  T slope, offset;
-  explicit HardSigmoid(const double* p) : slope(T(p[0])), offset(T(p[1])) {}
-  V fwd(V x) const { return clamp(x * slope + offset, T(0), T(1)); }
+  T slope, shift;
+  explicit HardSigmoid(const double* p) : slope(T(p[0])), shift(T(p[1] / p[0])) {}
+  V z(V x) const { return (x + shift) * slope; }
+  V fwd(V x) const { return clamp(z(x), T(0), T(1)); }
   V bwd_y(V g, V y) const { return select((y > T(0)) & (y < T(1)), g * slope, T(0)); }
-  V bwd_x(V g, V x) const { return bwd_y(g, x * slope + offset); }
+  V bwd_x(V g, V x) const { return bwd_y(g, z(x)); }
 };
 
 // clip(x, min_val, max_val). Params: min_val, max_val.
