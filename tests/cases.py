@@ -69,13 +69,19 @@ def inputs(dtype, n: int, act=None, params: dict | None = None, seed: int = 0) -
 
 
 def ref_forward(act, x: np.ndarray, params: dict) -> np.ndarray:
+    """The float64 reference, with SPEC §2's rule on top: NaN in gives NaN out."""
+    x = np.asarray(x, np.float64)
     with np.errstate(all="ignore"):
-        return np.asarray(REF[act.name][0](np.asarray(x, np.float64), **params), np.float64)
+        r = np.asarray(REF[act.name][0](x, **params), np.float64)
+    return np.where(np.isnan(x), np.nan, r)
 
 
 def ref_derivative(act, x: np.ndarray, params: dict) -> np.ndarray:
+    """f'(x) in float64; NaN at NaN (SPEC §2)."""
+    x = np.asarray(x, np.float64)
     with np.errstate(all="ignore"):
-        return np.asarray(REF[act.name][1](np.asarray(x, np.float64), **params), np.float64)
+        r = np.asarray(REF[act.name][1](x, **params), np.float64)
+    return np.where(np.isnan(x), np.nan, r)
 
 
 def _param_abs(got) -> float:
