@@ -116,7 +116,10 @@ struct Bound {
   py::object forward(py::handle x, py::handle out) const {
     const Flat fx(x);
     if (!fx.ok) return py::none();
-    if (!out.is_none() && !fx.same_or_disjoint(Flat(out))) return py::none();
+    if (!out.is_none()) {
+      const Flat fo(out);
+      if (!fo.ok || !fx.same_or_disjoint(fo)) return py::none();
+    }
     PyObject* r = fast_out(fx, out);
     if (!r) return py::none();
     auto result = py::reinterpret_steal<py::object>(r);
