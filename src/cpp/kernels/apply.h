@@ -26,7 +26,10 @@ namespace pyact { namespace PYACT_TARGET {
 //   pytest benchmarks/bench_threads.py   (the grain sweep; docs/PERFORMANCE.md)
 // for kCost == 1 (relu-like); heavier functors split earlier in proportion.
 constexpr int64_t kGrainCheap = 1 << 16;
-inline int64_t grain_for(int cost) { return kGrainCheap / (cost > 0 ? cost : 1); }
+inline int64_t grain_for(int cost) {
+  const int64_t forced = grain_override();
+  return forced > 0 ? forced : kGrainCheap / (cost > 0 ? cost : 1);
+}
 
 template <class F, class = void> struct has_bwd_y : std::false_type {};
 template <class F>
