@@ -18,12 +18,6 @@ ROWS: list[dict] = []          # one per benchmarked case, printed by pytest_ter
 _BANDWIDTH: dict[int, dict] = {}
 
 
-def pytest_collect_file(file_path, parent):  # bench_*.py are test modules here
-    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
-        return pytest.Module.from_parent(parent, path=file_path)
-    return None
-
-
 def best_time(fn: Callable[[], object], number: int, repeat: int = 7) -> float:
     """Median over `repeat` of the mean seconds per call over `number` calls."""
     times = []
