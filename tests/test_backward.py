@@ -107,3 +107,19 @@ def test_zero_d_empty_and_mixed_dtypes(act):
         pa.grad(act.name, np.ones(4), x=np.ones(5), **p)
     with pytest.raises(TypeError):
         pa.grad(act.name, np.ones(4), **p)
+
+
+@pytest.mark.parametrize("params", [
+    {"negative_slope": 0.1}, {"max_value": 6.0}, {"negative_slope": 0.2, "max_value": 2.5},
+    {"max_value": 0.0, "negative_slope": 0.1}, {"threshold": 0.5}, {"negative_slope": -0.5}])
+def test_relu_keras_params_from_y(params):
+    """Keras relu: backward from y wherever y_ok says so, equal to backward from x."""
+    x = np.linspace(-4, 4, 801)
+    g = np.random.default_rng(0).normal(size=x.size)
+    obj = pa.get("relu", **params)
+    want = pa.grad("relu", g, x=x, **params)
+    if obj.y_ok:
+        np.testing.assert_array_equal(pa.grad("relu", g, y=obj(x), **params), want)
+    else:
+        with pytest.raises(TypeError):
+            pa.grad("relu", g, y=obj(x), **params)
