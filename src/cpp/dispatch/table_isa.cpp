@@ -14,14 +14,14 @@ namespace {
 
 template <template <class> class Fn>
 void fill_elementwise(ElementwiseFns& e) {
-  e.fwd[0] = run<Forward, Fn, f16_t, 1>;
+  e.fwd[0] = run<Forward, Fn, _Float16, 1>;
   e.fwd[1] = run<Forward, Fn, float, 1>;
   e.fwd[2] = run<Forward, Fn, double, 1>;
-  e.bwd_x[0] = run<BackwardX, Fn, f16_t, 2>;
+  e.bwd_x[0] = run<BackwardX, Fn, _Float16, 2>;
   e.bwd_x[1] = run<BackwardX, Fn, float, 2>;
   e.bwd_x[2] = run<BackwardX, Fn, double, 2>;
   if constexpr (has_bwd_y<Fn<float>>::value) {
-    e.bwd_y[0] = run<BackwardY, Fn, f16_t, 2>;
+    e.bwd_y[0] = run<BackwardY, Fn, _Float16, 2>;
     e.bwd_y[1] = run<BackwardY, Fn, float, 2>;
     e.bwd_y[2] = run<BackwardY, Fn, double, 2>;
   } else {

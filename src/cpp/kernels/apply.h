@@ -84,7 +84,7 @@ void run_block(const F& f, const T* const* in, T* out, int64_t begin, int64_t en
 // convert back (round to nearest even). Same blocks for every chunking: a block is
 // cut only by the chunk edges, and every element still goes through one vector lane.
 template <class Op, class F, int Arity>
-void run_block_f16(const F& f, const f16_t* const* in, f16_t* out, int64_t begin, int64_t end) {
+void run_block_f16(const F& f, const _Float16* const* in, _Float16* out, int64_t begin, int64_t end) {
   constexpr int64_t N = Simd<float>::N;
   constexpr int64_t B = 64 * (N > 16 ? N : 16);
   alignas(64) float buf[Arity][B];
@@ -108,14 +108,14 @@ void run_block_f16(const F& f, const f16_t* const* in, f16_t* out, int64_t begin
       const vh h = __builtin_convertvector(v, vh);
       std::memcpy(out + s + j, &h, sizeof h);
     }
-    for (; j < m; ++j) out[s + j] = static_cast<f16_t>(outbuf[j]);
+    for (; j < m; ++j) out[s + j] = static_cast<_Float16>(outbuf[j]);
   }
 }
 
-// Entry points stored in the dispatch table. S is the storage type (f16_t, float,
-// double); the functor computes in C (float for f16_t).
+// Entry points stored in the dispatch table. S is the storage type (_Float16, float,
+// double); the functor computes in C (float for _Float16).
 template <template <class> class Fn, class S> struct Compute { using type = Fn<S>; };
-template <template <class> class Fn> struct Compute<Fn, f16_t> { using type = Fn<float>; };
+template <template <class> class Fn> struct Compute<Fn, _Float16> { using type = Fn<float>; };
 
 template <class Op, template <class> class Fn, class S, int Arity>
 void run(const void* const* in, void* out, int64_t n, const double* params) {
@@ -125,7 +125,7 @@ void run(const void* const* in, void* out, int64_t n, const double* params) {
   S* dst = static_cast<S*>(out);
   constexpr int64_t align = 64 / sizeof(S) > Simd<float>::N ? 64 / sizeof(S) : Simd<float>::N;
   parallel_for(n, grain_for(F::kCost), align, [&](int64_t b, int64_t e) {
-    if constexpr (std::is_same_v<S, f16_t>) run_block_f16<Op, F, Arity>(f, src, dst, b, e);
+    if constexpr (std::is_same_v<S, _Float16>) run_block_f16<Op, F, Arity>(f, src, dst, b, e);
     else run_block<Op, F, S, Arity>(f, src, dst, b, e);
   });
 }
