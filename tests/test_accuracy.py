@@ -75,7 +75,7 @@ def test_table_rows():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kernel", ["sigmoid", "gelu"])
+@pytest.mark.parametrize("kernel", ["sigmoid"])  # ~4 min on 2 cores; `python -m pyact.accuracy --exhaustive` for all
 def test_exhaustive_float32_forward(kernel):
     r = accuracy.sweep(kernel, "fwd", "float32", exhaustive=True)
     assert r["count"] == 2**32

@@ -138,7 +138,7 @@ template <class T> struct Mish {
     const V xl = select(x < kLo, set1<T>(kLo), x);  // -inf * 0 would be NaN
     const V es = vm::exp<vm::kUnderflowGuard>(clamp(x, kLo, kHi));
     const V e = es * vm::kUnguard<T>;
-    const V ns = es * (e + T(2));
+    const V ns = mul_add(es, e, es + es);  // e^x (e^x + 2), one rounding with an FMA
     const V n = ns * vm::kUnguard<T>;
     const V d = n + T(2);
     return select(x < T(0), (xl * ns / d) * vm::kUnguard<T>, xl * (n / d));

@@ -23,7 +23,7 @@ template <class T> struct Gelu {
   V fwd(V x) const {
     const V qs = vm::ncdf_neg<vm::kUnderflowGuard>(abs(x));
     const V y = select(x < T(0), (x * qs) * vm::kUnguard<T>, x * (T(1) - qs * vm::kUnguard<T>));
-    return select(x < -kMaxW, set1<T>(T(-0.0)), y);  // -inf * 0
+    return select(x < -kMaxW, copysign(V{}, x), y);  // -inf * 0
   }
   V bwd_x(V g, V x) const {
     const V xc = clamp(x, -kMaxW, kMaxW);
@@ -72,7 +72,7 @@ template <class T> struct GeluTanh {
     const V es = exp_neg_abs<vm::kUnderflowGuard>(z);
     const V d = es * vm::kUnguard<T> + T(1);
     const V y = select(z.hi < T(0), (x * es / d) * vm::kUnguard<T>, x / d);
-    return select(x < -kLim, set1<T>(T(-0.0)), y);
+    return select(x < -kLim, copysign(V{}, x), y);
   }
   // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2.
   V bwd_x(V g, V x) const {
