@@ -147,15 +147,34 @@ def _expit(z):
         return np.where(z < 0, e / (1 + e), 1 / (1 + e))
 
 
+def _mp_where(x, mask, fn, dps=40):
+    """out[mask] = fn(mpf(x)) in mpmath (elementwise: for the few hard points only)."""
+    out = np.zeros(np.shape(x))
+    if mask.any():
+        with _mp.workdps(dps):
+            out[mask] = [float(fn(_mp.mpf(float(v)))) for v in np.asarray(x)[mask]]
+    return out
+
+
 def _ndtr(x):
-    """Phi(x); mpmath below x = -3, where scipy's ndtr rounds x/sqrt2 and loses
+    """Phi(x); mpmath below x = -1, where scipy's ndtr rounds x/sqrt2 and loses up to
     x^2/2 float64 ulps (and underflows early below -37.5)."""
     x = np.asarray(x, np.float64)
     out = np.asarray(_sp.ndtr(x), np.float64).copy()
-    tail = np.isfinite(x) & (x < -3)
-    if tail.any():
-        with _mp.workdps(40):
-            out[tail] = [float(_mp.ncdf(_mp.mpf(float(v)))) for v in x[tail]]
+    tail = (x < -1) & (x >= -40)
+    out[x < -40] = 0.0
+    out[tail] = _mp_where(x, tail, _mp.ncdf)[tail]
+    return out
+
+
+def _gelu_exact(x):
+    """x * Phi(x), the product taken in mpmath too below -1 (a denormal Phi would be
+    rounded before the product)."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(invalid="ignore"):
+        out = np.asarray(np.where(x < -40, -0.0, x * _sp.ndtr(x)), np.float64)
+    tail = (x < -1) & (x >= -40)
+    out[tail] = _mp_where(x, tail, lambda v: v * _mp.ncdf(v))[tail]
     return out
 
 
@@ -227,7 +246,10 @@ def _():
     def f(x, beta=1.0):
         with np.errstate(invalid="ignore"):
             s = _expit(beta * x) if beta != 0 else np.full_like(x, 0.5)
-            return _w(s == 0, 0.0 * np.sign(x), x * s)
+            out = np.asarray(_w(s == 0, 0.0 * np.sign(x), x * s), np.float64)
+        tail = np.isfinite(x) & (beta * x < -700) & (beta * x > -800)  # e^z is a denormal
+        out[tail] = _mp_where(x, tail, lambda v: v / (1 + _mp.exp(-beta * v)))[tail]
+        return out
 
     def df(x, beta=1.0):
         with np.errstate(invalid="ignore", over="ignore"):
@@ -248,7 +270,10 @@ def _():
     def f(x):
         xc, e, n = _mish_parts(x)
         with np.errstate(invalid="ignore"):
-            return np.maximum(x, -800) * (n / (n + 2))
+            out = np.asarray(np.maximum(x, -800) * (n / (n + 2)), np.float64)
+        tail = (x < -700) & (x > -800)  # e^x is a denormal
+        out[tail] = _mp_where(x, tail, lambda v: v * _mp.tanh(_mp.log1p(_mp.exp(v))))[tail]
+        return out
 
     def df(x):
         xc, e, n = _mish_parts(x)
@@ -267,13 +292,13 @@ def _gelu_tanh_z(x):
 
 
 def _gelu_tanh_f(x):
-    """x * sigmoid(z); mpmath below x = -3, where z's float64 rounding (relative
+    """x * sigmoid(z); mpmath below x = -1, where z's float64 rounding (relative
     condition number |z| ~ x^3/10) would cost hundreds of ulps."""
     x = np.asarray(x, np.float64)
     xc, z = _gelu_tanh_z(x)
     with np.errstate(invalid="ignore"):
         out = np.asarray(_w(x < -30, -0.0, x * _expit(z)), np.float64).copy()
-    tail = np.isfinite(x) & (x < -3) & (x >= -30)
+    tail = np.isfinite(x) & (x < -1) & (x >= -30)
     if tail.any():
         with _mp.workdps(40):
             def one(v):
@@ -290,7 +315,7 @@ def _():
         with np.errstate(invalid="ignore"):
             if approximate == "tanh":
                 return _gelu_tanh_f(x)
-            return _w(x < -40, -0.0, x * _ndtr(x))
+            return _gelu_exact(x)
 
     def df(x, approximate="none"):
         if approximate == "tanh":

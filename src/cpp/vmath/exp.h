@@ -105,14 +105,16 @@ template <int kScale, class Vec> inline Vec scale_pow2(Vec p, typename Fmt<elem_
 
 // exp(x) * 2^kScale: a caller that multiplies a tiny e^x by something else first (x e^x)
 // asks for e^x scaled up by 2^64 and scales the product back, so that a denormal
-// result is rounded once, not twice.
+// result is rounded once, not twice; a negative kScale lets e^x beyond the overflow
+// threshold be used in a quotient (sigmoid).
 template <int kScale = 0, class Vec> inline Vec exp(Vec x) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
   // Keeps n + kScale in [-1076, 1024] (float: [-150, 128]): two normal halves. A scaled
   // result is 0 below the (lowered) clamp, where the unscaled one had underflowed.
   constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);
-  const Vec xc = clamp(x, lo, C::kHi);
+  constexpr T hi = C::kHi - T(kScale) * T(0.6931471805599453);
+  const Vec xc = clamp(x, lo, hi);
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
   const Vec y = scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i);

@@ -2,8 +2,9 @@
 // every exponential is e^(-|x|) <= 1.
 //
 // sigmoid(x) = 1 / (1 + e^-x)
-//   Method: e = exp(-|x|); sigmoid = 1/(1+e) for x >= 0, e/(1+e) for x < 0, one
-//   division for both (the numerator is selected). Exactly 0.5 at ±0, within [0, 1].
+//   Method: 1/(1 + e^-x) evaluated as 2^-64/(2^-64 + 2^-64 e^-x) (monotone, no overflow
+//   before the result itself underflows). sigmoid_from (inside other kernels): e =
+//   exp(-|x|), 1/(1+e) or e/(1+e), one division. Exactly 0.5 at ±0, within [0, 1].
 //   Special cases: NaN -> NaN, +inf -> 1, -inf -> 0, x < -103.3 (-745) -> 0.
 // softplus0(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
 //   Special cases: NaN -> NaN, +inf -> +inf, -inf -> 0; never overflows for finite x.
@@ -20,7 +21,15 @@ template <class Vec> inline Vec sigmoid_from(Vec x, Vec e) {
   return select(x < T(0), e, set1<T>(T(1))) / (e + T(1));
 }
 
-template <class Vec> inline Vec sigmoid(Vec x) { return sigmoid_from(x, exp(-abs(x))); }
+// The standalone sigmoid is 2^-64 / (2^-64 + e^-x 2^-64): one formula for every x, so it
+// is monotone wherever exp is (e/(1+e) and 1/(1+e) meeting at 0 are not, by an ulp:
+// onnxruntime#22557), and the scaling keeps e^-x finite down to x = -133 (-754), where
+// the result is still a denormal.
+template <class Vec> inline Vec sigmoid(Vec x) {
+  using T = elem_t<Vec>;
+  const T g = kUnguard<T>;
+  return g / (exp<-kUnderflowGuard>(-x) + g);
+}
 
 // sigmoid(x) * sigmoid(-x) = e / (1 + e)^2, given e = exp(-|x|): the logistic
 // derivative without the cancellation of s*(1-s) near 1.

@@ -1,8 +1,9 @@
 // tanh(x) over V<T>, float and double.
 //
 //   Method: tanh|x| = m / (m + 2) with m = expm1(2|x|) (exact doubling; no cancellation
-//   for small x, where m ~ 2x); |x| is clamped at 9.1 (19.1), beyond which tanh rounds
-//   to 1; the sign is copied back from x.
+//   for small x, where m ~ 2x), as 1 - 2/(m + 2) from |x| = 0.55 on (monotone up to 1);
+//   |x| is clamped at 9.1 (19.1), beyond which tanh rounds to 1; the sign is copied
+//   back from x.
 //   Measured max error: docs/ACCURACY.md (`python -m pyact.accuracy --exhaustive`).
 //   Special cases: NaN -> NaN, ±inf -> ±1, ±0 -> ±0, denormal x -> x.
 #pragma once
@@ -26,7 +27,11 @@ template <class Vec> inline Vec tanh(Vec x) {
   using T = elem_t<Vec>;
   const Vec a = clamp(abs(x), T(0), TanhC<T>::kSat);
   const Vec m = expm1(a + a);
-  return copysign(m / (m + T(2)), x);
+  // m/(m+2) keeps small results exact; from |x| = 0.55 (m = 2) on, 1 - 2/(m+2) has no
+  // cancellation and is monotone through the last ulps below 1. One division for both.
+  const auto small = a < T(0.55);
+  const Vec q = select(small, m, set1<T>(T(2))) / (m + T(2));
+  return copysign(select(small, q, T(1) - q), x);
 }
 
 }}}  // namespace pyact::<isa>::vm
