@@ -16,6 +16,8 @@
 namespace py = pybind11;
 using namespace pyact;
 
+void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
+
 namespace {
 
 // Below this many elements the kernel is shorter than releasing and retaking the GIL.
@@ -239,6 +241,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("requested_num_threads", &requested_thread_count);
   m.def("_set_grain", &set_grain_override, py::arg("n"),
         "Benchmarks only: elements per thread for every kernel (0: the compiled grains).");
+  bind_accuracy(m);
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;
 #endif

@@ -4,6 +4,8 @@
 #include "dispatch/table.h"
 #include "kernels/apply.h"
 #include "kernels/piecewise.h"
+#include "kernels/exp_family.h"
+#include "kernels/gelu.h"
 
 #define PYACT_CAT2(a, b) a##b
 #define PYACT_CAT(a, b) PYACT_CAT2(a, b)

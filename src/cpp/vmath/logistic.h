@@ -1,0 +1,49 @@
+// The logistic function and its relatives over V<T>, built so that nothing overflows:
+// every exponential is e^(-|x|) <= 1.
+//
+// sigmoid(x) = 1 / (1 + e^-x)
+//   Method: 1/(1 + e^-x) evaluated as 2^-64/(2^-64 + 2^-64 e^-x) (monotone, no overflow
+//   before the result itself underflows). sigmoid_from (inside other kernels): e =
+//   exp(-|x|), 1/(1+e) or e/(1+e), one division. Exactly 0.5 at ±0, within [0, 1].
+//   Special cases: NaN -> NaN, +inf -> 1, -inf -> 0, x < -103.3 (-745) -> 0.
+// softplus0(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
+//   Special cases: NaN -> NaN, +inf -> +inf, -inf -> 0; never overflows for finite x.
+// Measured max error: docs/ACCURACY.md (`python -m pyact.accuracy --exhaustive`).
+#pragma once
+#include "vmath/exp.h"
+#include "vmath/log1p.h"
+
+namespace pyact { namespace PYACT_TARGET { namespace vm {
+
+// sigmoid(x), given e = exp(-|x|).
+template <class Vec> inline Vec sigmoid_from(Vec x, Vec e) {
+  using T = elem_t<Vec>;
+  return select(x < T(0), e, set1<T>(T(1))) / (e + T(1));
+}
+
+// The standalone sigmoid is 2^-64 / (2^-64 + e^-x 2^-64): one formula for every x, so it
+// is monotone wherever exp is (e/(1+e) and 1/(1+e) meeting at 0 are not, by an ulp:
+// onnxruntime#22557), and the scaling keeps e^-x finite down to x = -133 (-754), where
+// the result is still a denormal.
+template <class Vec> inline Vec sigmoid(Vec x) {
+  using T = elem_t<Vec>;
+  const T g = kUnguard<T>;
+  return g / (exp<-kUnderflowGuard>(-x) + g);
+}
+
+// sigmoid(x) * sigmoid(-x) = e / (1 + e)^2, given e = exp(-|x|): the logistic
+// derivative without the cancellation of s*(1-s) near 1.
+template <class Vec> inline Vec sigmoid_deriv_from(Vec e) {
+  const Vec d = elem_t<Vec>(1) / (e + elem_t<Vec>(1));
+  return e * d * d;
+}
+
+// log(1 + e^x), given e = exp(-|x|).
+template <class Vec> inline Vec softplus_from(Vec x, Vec e) {
+  using T = elem_t<Vec>;
+  return select(x > T(0), x, Vec{}) + log1p(e);
+}
+
+template <class Vec> inline Vec softplus(Vec x) { return softplus_from(x, exp(-abs(x))); }
+
+}}}  // namespace pyact::<isa>::vm
