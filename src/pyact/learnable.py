@@ -31,7 +31,8 @@ import numpy as np
 from . import _arrays, _catalog, _core, activations, functional
 from .activations import Activation, backward_inputs
 
-__all__ = ["LearnableActivation", "PReLU", "SReLU", "APL", "RReLU", "prelu", "srelu", "apl", "rrelu"]
+__all__ = ["LearnableActivation", "PReLU", "SReLU", "APL", "RReLU", "LearnableSwish", "prelu", "srelu", "apl",
+           "rrelu"]
 
 _KIND = {name: i for i, name in enumerate(_core.learnable_names())}
 _MASK64 = (1 << 64) - 1
@@ -513,6 +514,122 @@ def _rrelu_grad(grad_out: Any, *, x: Any = None, y: Any = None, out: Any = None,
     return _rrelu_grad_run(g, xy, float(p["lower"]), float(p["upper"]), int(p["seed"] or 0), bool(p["training"]), out)
 
 
+# ---- swish with a learnable beta ------------------------------------------------------
+_SWISH_SPEC = _catalog.Act(
+    "swish", "x*sigmoid(beta_c*x)", "Swish",
+    params=(_catalog.P("beta", 1.0, _catalog.finite_or_array), _catalog.P("learnable", True, _catalog.boolean),
+            _catalog.P("num_parameters", 1, _catalog.integer(1)), _catalog.P("axis", 1, _catalog.integer())),
+    family="learnable")
+"""The parameters of the per-channel form; not a catalog entry (``swish`` is declared
+once, as the elementwise activation with a float beta, and routes here)."""
+
+
+class LearnableSwish(LearnableActivation):
+    """swish with a learnable beta: x * sigmoid(beta_c * x), one beta per channel along
+    ``axis`` or one shared. Built by ``pa.get("swish", learnable=True, ...)`` (or an
+    array ``beta``).
+
+    Parameters
+    ----------
+    beta : float or array of num_parameters, default 1
+        Initial value(s).
+    num_parameters : int, default 1
+        1 (shared) or the number of channels C (an array beta implies its length).
+    axis : int, default 1
+        The channel axis of x.
+
+    Attributes
+    ----------
+    params["beta"], grads["beta"] : ndarray of float64, shape (num_parameters,)
+    """
+
+    spec = _SWISH_SPEC
+    learnable = ("beta",)
+    _pname = "beta"
+
+    def _init_arrays(self) -> None:
+        beta = np.asarray(self._params["beta"], np.float64)
+        c = int(self._params["num_parameters"])
+        if beta.ndim == 1 and beta.size > 1 and c == 1:
+            c = self._params["num_parameters"] = beta.size
+        self._params["beta"] = _full(self.name, "beta", beta, c)
+
+    def __repr__(self) -> str:
+        shown = ("num_parameters", "axis")
+        return f"Swish(learnable=True, {', '.join(f'{k}={self._params[k]!r}' for k in shown)})"
+
+    def _matrix(self) -> np.ndarray:
+        return self._params["beta"].reshape(1, -1)
+
+    def _grads(self, d: np.ndarray) -> dict[str, np.ndarray]:
+        return {"beta": d[0].copy()}
+
+
+def _per_channel_swish(params: dict) -> bool:
+    """Whether swish's parameters ask for the learnable / per-channel form."""
+    return (params.get("learnable") is True or "axis" in params or "num_parameters" in params
+            or np.ndim(params.get("beta", 1.0)) > 0)
+
+
+def _extend_swish() -> None:
+    """Route ``swish`` with learnable=True, an array beta or an axis to the learnable
+    kernel: the class, ``pa.swish`` and ``pa.grad("swish", ...)``. No-op while the
+    catalog has no ``swish``."""
+    base = activations.CLASSES.get("swish")
+    if base is None or getattr(base, "_routes_learnable", False):
+        return
+
+    def __new__(cls, *args: Any, **params: Any):
+        if _per_channel_swish(params):
+            if args:
+                raise TypeError("swish: give the per-channel parameters by keyword")
+            params.pop("learnable", None)
+            return LearnableSwish(**params)
+        return super(routed, cls).__new__(cls)
+
+    def __init__(self, *args: Any, **params: Any) -> None:
+        if params.get("learnable") is False:
+            del params["learnable"]
+        base.__init__(self, *args, **params)
+
+    routed = type(base.__name__, (base,), {"__new__": __new__, "__init__": __init__, "_routes_learnable": True,
+                                           "__doc__": base.__doc__, "__module__": base.__module__})
+    routed.__qualname__ = base.__qualname__
+    activations.CLASSES["swish"] = routed
+    setattr(activations, base.__name__, routed)
+
+    elementwise = functional.FUNCTIONS.get("swish")
+
+    def swish(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        if params.get("learnable") is False:
+            del params["learnable"]
+        if not _per_channel_swish(params):
+            return elementwise(x, out=out, **params)
+        p = _need("swish", params, (), {"beta": 1.0, "axis": 1, "learnable": True})
+        return _channel_forward("swish", "beta", _arrays.as_float_array(x), _columns("swish", {"beta": p["beta"]}),
+                                p["axis"], out)
+
+    if elementwise is not None:
+        swish.__doc__ = (elementwise.__doc__ or "") + (
+            "\n\nbeta may also be an array with one value per channel along ``axis`` (default 1).")
+        swish.__name__ = swish.__qualname__ = "swish"
+        functional.FUNCTIONS["swish"] = swish
+
+    def swish_grad(grad_out: Any, *, x: Any = None, y: Any = None, out: Any = None, **params: Any) -> np.ndarray:
+        if params.get("learnable") is False:
+            del params["learnable"]
+        if not _per_channel_swish(params):
+            act = _catalog.by_name("swish")
+            k = functional.bound_kernel(act, params)
+            g, xy, from_y = backward_inputs(act.name, k.y_ok, params, grad_out, x, y)
+            return k.backward(g, xy, from_y, out)
+        p = _need("swish", params, (), {"beta": 1.0, "axis": 1, "learnable": True})
+        g, xy = _grad_inputs("swish", False, grad_out, x, y, p)
+        return _channel_backward("swish", "beta", g, xy, _columns("swish", {"beta": p["beta"]}), p["axis"], out)[0]
+
+    functional.GRADS["swish"] = swish_grad
+
+
 # ---- plug the family in ------------------------------------------------------------------
 def _install() -> None:
     activations.FAMILY_BASES["learnable"] = LearnableActivation
@@ -527,6 +644,7 @@ def _install() -> None:
         functional.GRADS[fn.__name__] = g
     activations.build_classes()
     functional.build_functions()
+    _extend_swish()
 
 
 _install()

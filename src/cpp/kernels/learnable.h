@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "kernels/learnable_fns.h"
 #include "kernels/parallel.h"
 #include "simd/vec.h"
+#include "vmath/logistic.h"
 
 namespace pyact { namespace PYACT_TARGET {
 namespace learn {
@@ -132,13 +134,18 @@ template <class T> struct Apl {
   static constexpr int kP = 0;
   int hinges;
   explicit Apl(int nparams) : hinges(nparams / 2) {}
+  // At x = -inf every hinge is on and the sum is the limit sum(a_s b_s) - x sum(a_s),
+  // not inf - inf where the a_s differ in sign.
   Vt fwd(Vt x, const Vt* p) const {
-    Vt r = select(x > T(0), x, Vt{});
+    Vt r = select(x > T(0), x, Vt{}), sa{}, sab{};
     for (int s = 0; s < hinges; ++s) {
       const Vt h = p[hinges + s] - x;
       r += select(h > T(0), mulz(h, p[s]), Vt{});
+      sa += p[s];
+      sab += p[s] * p[hinges + s];
     }
-    return r;
+    const Vt lim = select(sa == T(0), sab, sa * std::numeric_limits<T>::infinity());
+    return select(x == -std::numeric_limits<T>::infinity(), lim, r);
   }
   template <class Sink> Vt bwd(Vt g, Vt x, const Vt* p, Sink& sk) const {
     Vt d = select(x > T(0), g, Vt{});
@@ -151,6 +158,34 @@ template <class T> struct Apl {
       d -= ga;
     }
     return d;
+  }
+};
+
+// x * sigmoid(beta * x), beta learnable. With z = beta x, s = sigmoid(z) and
+// t = s (1 - s) (vmath's form without cancellation): df/dx = s + z t, df/dbeta = x^2 t.
+// Limits where a product would be 0 * inf: f(x) -> +-0 where s == 0 (x -> -inf for
+// beta > 0), z t and x^2 t -> 0 where t == 0; beta == 0 gives z = 0 even at x = +-inf.
+template <class T> struct Swish {
+  PYACT_LEARNABLE_TYPES(16);
+  static constexpr int kP = 1;
+  explicit Swish(int) {}
+  static void parts(Vt x, Vt beta, Vt& z, Vt& s, Vt& t) {
+    z = mulz(x, beta);
+    const Vt e = vm::exp(-abs(z));
+    s = vm::sigmoid_from(z, e);
+    t = vm::sigmoid_deriv_from(e);
+  }
+  Vt fwd(Vt x, const Vt* p) const {
+    Vt z, s, t;
+    parts(x, p[0], z, s, t);
+    return select(s == T(0), copysign(Vt{}, x), x * s);
+  }
+  template <class Sink> Vt bwd(Vt g, Vt x, const Vt* p, Sink& sk) const {
+    Vt z, s, t;
+    parts(x, p[0], z, s, t);
+    const auto flat = t == T(0);
+    sk.add(0, select(flat, Vt{}, g * (x * (x * t))));
+    return g * (s + select(flat, Vt{}, z * t));
   }
 };
 
@@ -441,6 +476,7 @@ inline void fill_learnable(LearnableFns& t) {
   learn::fill_kind<learn::Prelu>(t, Learnable::prelu);
   learn::fill_kind<learn::Srelu>(t, Learnable::srelu);
   learn::fill_kind<learn::Apl>(t, Learnable::apl);
+  learn::fill_kind<learn::Swish>(t, Learnable::swish);
   t.rrelu_fwd[0] = learn::rrelu<_Float16, false>;
   t.rrelu_fwd[1] = learn::rrelu<float, false>;
   t.rrelu_fwd[2] = learn::rrelu<double, false>;

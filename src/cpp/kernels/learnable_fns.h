@@ -8,7 +8,7 @@ namespace pyact {
 // Per-channel kernels: x viewed as (outer, channels, inner), C-contiguous; parameter k
 // of channel c at params[k * channels + c] (float64). A shared parameter is the view
 // (1, 1, n). The list's order defines the ids (_core.learnable_names()).
-#define PYACT_LEARNABLE_KINDS(X) X(prelu) X(srelu) X(apl)
+#define PYACT_LEARNABLE_KINDS(X) X(prelu) X(srelu) X(apl) X(swish)
 enum class Learnable : int {
 #define PYACT_X(name) name,
   PYACT_LEARNABLE_KINDS(PYACT_X)
