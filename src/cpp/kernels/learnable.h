@@ -4,7 +4,8 @@
 // Per-channel kernels see x as (outer, C, inner), C-contiguous, and never materialise
 // the broadcast parameters at x's size. Two traversals, chosen by the shape only:
 //  * rows  (inner >= 4 vectors): each row (o, c) is contiguous; the channel's parameters
-//    are broadcast into registers and the vector lanes run along the row;
+//    are broadcast into registers and the vector lanes run along the row, rows taken in
+//    memory order (one page-sized row per channel must not mean one jump per row);
 //  * lanes (smaller inner, e.g. (batch, features)): the row (c, i) of one o is the
 //    vector axis; the parameters are expanded once to that row (C * inner < 4 C N values).
 // Backward writes dL/dx and, in the same pass, reduces g * df/dparam over every other
@@ -31,6 +32,11 @@
 #include "simd/vec.h"
 #include "vmath/logistic.h"
 
+// GCC 12 reports the accumulators below, zeroed in Slots' constructor, as "maybe
+// uninitialized" once everything is inlined (a false positive, as in its AVX-512 headers).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace pyact { namespace PYACT_TARGET {
 namespace learn {
 
@@ -55,18 +61,49 @@ template <class S> inline void st(S* p, V<CT<S>> v) {
   }
 }
 
-// float64 accumulators with one lane per compute lane (two registers for float on x86).
-template <class T> struct AccOf { typedef double type __attribute__((vector_size(sizeof(double) * Simd<T>::N))); };
-template <class T> using A = typename AccOf<T>::type;
-template <class T> inline A<T> widen(V<T> v) {
-  if constexpr (std::is_same_v<T, double>) return v;
-  else return __builtin_convertvector(v, A<T>);
-}
-template <class T> inline double hsum(A<T> a) {  // fixed lane order
-  double s = 0;
-  for (int l = 0; l < Simd<T>::N; ++l) s += a[l];
-  return s;
-}
+// A float64 accumulator for one V<T>: a double register, or two for float where a
+// float register holds twice the lanes (GCC's generic 2x-wide vectors spill to memory).
+template <class T, bool Split = (Simd<T>::N == 2 * Simd<double>::N)> struct Acc;
+template <class T> struct Acc<T, false> {
+  vd v{};
+  void add(V<T> x) {
+    if constexpr (std::is_same_v<T, double>) v += x;
+    else v += __builtin_convertvector(x, vd);
+  }
+  void load(const double* p) { std::memcpy(&v, p, sizeof v); }
+  void store(double* p) const { std::memcpy(p, &v, sizeof v); }
+  double sum() const {  // fixed lane order
+    double a[Simd<double>::N], s = 0;
+    std::memcpy(a, &v, sizeof a);
+    for (double e : a) s += e;
+    return s;
+  }
+};
+template <class T> struct Acc<T, true> {
+  typedef T half __attribute__((vector_size(sizeof(V<T>) / 2)));  // dependent: only x86/NEON float
+  vd lo{}, hi{};
+  void add(V<T> x) {
+    half a, b;
+    std::memcpy(&a, &x, sizeof a);
+    std::memcpy(&b, reinterpret_cast<const char*>(&x) + sizeof a, sizeof b);
+    lo += __builtin_convertvector(a, vd);
+    hi += __builtin_convertvector(b, vd);
+  }
+  void load(const double* p) {
+    std::memcpy(&lo, p, sizeof lo);
+    std::memcpy(&hi, p + Simd<double>::N, sizeof hi);
+  }
+  void store(double* p) const {
+    std::memcpy(p, &lo, sizeof lo);
+    std::memcpy(p + Simd<double>::N, &hi, sizeof hi);
+  }
+  double sum() const {  // fixed lane order
+    double a[2 * Simd<double>::N], s = 0;
+    store(a);
+    for (double e : a) s += e;
+    return s;
+  }
+};
 template <class T> inline V<T> iota() {
   V<T> v;
   for (int l = 0; l < Simd<T>::N; ++l) v[l] = T(l);
@@ -79,7 +116,9 @@ template <class Vec> inline Vec mulz(Vec a, Vec p) { return select(p == 0, Vec{}
 // A fixed-size array for kP > 0 parameters, a heap one when the count is known at run time.
 template <class X, int K> struct Slots {
   X v[K];
-  explicit Slots(int) : v{} {}
+  explicit Slots(int) {
+    for (X& e : v) e = X{};
+  }
   X* data() { return v; }
 };
 template <class X> struct Slots<X, 0> {
@@ -192,10 +231,10 @@ template <class T> struct Swish {
 // ---- where the parameter gradients go -------------------------------------------------
 // Register accumulators of one item (rows traversal); `keep` drops the padded tail lanes.
 template <class T> struct RegSink {
-  A<T>* acc;
+  Acc<T>* acc;
   M<T> keep;
   V<T> x;
-  void add(int k, V<T> c) { acc[k] += widen<T>(select(keep, keep_nan(x, c), V<T>{})); }
+  void add(int k, V<T> c) { acc[k].add(select(keep, keep_nan(x, c), V<T>{})); }
 };
 // Per-lane accumulators in memory (lanes traversal): lane m of parameter k at acc[k * stride].
 template <class T> struct MemSink {
@@ -203,11 +242,10 @@ template <class T> struct MemSink {
   int64_t stride;
   V<T> x;
   void add(int k, V<T> c) {
-    double* p = acc + k * stride;
-    A<T> a;
-    std::memcpy(&a, p, sizeof a);
-    a += widen<T>(keep_nan(x, c));
-    std::memcpy(p, &a, sizeof a);
+    Acc<T> a;
+    a.load(acc + k * stride);
+    a.add(keep_nan(x, c));
+    a.store(acc + k * stride);
   }
 };
 template <class T> struct NoSink {  // forward: nothing to accumulate
@@ -218,25 +256,26 @@ template <class T> struct NoSink {  // forward: nothing to accumulate
 // ---- the plans: how the work is cut, from the shape alone -------------------------
 constexpr int64_t kTile = 1 << 15;          // elements per work item, about
 constexpr int64_t kMaxItems = 256;          // enough items for any thread count
-constexpr int64_t kMaxPartials = 1 << 21;   // float64 partial sums the lanes traversal may hold
+constexpr int64_t kMaxPartials = 1 << 21;   // float64 partial sums a call may hold (16 MiB)
 constexpr int64_t kLaneBlock = 1024;        // lanes traversal: row elements per item, at most
 
 struct RowPlan {
   int64_t go, gi, iblk, items;
 };
 inline RowPlan row_plan(const ChannelShape& s, int64_t n_lanes) {
-  const int64_t per_channel = s.outer * s.inner;
-  const int64_t tpc = std::max<int64_t>(1, std::min(per_channel / kTile, (kMaxItems + s.channels - 1) / s.channels));
+  const int64_t n = s.outer * s.channels * s.inner;
+  const int64_t most = std::max<int64_t>(1, kMaxPartials / (s.channels * std::max(1, s.nparams)));
+  const int64_t target = std::max<int64_t>(1, std::min({n / kTile, kMaxItems, most}));
   RowPlan p{};
-  if (s.outer >= tpc) {
-    p.go = tpc, p.gi = 1, p.iblk = s.inner;
+  if (s.outer >= target) {
+    p.go = target, p.gi = 1, p.iblk = s.inner;
   } else {  // few rows (a shared parameter is one row): cut the rows too
     p.go = s.outer;
-    const int64_t want = (tpc + s.outer - 1) / s.outer;
+    const int64_t want = (target + s.outer - 1) / s.outer;
     p.iblk = ((s.inner + want - 1) / want + n_lanes - 1) / n_lanes * n_lanes;
     p.gi = (s.inner + p.iblk - 1) / p.iblk;
   }
-  p.items = p.go * s.channels * p.gi;
+  p.items = p.go * p.gi;
   return p;
 }
 
@@ -288,32 +327,40 @@ struct Channel {
     std::memcpy(y + e, yb, rest * sizeof(S));
   }
 
-  // ---- rows: item (ob, c, ib); partial[k] = its sum for parameter k
+  // ---- rows: item (ob, ib) = the rows o of block ob, every channel, columns of block ib,
+  // in memory order; partial[k * C + c] = its sum for parameter k of channel c, adding
+  // each row's (lane-order) sum in row order.
   void row_item(const RowPlan& p, int64_t item, double* partial) const {
-    const int64_t ib = item % p.gi, c = item / p.gi % s.channels, ob = item / p.gi / s.channels;
+    const int64_t ib = item % p.gi, ob = item / p.gi;
     const int64_t o0 = s.outer * ob / p.go, o1 = s.outer * (ob + 1) / p.go;
     const int64_t i0 = ib * p.iblk, i1 = std::min(s.inner, i0 + p.iblk);
     Slots<Vt, F::kP> pv(s.nparams);
-    for (int k = 0; k < s.nparams; ++k) pv.data()[k] = set1<T>(T(params[k * s.channels + c]));
-    Slots<A<T>, F::kP> acc(s.nparams);
+    Slots<Acc<T>, F::kP> acc(s.nparams);
     RegSink<T> full{acc.data(), Vt{} == Vt{}, Vt{}};
     RegSink<T> part{acc.data(), iota<T>() < T((i1 - i0) % N), Vt{}};
     NoSink<T> none;
+    if constexpr (Bwd) std::fill(partial, partial + s.nparams * s.channels, 0.0);
     for (int64_t o = o0; o < o1; ++o) {
-      const int64_t base = (o * s.channels + c) * s.inner;
-      int64_t i = i0;
-      for (; i + N <= i1; i += N) {
-        const int64_t e = base + i;
-        if constexpr (Bwd) one(pv.data(), full, g + e, x + e, y + e);
-        else one(pv.data(), none, g, x + e, y + e);
-      }
-      if (i < i1) {
-        if constexpr (Bwd) tail(pv.data(), part, base + i, i1 - i);
-        else tail(pv.data(), none, base + i, i1 - i);
+      for (int64_t c = 0; c < s.channels; ++c) {
+        for (int k = 0; k < s.nparams; ++k) {
+          pv.data()[k] = set1<T>(T(params[k * s.channels + c]));
+          if constexpr (Bwd) acc.data()[k] = Acc<T>{};
+        }
+        const int64_t base = (o * s.channels + c) * s.inner;
+        int64_t i = i0;
+        for (; i + N <= i1; i += N) {
+          const int64_t e = base + i;
+          if constexpr (Bwd) one(pv.data(), full, g + e, x + e, y + e);
+          else one(pv.data(), none, g, x + e, y + e);
+        }
+        if (i < i1) {
+          if constexpr (Bwd) tail(pv.data(), part, base + i, i1 - i);
+          else tail(pv.data(), none, base + i, i1 - i);
+        }
+        if constexpr (Bwd)
+          for (int k = 0; k < s.nparams; ++k) partial[k * s.channels + c] += acc.data()[k].sum();
       }
     }
-    if constexpr (Bwd)
-      for (int k = 0; k < s.nparams; ++k) partial[k] = hsum<T>(acc.data()[k]);
   }
 
   // ---- lanes: item (ob, mb) over the (outer, width) matrix; pe: parameters per lane;
@@ -349,17 +396,16 @@ struct Channel {
     }
     if (s.inner >= 4 * N) {
       const RowPlan p = row_plan(s, N);
-      std::vector<double> partial(Bwd ? p.items * s.nparams : 0);
+      const int64_t stride = s.nparams * s.channels;
+      std::vector<double> partial(Bwd ? p.items * stride : 0);
       const int64_t per_item = std::max<int64_t>(1, n / p.items);
       parallel_for(p.items, std::max<int64_t>(1, grain_for(F::kCost) / per_item), 1, [&](int64_t b, int64_t e) {
-        for (int64_t it = b; it < e; ++it) row_item(p, it, partial.data() + it * s.nparams);
+        for (int64_t it = b; it < e; ++it) row_item(p, it, partial.data() + it * stride);
       });
-      if constexpr (Bwd) {  // items in order: (ob, c, ib) -> channel c
-        std::fill(dparams, dparams + s.nparams * s.channels, 0.0);
-        for (int64_t it = 0; it < p.items; ++it) {
-          const int64_t c = it / p.gi % s.channels;
-          for (int k = 0; k < s.nparams; ++k) dparams[k * s.channels + c] += partial[it * s.nparams + k];
-        }
+      if constexpr (Bwd) {  // the items' sums in item order
+        std::fill(dparams, dparams + stride, 0.0);
+        for (int64_t it = 0; it < p.items; ++it)
+          for (int64_t j = 0; j < stride; ++j) dparams[j] += partial[it * stride + j];
       }
       return;
     }
@@ -486,3 +532,5 @@ inline void fill_learnable(LearnableFns& t) {
 }
 
 }}  // namespace pyact::<isa>
+
+#pragma GCC diagnostic pop
