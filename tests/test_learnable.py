@@ -505,8 +505,8 @@ def test_errors():
         pa.APL(hinges=2, num_parameters=3, b=np.zeros((3, 3)))
     with pytest.raises(TypeError, match="real"):
         pa.prelu(x, np.array(["a"]))
-    with pytest.raises(TypeError, match="alpha"):
-        pa.grad("prelu", x, x=x)
+    with pytest.raises(TypeError, match="alfa"):
+        pa.grad("prelu", x, x=x, alfa=0.1)
     with pytest.raises(TypeError, match="x="):
         pa.PReLU().backward(x, y=x)
     out = np.full((2, 3, 5), 7.0)
@@ -520,9 +520,16 @@ def test_errors():
 
 
 def test_catalog_and_grad_functions():
+    x = np.linspace(-2, 2, 12).reshape(3, 4)
     for name in ("prelu", "srelu", "apl", "rrelu"):
         assert name in pa.available() and _catalog.by_name(name).family == "learnable"
-        assert pa.get(name).name == name
+        act = pa.get(name)
+        assert act.name == name
+        if name != "rrelu":  # defaults: the objects' initial values
+            np.testing.assert_array_equal(getattr(pa, name)(x), act(x))
+            np.testing.assert_array_equal(pa.grad(name, np.ones_like(x), x=x), act.backward(np.ones_like(x), x=x))
+    np.testing.assert_array_equal(pa.apl(x, a=[[0.5, 0.1, 0.2, 0.3]] * 3),
+                                  pa.apl(x, [[0.5, 0.1, 0.2, 0.3]] * 3, np.linspace(-1, 1, 3)))
     rng = np.random.default_rng(8)
     x = rng.standard_normal((3, 2, 5))
     g = rng.standard_normal(x.shape)

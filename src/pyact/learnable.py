@@ -132,7 +132,16 @@ def _columns(name: str, values: dict[str, Any]) -> np.ndarray:
 
 
 def _apl_matrix(a: Any, b: Any) -> np.ndarray:
-    """a, b of shape (S,) (shared) or (S, C): the (2S, C) kernel matrix."""
+    """a, b of shape (S,) (shared) or (S, C): the (2S, C) kernel matrix. None: APL's
+    initial value (a = 0, b = linspace(-1, 1, S))."""
+    if a is None or b is None:
+        other = b if a is None else a
+        shape = np.shape(other) if other is not None else (2,)
+        if a is None:
+            a = np.zeros(shape)
+        if b is None:
+            b = np.linspace(-1.0, 1.0, shape[0] if shape else 1).reshape(-1, *[1] * (len(shape) - 1))
+            b = np.broadcast_to(b, shape) if shape else b
     aa, bb = _real_array("apl", "a", a), _real_array("apl", "b", b)
     for k, v in (("a", aa), ("b", bb)):
         if v.ndim not in (1, 2) or v.size == 0:
@@ -419,13 +428,13 @@ class RReLU(Activation):
 
 
 # ---- functional forms -----------------------------------------------------------------
-def prelu(x: Any, alpha: Any, axis: int = 1, *, out: np.ndarray | None = None) -> np.ndarray:
+def prelu(x: Any, alpha: Any = 0.25, axis: int = 1, *, out: np.ndarray | None = None) -> np.ndarray:
     """PReLU: x if x > 0 else alpha * x.
 
     Parameters
     ----------
     x : array_like
-    alpha : float or 1-d array
+    alpha : float or 1-d array, default 0.25
         One value shared, or one per channel (x.shape[axis] values).
     axis : int, default 1
         The channel axis (PyTorch's dim 1).
@@ -449,11 +458,12 @@ def srelu(x: Any, t_left: Any = 0.0, a_left: Any = 0.0, t_right: Any = 1.0, a_ri
     return _channel_forward("srelu", "t_left", _arrays.as_float_array(x), p, axis, out)
 
 
-def apl(x: Any, a: Any, b: Any, axis: int = 1, *, out: np.ndarray | None = None) -> np.ndarray:
+def apl(x: Any, a: Any = None, b: Any = None, axis: int = 1, *, out: np.ndarray | None = None) -> np.ndarray:
     """APL: max(0, x) + sum_s a_s max(0, b_s - x).
 
     ``a`` and ``b`` have shape (S,) (shared by every channel) or (S, C) with
-    C = x.shape[axis].
+    C = x.shape[axis]. Defaults as :class:`APL`'s initial values: a = 0, b =
+    linspace(-1, 1, S), with S from the other one (2 when neither is given).
     """
     return _channel_forward("apl", "a", _arrays.as_float_array(x), _apl_matrix(a, b), axis, out)
 
@@ -487,7 +497,7 @@ def _need(name: str, params: dict, required: tuple[str, ...], optional: dict) ->
 
 
 def _prelu_grad(grad_out: Any, *, x: Any = None, y: Any = None, out: Any = None, **params: Any) -> np.ndarray:
-    p = _need("prelu", params, ("alpha",), {"axis": 1})
+    p = _need("prelu", params, (), {"alpha": 0.25, "axis": 1})
     g, xy = _grad_inputs("prelu", False, grad_out, x, y, p)
     return _channel_backward("prelu", "alpha", g, xy, _columns("prelu", {"alpha": p["alpha"]}), p["axis"], out)[0]
 
@@ -500,7 +510,7 @@ def _srelu_grad(grad_out: Any, *, x: Any = None, y: Any = None, out: Any = None,
 
 
 def _apl_grad(grad_out: Any, *, x: Any = None, y: Any = None, out: Any = None, **params: Any) -> np.ndarray:
-    p = _need("apl", params, ("a", "b"), {"axis": 1})
+    p = _need("apl", params, (), {"a": None, "b": None, "axis": 1})
     g, xy = _grad_inputs("apl", False, grad_out, x, y, p)
     return _channel_backward("apl", "a", g, xy, _apl_matrix(p["a"], p["b"]), p["axis"], out)[0]
 
@@ -556,7 +566,8 @@ class LearnableSwish(LearnableActivation):
 
     def __repr__(self) -> str:
         shown = ("num_parameters", "axis")
-        return f"Swish(learnable=True, {', '.join(f'{k}={self._params[k]!r}' for k in shown)})"
+        cls = activations.CLASSES.get("swish", LearnableSwish).__name__
+        return f"{cls}(learnable=True, {', '.join(f'{k}={self._params[k]!r}' for k in shown)})"
 
     def _matrix(self) -> np.ndarray:
         return self._params["beta"].reshape(1, -1)
