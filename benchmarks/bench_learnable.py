@@ -28,15 +28,18 @@ PRELU_SHAPE = (256, 64, 32, 32)
 TABLE_SHAPE = (64, 64, 32, 32)
 
 
-def best_of(fn, rounds: int = 5) -> float:
-    """Best wall time of `rounds` calls (after one warm-up), in seconds."""
-    fn()
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
+def best_of(cases: dict, rounds: int = 11) -> dict:
+    """Best wall time (seconds) of each case over `rounds` rounds that call every case
+    once in turn (after a warm-up), so that a busy machine slows them all alike."""
+    best = {k: float("inf") for k in cases}
+    for fn in cases.values():
         fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    for _ in range(rounds):
+        for k, fn in cases.items():
+            t = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t)
+    return best
 
 
 def prelu_cases(threads: int) -> dict:
@@ -121,20 +124,18 @@ def main() -> None:
     print("|---|---|---|---|---|")
     n = int(np.prod(PRELU_SHAPE))
     for threads in (1, 2):
-        cases = prelu_cases(threads)
-        t = {k: best_of(f) for k, f in cases.items()}
+        t = best_of(prelu_cases(threads))
         tt = t.get("torch")
         print(f"| {threads} | {t['pyact'] * 1e3:.1f} | {'%.1f' % (tt * 1e3) if tt else '-'} | "
               f"{t['pyact'] / n * 1e9:.2f} | {'%.1fx' % (tt / t['pyact']) if tt else '-'} |")
     print(f"\nns/element, float32 {TABLE_SHAPE}, per-channel parameters, 1 thread\n")
     print("| activation | forward | backward (dx + parameter gradients) |")
     print("|---|---|---|")
-    cases = family_cases()
     m = int(np.prod(TABLE_SHAPE))
     with pa.threads(1):
-        for name in dict.fromkeys(k[0] for k in cases):
-            f, b = (best_of(cases[(name, d)]) / m * 1e9 for d in ("fwd", "bwd"))
-            print(f"| {name} | {f:.2f} | {b:.2f} |")
+        t = best_of(family_cases())
+    for name in dict.fromkeys(k[0] for k in t):
+        print(f"| {name} | {t[(name, 'fwd')] / m * 1e9:.2f} | {t[(name, 'bwd')] / m * 1e9:.2f} |")
 
 
 if __name__ == "__main__":

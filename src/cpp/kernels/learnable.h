@@ -1,5 +1,6 @@
-// Learnable and stochastic activations: PReLU, SReLU, APL (per-channel parameters,
-// with parameter gradients) and RReLU (counter-based random slopes).
+// Learnable and stochastic activations: PReLU, SReLU, APL, swish with a learnable beta
+// (per-channel parameters, with parameter gradients) and RReLU (counter-based random
+// slopes).
 //
 // Per-channel kernels see x as (outer, C, inner), C-contiguous, and never materialise
 // the broadcast parameters at x's size. Two traversals, chosen by the shape only:
@@ -254,28 +255,30 @@ template <class T> struct NoSink {  // forward: nothing to accumulate
 };
 
 // ---- the plans: how the work is cut, from the shape alone -------------------------
+// Items are units of summation, not of threads (parallel_for hands each thread a
+// contiguous run of items): kTile bounds the partial sums and the load imbalance.
 constexpr int64_t kTile = 1 << 15;          // elements per work item, about
 constexpr int64_t kMaxItems = 256;          // enough items for any thread count
 constexpr int64_t kMaxPartials = 1 << 21;   // float64 partial sums a call may hold (16 MiB)
 constexpr int64_t kLaneBlock = 1024;        // lanes traversal: row elements per item, at most
 
 struct RowPlan {
-  int64_t go, gi, iblk, items;
+  int64_t gr, gi, iblk, items;  // row groups, column blocks per row, block length
 };
 inline RowPlan row_plan(const ChannelShape& s, int64_t n_lanes) {
-  const int64_t n = s.outer * s.channels * s.inner;
+  const int64_t n = s.outer * s.channels * s.inner, rows = s.outer * s.channels;
   const int64_t most = std::max<int64_t>(1, kMaxPartials / (s.channels * std::max(1, s.nparams)));
   const int64_t target = std::max<int64_t>(1, std::min({n / kTile, kMaxItems, most}));
   RowPlan p{};
-  if (s.outer >= target) {
-    p.go = target, p.gi = 1, p.iblk = s.inner;
+  if (rows >= target) {  // whole rows, consecutive in memory
+    p.gr = target, p.gi = 1, p.iblk = s.inner;
   } else {  // few rows (a shared parameter is one row): cut the rows too
-    p.go = s.outer;
-    const int64_t want = (target + s.outer - 1) / s.outer;
+    p.gr = rows;
+    const int64_t want = (target + rows - 1) / rows;
     p.iblk = ((s.inner + want - 1) / want + n_lanes - 1) / n_lanes * n_lanes;
     p.gi = (s.inner + p.iblk - 1) / p.iblk;
   }
-  p.items = p.go * p.gi;
+  p.items = p.gr * p.gi;
   return p;
 }
 
@@ -327,12 +330,12 @@ struct Channel {
     std::memcpy(y + e, yb, rest * sizeof(S));
   }
 
-  // ---- rows: item (ob, ib) = the rows o of block ob, every channel, columns of block ib,
-  // in memory order; partial[k * C + c] = its sum for parameter k of channel c, adding
+  // ---- rows: item (rg, ib) = the rows r = o * C + c of group rg, in memory order,
+  // columns of block ib; partial[k * C + c] = its sum for parameter k of channel c, adding
   // each row's (lane-order) sum in row order.
   void row_item(const RowPlan& p, int64_t item, double* partial) const {
-    const int64_t ib = item % p.gi, ob = item / p.gi;
-    const int64_t o0 = s.outer * ob / p.go, o1 = s.outer * (ob + 1) / p.go;
+    const int64_t ib = item % p.gi, rg = item / p.gi, rows = s.outer * s.channels;
+    const int64_t r0 = rows * rg / p.gr, r1 = rows * (rg + 1) / p.gr;
     const int64_t i0 = ib * p.iblk, i1 = std::min(s.inner, i0 + p.iblk);
     Slots<Vt, F::kP> pv(s.nparams);
     Slots<Acc<T>, F::kP> acc(s.nparams);
@@ -340,26 +343,24 @@ struct Channel {
     RegSink<T> part{acc.data(), iota<T>() < T((i1 - i0) % N), Vt{}};
     NoSink<T> none;
     if constexpr (Bwd) std::fill(partial, partial + s.nparams * s.channels, 0.0);
-    for (int64_t o = o0; o < o1; ++o) {
-      for (int64_t c = 0; c < s.channels; ++c) {
-        for (int k = 0; k < s.nparams; ++k) {
-          pv.data()[k] = set1<T>(T(params[k * s.channels + c]));
-          if constexpr (Bwd) acc.data()[k] = Acc<T>{};
-        }
-        const int64_t base = (o * s.channels + c) * s.inner;
-        int64_t i = i0;
-        for (; i + N <= i1; i += N) {
-          const int64_t e = base + i;
-          if constexpr (Bwd) one(pv.data(), full, g + e, x + e, y + e);
-          else one(pv.data(), none, g, x + e, y + e);
-        }
-        if (i < i1) {
-          if constexpr (Bwd) tail(pv.data(), part, base + i, i1 - i);
-          else tail(pv.data(), none, base + i, i1 - i);
-        }
-        if constexpr (Bwd)
-          for (int k = 0; k < s.nparams; ++k) partial[k * s.channels + c] += acc.data()[k].sum();
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t c = r % s.channels, base = r * s.inner;
+      for (int k = 0; k < s.nparams; ++k) {
+        pv.data()[k] = set1<T>(T(params[k * s.channels + c]));
+        if constexpr (Bwd) acc.data()[k] = Acc<T>{};
       }
+      int64_t i = i0;
+      for (; i + N <= i1; i += N) {
+        const int64_t e = base + i;
+        if constexpr (Bwd) one(pv.data(), full, g + e, x + e, y + e);
+        else one(pv.data(), none, g, x + e, y + e);
+      }
+      if (i < i1) {
+        if constexpr (Bwd) tail(pv.data(), part, base + i, i1 - i);
+        else tail(pv.data(), none, base + i, i1 - i);
+      }
+      if constexpr (Bwd)
+        for (int k = 0; k < s.nparams; ++k) partial[k * s.channels + c] += acc.data()[k].sum();
     }
   }
 
@@ -455,9 +456,10 @@ void channel_bwd(const void* g, const void* x, void* dx, const ChannelShape& s, 
 template <class T> struct U64Of { typedef uint64_t type __attribute__((vector_size(8 * Simd<T>::N))); };
 template <class T> inline V<T> uniform(uint64_t seed, int64_t j0) {
   constexpr int N = Simd<T>::N;
+  constexpr uint64_t kGamma = 0x9E3779B97F4A7C15ull;
   typename U64Of<T>::type z;
-  for (int l = 0; l < N; ++l) z[l] = uint64_t(j0 + l + 1);
-  z = seed + z * 0x9E3779B97F4A7C15ull;
+  for (int l = 0; l < N; ++l) z[l] = uint64_t(l) * kGamma;  // a constant: no vector multiply
+  z += seed + uint64_t(j0 + 1) * kGamma;                     // = seed + (j0 + l + 1) * gamma
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   z ^= z >> 31;
