@@ -16,6 +16,7 @@
 namespace py = pybind11;
 using namespace pyact;
 
+void bind_learnable(py::module_& m);  // bind_learnable.cpp
 void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
 
 namespace {
@@ -241,6 +242,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("requested_num_threads", &requested_thread_count);
   m.def("_set_grain", &set_grain_override, py::arg("n"),
         "Benchmarks only: elements per thread for every kernel (0: the compiled grains).");
+  bind_learnable(m);
   bind_accuracy(m);
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;
