@@ -55,6 +55,16 @@ def number_or_none(v: Any) -> str | None:
     return None if v is None else _number(v)
 
 
+def integer(v: Any) -> str | None:
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        return f"must be an integer, got {type(v).__name__}"
+    return None
+
+
+def pieces(v: Any) -> str | None:
+    return integer(v) or (None if v >= 2 else "must be >= 2 (groups of at least two features)")
+
+
 def one_of(*choices: str) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
         return None if v in choices else f"must be one of {', '.join(map(repr, choices))}, got {v!r}"
@@ -144,6 +154,17 @@ CATALOG: tuple[Act, ...] = (
         params=(P("threshold", REQUIRED), P("value", REQUIRED)), torch="threshold"),
     Act("softsign", "x/(1+|x|)", "Softsign", y_ok=True, torch="softsign"),
     Act("squareplus", "(x+sqrt(x^2+b))/2", "Squareplus", params=(P("b", 4.0, positive),)),
+    # Along an axis (pyact/axis.py, kernels/axis.h). `dim` is PyTorch's name for axis.
+    Act("softmax", "exp(x - max) / sum(exp(x - max)) along axis", "Softmax",
+        params=(P("axis", -1, integer, aliases=("dim",)),), family="axis", y_ok=True, torch="softmax"),
+    Act("log_softmax", "x - max - log(sum(exp(x - max))) along axis", "LogSoftmax",
+        params=(P("axis", -1, integer, aliases=("dim",)),), family="axis", y_ok=True, torch="log_softmax"),
+    Act("softmin", "softmax(-x) along axis", "Softmin",
+        params=(P("axis", -1, integer, aliases=("dim",)),), family="axis", y_ok=True, torch="softmin"),
+    Act("glu", "a*sigmoid(b), a and b the first and second halves of axis", "GLU",
+        params=(P("axis", -1, integer, aliases=("dim",)),), family="axis", torch="glu"),
+    Act("maxout", "max over groups of `pieces` consecutive features along axis (TensorFlow)", "Maxout",
+        params=(P("pieces", 2, pieces), P("axis", -1, integer, aliases=("dim",))), family="axis"),
 )
 
 _BY_NAME: dict[str, Act] = {}
