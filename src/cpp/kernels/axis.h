@@ -226,10 +226,7 @@ template <class S, int K> void softmax_row(const S* x, S* y, int64_t n, bool par
   auto z = [&](const S* p, int64_t i, int64_t cnt) { return F::z(ld_lanes(p + i, 1, cnt, pad)); };
 
   // Pass 1: the max (order-free) and whether the row holds NaN.
-  const int64_t pieces = (n + kChunk - 1) / kChunk;
-  std::vector<C> piece_max(pieces, -inf<C>());
-  std::vector<char> piece_nan(pieces, 0);
-  over_chunks(n, par, [&](int64_t b, int64_t e) {
+  auto scan = [&](int64_t b, int64_t e, C& mx, bool& nan) {
     Vc m = set1(-inf<C>());
     Mc bad{};
     for (int64_t i = b; i < e; i += N) {
@@ -237,14 +234,27 @@ template <class S, int K> void softmax_row(const S* x, S* y, int64_t n, bool par
       bad |= is_nan(v);
       m = select(v > m, v, m);
     }
-    C mm = -inf<C>();
-    bool nan = false;
-    for (int l = 0; l < N; ++l) { mm = std::max(mm, m[l]); nan |= bad[l] != 0; }
-    piece_max[b / kChunk] = mm;
-    piece_nan[b / kChunk] = nan;
-  });
-  const C mx = *std::max_element(piece_max.begin(), piece_max.end());
-  if (mx == -inf<C>() || std::find(piece_nan.begin(), piece_nan.end(), 1) != piece_nan.end()) {
+    mx = -inf<C>();
+    nan = false;
+    for (int l = 0; l < N; ++l) { mx = std::max(mx, m[l]); nan |= bad[l] != 0; }
+  };
+  C mx;
+  bool nan;
+  if (!par) {
+    scan(0, n, mx, nan);
+  } else {
+    const int64_t pieces = (n + kChunk - 1) / kChunk;
+    std::vector<C> piece_max(pieces, -inf<C>());
+    std::vector<char> piece_nan(pieces, 0);
+    over_chunks(n, true, [&](int64_t b, int64_t e) {
+      bool pn;
+      scan(b, e, piece_max[b / kChunk], pn);
+      piece_nan[b / kChunk] = pn;
+    });
+    mx = *std::max_element(piece_max.begin(), piece_max.end());
+    nan = std::find(piece_nan.begin(), piece_nan.end(), 1) != piece_nan.end();
+  }
+  if (mx == -inf<C>() || nan) {
     std::fill(y, y + n, static_cast<S>(qnan<C>()));
     return;
   }
@@ -364,11 +374,40 @@ template <class S, int K> void softmax_grad_cols(const S* g, const S* y, S* out,
       st_lanes(out + i * inner + v * N, 1, std::min<int64_t>(N, cols - v * N), F::out(ldv(g, i, v), ldv(y, i, v), sv[v]));
 }
 
+// Short rows (n <= kShortRow, inner == 1): kColBlock rows at a time are transposed into
+// a stack buffer, where each row is a column, and run through the column kernel: the
+// same canonical sums lane by lane, so the same bits, without a per-row overhead.
+// in: Arity arrays of rows; cols(in_buffers..., out_buffer, n, inner, cols).
+constexpr int64_t kShortRow = 32;
+
+template <class S, int Arity, class F>
+void short_rows(const S* const* in, S* out, int64_t rows, int64_t n, const F& cols) {
+  parallel_for(rows, std::max<int64_t>(1, kGrain / n), 1, [&](int64_t b, int64_t e) {
+    alignas(64) S buf[Arity + 1][kShortRow * kColBlock];
+    for (int64_t r0 = b; r0 < e; r0 += kColBlock) {
+      const int64_t m = std::min(kColBlock, e - r0);
+      for (int a = 0; a < Arity; ++a) {
+        const S* src = in[a] + r0 * n;
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t i = 0; i < n; ++i) buf[a][i * m + r] = src[r * n + i];
+      }
+      if constexpr (Arity == 1) cols(buf[0], buf[1], n, m, m);
+      else cols(buf[0], buf[1], buf[2], n, m, m);
+      S* dst = out + r0 * n;
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t i = 0; i < n; ++i) dst[r * n + i] = buf[Arity][i * m + r];
+    }
+  });
+}
+
 template <class S, int K>
 void softmax_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double*) {
   const S* x = static_cast<const S*>(in[0]);
   S* y = static_cast<S*>(out);
-  if (inner == 1) {
+  if (inner == 1 && n <= kShortRow && outer > 1) {
+    const S* ins[1] = {x};
+    short_rows<S, 1>(ins, y, outer, n, softmax_cols<S, K>);
+  } else if (inner == 1) {
     for_rows(outer, n, [&](int64_t r, bool par) { softmax_row<S, K>(x + r * n, y + r * n, n, par); });
   } else {
     for_col_blocks(outer, n, inner, [&](int64_t o, int64_t c0, int64_t cols) {
@@ -383,7 +422,10 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
   const S* g = static_cast<const S*>(in[0]);
   const S* y = static_cast<const S*>(in[1]);
   S* o = static_cast<S*>(out);
-  if (inner == 1) {
+  if (inner == 1 && n <= kShortRow && outer > 1) {
+    const S* ins[2] = {g, y};
+    short_rows<S, 2>(ins, o, outer, n, softmax_grad_cols<S, K>);
+  } else if (inner == 1) {
     for_rows(outer, n, [&](int64_t r, bool par) { softmax_grad_row<S, K>(g + r * n, y + r * n, o + r * n, n, par); });
   } else {
     for_col_blocks(outer, n, inner, [&](int64_t s, int64_t c0, int64_t cols) {
