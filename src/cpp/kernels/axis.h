@@ -46,27 +46,76 @@ constexpr int64_t kGrain = 1 << 14;
 // Compute type of a storage type: float16 is computed in float32.
 template <class S> using Cmp = std::conditional_t<std::is_same_v<S, _Float16>, float, S>;
 
-// The float64 accumulator of N lanes of C (N is the lane count of V<C>).
-template <class C> struct WideOf { using type = vd; };
-template <> struct WideOf<float> {
-  typedef double type __attribute__((vector_size(Simd<float>::N * sizeof(double))));
-};
-template <class C> using W = typename WideOf<C>::type;
-
-template <class C> inline W<C> widen(V<C> v) {
-  if constexpr (std::is_same_v<C, float>) return __builtin_convertvector(v, W<float>);
-  else return v;
-}
-template <class C> inline V<C> narrow(W<C> w) {
-  if constexpr (std::is_same_v<C, float>) return __builtin_convertvector(w, vf);
-  else return w;
-}
-
 template <class Vec> inline Vec iota() {
   Vec v;
   for (int l = 0; l < int(sizeof(Vec) / sizeof(v[0])); ++l) v[l] = l;
   return v;
 }
+
+// The float64 image of one V<C>: R native double vectors (R = 2 for float on the SIMD
+// ISAs, where V<float> has twice the lanes of V<double>; else 1), lane order kept. A
+// struct of native vectors, not one wide generic vector, which GCC would split through
+// memory and general registers.
+template <class C> struct W {
+  static constexpr int R = Simd<C>::N / Simd<double>::N;
+  vd h[R];
+  double lane(int l) const { return h[l / Simd<double>::N][l % Simd<double>::N]; }
+};
+// Half a V<C> (instantiated only where a V<C> holds two V<double>).
+template <class C> struct Half { typedef C type __attribute__((vector_size(sizeof(V<C>) / 2))); };
+template <class C> inline W<C> operator+(W<C> a, const W<C>& b) {
+  for (int r = 0; r < W<C>::R; ++r) a.h[r] += b.h[r];
+  return a;
+}
+template <class C> inline W<C> operator*(W<C> a, const W<C>& b) {
+  for (int r = 0; r < W<C>::R; ++r) a.h[r] *= b.h[r];
+  return a;
+}
+template <class C> inline W<C>& operator+=(W<C>& a, const W<C>& b) { return a = a + b; }
+template <class C> inline W<C> neg_zero() {
+  W<C> w;
+  for (auto& h : w.h) h = -vd{};
+  return w;
+}
+// Lanes from cnt on set to -0.0 (the identity of the canonical sum).
+template <class C> inline W<C> first_lanes(W<C> w, int64_t cnt) {
+  for (int r = 0; r < W<C>::R; ++r) {
+    const vd lane = iota<vd>() + double(r * Simd<double>::N);
+    w.h[r] = select(lane < double(cnt), w.h[r], -0.0);
+  }
+  return w;
+}
+
+template <class C> inline W<C> widen(V<C> v) {
+  W<C> w;
+  if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
+    typename Half<C>::type lo, hi;
+    std::memcpy(&lo, &v, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+    w.h[0] = __builtin_convertvector(lo, vd);
+    w.h[1] = __builtin_convertvector(hi, vd);
+  } else if constexpr (std::is_same_v<C, float>) {
+    w.h[0] = __builtin_convertvector(v, vd);
+  } else {
+    w.h[0] = v;
+  }
+  return w;
+}
+template <class C> inline V<C> narrow(const W<C>& w) {
+  if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
+    using half = typename Half<C>::type;
+    const half lo = __builtin_convertvector(w.h[0], half), hi = __builtin_convertvector(w.h[1], half);
+    vf v;
+    std::memcpy(&v, &lo, sizeof lo);
+    std::memcpy(reinterpret_cast<char*>(&v) + sizeof lo, &hi, sizeof hi);
+    return v;
+  } else if constexpr (std::is_same_v<C, float>) {
+    return __builtin_convertvector(w.h[0], vf);
+  } else {
+    return w.h[0];
+  }
+}
+
 template <class C> inline C qnan() { return std::numeric_limits<C>::quiet_NaN(); }
 template <class C> inline C inf() { return std::numeric_limits<C>::infinity(); }
 
@@ -106,6 +155,14 @@ template <class S> inline void st_lanes(S* p, int64_t stride, int64_t cnt, V<Cmp
   for (int l = 0; l < cnt; ++l) p[l * stride] = static_cast<S>(buf[l]);
 }
 
+// fn(i, N) over the full vectors of [b, e), then fn(i, rest) for the tail: the full
+// calls see a constant count, so their loads and stores are plain vector ones.
+template <int N, class F> inline void for_vectors(int64_t b, int64_t e, const F& fn) {
+  int64_t i = b;
+  for (; i + N <= e; i += N) fn(i, int64_t(N));
+  if (i < e) fn(i, e - i);
+}
+
 // --- the canonical sum ----------------------------------------------------------------
 template <class A> inline A tree16(A* a) {
   for (int w = 8; w >= 1; w /= 2)
@@ -118,15 +175,14 @@ template <class A> inline A tree16(A* a) {
 template <class C, class F> double chunk_sum(int64_t b, int64_t e, const F& contrib) {
   constexpr int N = Simd<C>::N;
   constexpr int KV = kLanes / N;
-  const W<C> neg0 = -W<C>{};
   W<C> acc[KV];
-  for (auto& a : acc) a = neg0;
+  for (auto& a : acc) a = neg_zero<C>();
   int64_t i = b;
   for (; i + kLanes <= e; i += kLanes)
     for (int k = 0; k < KV; ++k) acc[k] += contrib(i + k * N, int64_t(N));
   for (int k = 0; k < KV && i + k * N < e; ++k) {  // the tail: lanes past the end add -0.0
     const int64_t cnt = std::min<int64_t>(N, e - i - k * N);
-    acc[k] += (iota<W<C>>() < double(cnt)) ? contrib(i + k * N, cnt) : neg0;
+    acc[k] += first_lanes<C>(contrib(i + k * N, cnt), cnt);
   }
   double lanes[kLanes];
   std::memcpy(lanes, acc, sizeof lanes);
@@ -155,7 +211,7 @@ template <class C, class F> double row_sum(int64_t n, bool par, const F& contrib
 // contrib(i, v) (a W<C>). Lane by lane the same additions as row_sum.
 template <class C, class F> void col_sums(int64_t n, int64_t nv, W<C>* tot, const F& contrib) {
   constexpr int64_t NV = kColBlock / Simd<C>::N;
-  const W<C> neg0 = -W<C>{};
+  const W<C> neg0 = neg_zero<C>();
   W<C> acc[kLanes][NV];
   for (int64_t v = 0; v < nv; ++v) tot[v] = neg0;
   for (int64_t cs = 0; cs < n; cs += kChunk) {
@@ -229,11 +285,11 @@ template <class S, int K> void softmax_row(const S* x, S* y, int64_t n, bool par
   auto scan = [&](int64_t b, int64_t e, C& mx, bool& nan) {
     Vc m = set1(-inf<C>());
     Mc bad{};
-    for (int64_t i = b; i < e; i += N) {
-      const Vc v = z(x, i, std::min<int64_t>(N, e - i));
+    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
+      const Vc v = z(x, i, cnt);
       bad |= is_nan(v);
       m = select(v > m, v, m);
-    }
+    });
     mx = -inf<C>();
     nan = false;
     for (int l = 0; l < N; ++l) { mx = std::max(mx, m[l]); nan |= bad[l] != 0; }
@@ -270,8 +326,7 @@ template <class S, int K> void softmax_row(const S* x, S* y, int64_t n, bool par
   // Pass 3: scale (softmax) or shift (log_softmax).
   const Vc coef = set1(C(F::coef(s)));
   over_chunks(n, par, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += N) {
-      const int64_t cnt = std::min<int64_t>(N, e - i);
+    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
       Vc r;
       if constexpr (kKeepExp) {
         r = ld_lanes(y + i, 1, cnt, C(0)) * coef;
@@ -280,7 +335,7 @@ template <class S, int K> void softmax_row(const S* x, S* y, int64_t n, bool par
         r = F::out(a, K == kLogSoftmax ? a : exp(a), coef);
       }
       st_lanes(y + i, 1, cnt, r);
-    }
+    });
   });
 }
 
@@ -311,9 +366,11 @@ template <class S, int K> void softmax_cols(const S* x, S* y, int64_t n, int64_t
 
   Vc coef[NV];
   for (int64_t v = 0; v < nv; ++v) {
-    W<C> c = tot[v];
-    for (int l = 0; l < N; ++l) c[l] = F::coef(tot[v][l]);
-    coef[v] = narrow<C>(c);
+    double c[N];
+    for (int l = 0; l < N; ++l) c[l] = F::coef(tot[v].lane(l));
+    W<C> w;
+    std::memcpy(w.h, c, sizeof c);
+    coef[v] = narrow<C>(w);
     bad[v] |= m[v] == -inf<C>();
   }
   for (int64_t i = 0; i < n; ++i)
@@ -348,10 +405,9 @@ template <class S, int K> void softmax_grad_row(const S* g, const S* y, S* out, 
   const double s = row_sum<C>(n, par, [&](int64_t i, int64_t cnt) { return F::contrib(ldv(g, i, cnt), ldv(y, i, cnt)); });
   const Vc sv = set1(C(s));
   over_chunks(n, par, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += N) {
-      const int64_t cnt = std::min<int64_t>(N, e - i);
+    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
       st_lanes(out + i, 1, cnt, F::out(ldv(g, i, cnt), ldv(y, i, cnt), sv));
-    }
+    });
   });
 }
 
