@@ -24,6 +24,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "dispatch/table.h"
@@ -61,8 +62,16 @@ template <class C> struct W {
   vd h[R];
   double lane(int l) const { return h[l / Simd<double>::N][l % Simd<double>::N]; }
 };
-// Half a V<C> (instantiated only where a V<C> holds two V<double>).
-template <class C> struct Half { typedef C type __attribute__((vector_size(sizeof(V<C>) / 2))); };
+// The low and high halves of a vector, and the two joined (register shuffles).
+template <class Vec, size_t... I> inline auto low_half(Vec v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, I...);
+}
+template <class Vec, size_t... I> inline auto high_half(Vec v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, (I + sizeof...(I))...);
+}
+template <class Half, size_t... I> inline auto join(Half lo, Half hi, std::index_sequence<I...>) {
+  return __builtin_shufflevector(lo, hi, I...);
+}
 template <class C> inline W<C> operator+(W<C> a, const W<C>& b) {
   for (int r = 0; r < W<C>::R; ++r) a.h[r] += b.h[r];
   return a;
@@ -89,11 +98,9 @@ template <class C> inline W<C> first_lanes(W<C> w, int64_t cnt) {
 template <class C> inline W<C> widen(V<C> v) {
   W<C> w;
   if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
-    typename Half<C>::type lo, hi;
-    std::memcpy(&lo, &v, sizeof lo);
-    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-    w.h[0] = __builtin_convertvector(lo, vd);
-    w.h[1] = __builtin_convertvector(hi, vd);
+    constexpr auto half = std::make_index_sequence<Simd<double>::N>{};
+    w.h[0] = __builtin_convertvector(low_half(v, half), vd);
+    w.h[1] = __builtin_convertvector(high_half(v, half), vd);
   } else if constexpr (std::is_same_v<C, float>) {
     w.h[0] = __builtin_convertvector(v, vd);
   } else {
@@ -103,12 +110,9 @@ template <class C> inline W<C> widen(V<C> v) {
 }
 template <class C> inline V<C> narrow(const W<C>& w) {
   if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
-    using half = typename Half<C>::type;
-    const half lo = __builtin_convertvector(w.h[0], half), hi = __builtin_convertvector(w.h[1], half);
-    vf v;
-    std::memcpy(&v, &lo, sizeof lo);
-    std::memcpy(reinterpret_cast<char*>(&v) + sizeof lo, &hi, sizeof hi);
-    return v;
+    typedef float half __attribute__((vector_size(sizeof(vd) / 2)));
+    return join(__builtin_convertvector(w.h[0], half), __builtin_convertvector(w.h[1], half),
+                std::make_index_sequence<Simd<float>::N>{});
   } else if constexpr (std::is_same_v<C, float>) {
     return __builtin_convertvector(w.h[0], vf);
   } else {
@@ -263,7 +267,6 @@ template <class C, int K> struct SoftmaxMath {
   static Vc z(Vc x) { return K == kSoftmin ? -x : x; }
   // The exponent argument: 0 at the max (also when the max is +inf), else z - max.
   static Vc arg(Vc z, Vc m) { return select(z == m, Vc{}, z - m); }
-  static W<C> widened_exp(Vc a) { return widen<C>(exp(a)); }
   // From the canonical sum s of exp(arg): the scale (1/s) or the shift (log s).
   static double coef(double s) { return K == kLogSoftmax ? std::log(s) : 1.0 / s; }
   static Vc out(Vc a, Vc e, Vc coef) { return K == kLogSoftmax ? a - coef : e * coef; }
@@ -361,8 +364,14 @@ template <class S, int K> void softmax_cols(const S* x, S* y, int64_t n, int64_t
       m[v] = select(zv > m[v], zv, m[v]);
     }
 
+  // Keeping exp in y spares the second exp; not for float16 (y would round it).
+  constexpr bool kKeepExp = K != kLogSoftmax && std::is_same_v<S, C>;
   W<C> tot[NV];
-  col_sums<C>(n, nv, tot, [&](int64_t i, int64_t v) { return F::widened_exp(F::arg(z(i, v), m[v])); });
+  col_sums<C>(n, nv, tot, [&](int64_t i, int64_t v) {
+    const Vc e = exp(F::arg(z(i, v), m[v]));
+    if constexpr (kKeepExp) st_lanes(y + i * inner + v * N, 1, cnt(v), e);
+    return widen<C>(e);
+  });
 
   Vc coef[NV];
   for (int64_t v = 0; v < nv; ++v) {
@@ -375,8 +384,13 @@ template <class S, int K> void softmax_cols(const S* x, S* y, int64_t n, int64_t
   }
   for (int64_t i = 0; i < n; ++i)
     for (int64_t v = 0; v < nv; ++v) {
-      const Vc a = F::arg(z(i, v), m[v]);
-      const Vc r = F::out(a, K == kLogSoftmax ? a : exp(a), coef[v]);
+      Vc r;
+      if constexpr (kKeepExp) {
+        r = ld_lanes(y + i * inner + v * N, 1, cnt(v), C(0)) * coef[v];
+      } else {
+        const Vc a = F::arg(z(i, v), m[v]);
+        r = F::out(a, K == kLogSoftmax ? a : exp(a), coef[v]);
+      }
       st_lanes(y + i * inner + v * N, 1, cnt(v), select(bad[v], qnan<C>(), r));
     }
 }
