@@ -98,9 +98,22 @@ template <class C> inline W<C> first_lanes(W<C> w, int64_t cnt) {
 template <class C> inline W<C> widen(V<C> v) {
   W<C> w;
   if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
+    // GCC 12 lowers the generic conversion of half a vector through the stack; on x86
+    // the conversion instruction itself (exact either way, so the same bits).
+#if defined(PYACT_TARGET_AVX512)
+    w.h[0] = (vd)_mm512_cvtps_pd(_mm512_castps512_ps256((__m512)v));
+    w.h[1] = (vd)_mm512_cvtps_pd(_mm512_extractf32x8_ps((__m512)v, 1));
+#elif defined(PYACT_TARGET_AVX2)
+    w.h[0] = (vd)_mm256_cvtps_pd(_mm256_castps256_ps128((__m256)v));
+    w.h[1] = (vd)_mm256_cvtps_pd(_mm256_extractf128_ps((__m256)v, 1));
+#elif defined(PYACT_TARGET_SSE4)
+    w.h[0] = (vd)_mm_cvtps_pd((__m128)v);
+    w.h[1] = (vd)_mm_cvtps_pd(_mm_movehl_ps((__m128)v, (__m128)v));
+#else
     constexpr auto half = std::make_index_sequence<Simd<double>::N>{};
     w.h[0] = __builtin_convertvector(low_half(v, half), vd);
     w.h[1] = __builtin_convertvector(high_half(v, half), vd);
+#endif
   } else if constexpr (std::is_same_v<C, float>) {
     w.h[0] = __builtin_convertvector(v, vd);
   } else {
