@@ -40,8 +40,10 @@ using vm::exp;
 constexpr int64_t kLanes = 16;        // accumulators of the canonical sum
 constexpr int64_t kChunk = 4096;      // elements per canonical partial sum (a multiple of kLanes)
 constexpr int64_t kColBlock = 128;    // columns one task reduces together (inner > 1)
-// Elements per thread below which one thread is faster (exp-bound passes). Chosen with
-//   python benchmarks/bench_axis.py   (docs/PERFORMANCE_AXIS.md)
+// Elements per thread below which one thread is faster: apply.h's grain for an exp-cost
+// functor (kGrainCheap / 4; softmax runs three passes, one with an exp). Not yet tuned
+// by measurement: the shared 2-core machine gave no stable 2-thread timings
+// (docs/PERFORMANCE_AXIS.md, python benchmarks/bench_axis.py).
 constexpr int64_t kGrain = 1 << 14;
 
 // Compute type of a storage type: float16 is computed in float32.
