@@ -40,3 +40,30 @@ if __name__ == "__main__":
         show("exp q", *fit(q_exp, -h, h, deg), kind)
     for deg, kind in ((4, "f"), (9, "d")):
         show("expm1 q", *fit(q_expm1, -h, h, deg), kind)
+
+
+def p_ncdf(t):
+    """Phi(-w) = t * exp(-w^2/2 + P(t)), t = 2/(2+w): the smooth remainder P."""
+    w = 2 / t - 2
+    return mp.log(mp.ncdf(-w) / t) + w * w / 2
+
+
+def ncdf_pieces(edges, deg, kind):
+    """Per piece [a, b]: its midpoint and the coefficients of P(mid + s)."""
+    out = []
+    for a, b in zip(edges, edges[1:]):
+        mid = (a + b) / 2
+        c, _ = fit(lambda s: p_ncdf(mid + s), a - mid, b - mid, deg)
+        out.append((mid, c))
+    for mid, c in out:
+        if kind == "f":
+            import numpy as np
+            print(f"mid {float(np.float32(float(mid))).hex()}f:",
+                  ", ".join(float(np.float32(float(x))).hex() + "f" for x in c))
+        else:
+            print(f"mid {float(mid).hex()}:", ", ".join(float(x).hex() for x in c))
+
+
+if __name__ == "__main__":
+    ncdf_pieces([mp.mpf(2) / 17, mp.mpf(1)], 12, "f")
+    ncdf_pieces([mp.mpf(2) / 42, mp.mpf(1) / 4, mp.mpf(1) / 2, mp.mpf(3) / 4, mp.mpf(1)], 14, "d")

@@ -95,15 +95,33 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
   return r * r * horner(r, ExpC<elem_t<Vec>>::q);
 }
 
-template <class Vec> inline Vec exp(Vec x) {
+// p * 2^(n + kScale), rounded once even where the result is denormal.
+template <int kScale, class Vec> inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n) {
+  using T = elem_t<Vec>;
+  const auto m = n + kScale;
+  const auto m1 = m >> 1;
+  return p * pow2i<T>(m1) * pow2i<T>(m - m1);
+}
+
+// exp(x) * 2^kScale: a caller that multiplies a tiny e^x by something else first (x e^x)
+// asks for e^x scaled up by 2^64 and scales the product back, so that a denormal
+// result is rounded once, not twice.
+template <int kScale = 0, class Vec> inline Vec exp(Vec x) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
-  const Vec xc = clamp(x, C::kLo, C::kHi);  // keeps n in [-1076, 1024]: two normal halves
+  // Keeps n + kScale in [-1076, 1024] (float: [-150, 128]): two normal halves. A scaled
+  // result is 0 below the (lowered) clamp, where the unscaled one had underflowed.
+  constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);
+  const Vec xc = clamp(x, lo, C::kHi);
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
-  const Vec p = (exp_poly_tail(r) + r) + T(1);
-  const auto n1 = n.i >> 1;
-  return p * pow2i<T>(n1) * pow2i<T>(n.i - n1);
+  const Vec y = scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i);
+  if constexpr (kScale == 0) return y;
+  else return select(x < lo, Vec{}, y);
 }
+
+// The factor that undoes exp<kUnderflowGuard>: 2^-64.
+constexpr int kUnderflowGuard = 64;
+template <class T> constexpr T kUnguard = T(0x1p-64);
 
 }}}  // namespace pyact::<isa>::vm

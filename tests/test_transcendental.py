@@ -1,0 +1,326 @@
+"""The transcendental activations (SPEC §4.1, §2, §5; PITFALLS.md) against independent
+float64 references (tests/reference.py: NumPy/SciPy, mpmath in the tails), finite
+differences and, when installed, PyTorch — never pyact against itself."""
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import pyact as pa
+from reference import REF
+from ulp import assert_close_ulp, ulp_error
+
+# (name, params) for every kernel: gelu twice, and non-default parameters too.
+CASES = [
+    ("elu", {}), ("elu", {"alpha": 0.5}), ("selu", {}), ("celu", {}), ("celu", {"alpha": 2.5}),
+    ("celu", {"alpha": -1.5}), ("sigmoid", {}), ("log_sigmoid", {}), ("tanh", {}), ("softplus", {}),
+    ("softplus", {"beta": 5.0, "threshold": 20.0}), ("softplus", {"beta": 0.5, "threshold": 3.0}),
+    ("swish", {}), ("swish", {"beta": 1.702}), ("mish", {}), ("gelu", {}), ("gelu", {"approximate": "tanh"}),
+    ("exponential", {}), ("tanhshrink", {}),
+]
+IDS = [n + "".join(f"-{k}={v}" for k, v in p.items()) for n, p in CASES]
+DEFAULT = [c for c in CASES if not c[1] or c[1] == {"approximate": "tanh"}]
+DEFAULT_IDS = [n + "".join(f"-{v}" for v in p.values()) for n, p in DEFAULT]
+
+TINY = {np.dtype(np.float16): 6e-8, np.dtype(np.float32): 1e-45, np.dtype(np.float64): 5e-324}
+
+
+def _ref(name, params, x, deriv=False):
+    f, df = REF[name]
+    with np.errstate(all="ignore"):
+        return (df if deriv else f)(np.asarray(x, np.float64), **params)
+
+
+def _inputs(dtype, n=4000, seed=0):
+    """Every scale that matters: tiny, around 0, the tails, the overflow edges, specials."""
+    rng = np.random.default_rng(seed)
+    fi = np.finfo(dtype)
+    parts = [rng.standard_normal(n) * s for s in (1e-6, 0.05, 1, 4, 12, 40)]
+    parts.append(rng.uniform(-float(fi.max) ** 0.5, float(fi.max) ** 0.5, 200))
+    edges = [0.0, -0.0, np.inf, -np.inf, float(fi.tiny), -float(fi.tiny), TINY[np.dtype(dtype)],
+             -TINY[np.dtype(dtype)], float(fi.max), -float(fi.max), 1.0, -1.0, 88.7, 89.0, -87.3, -103.9,
+             -104.0, 709.7, -745.0, 20.0, 20.000002, -17.3, 1e-3, -1e-3]
+    x = np.concatenate(parts + [np.array(edges)])
+    with np.errstate(over="ignore"):
+        return x.astype(dtype)
+
+
+# ---------------------------------------------------------------- values, every dtype
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_forward_matches_reference(isa, dtype, name, params):
+    x = _inputs(dtype)
+    got = pa.get(name, **params)(x)
+    assert got.dtype == dtype and got.shape == x.shape
+    # float16 is computed in float32 and rounded once more.
+    assert_close_ulp(got, _ref(name, params, x), 4 if dtype != np.float16 else 1, what=f"{isa} {name} fwd")
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_backward_matches_reference(isa, dtype, name, params):
+    x = _inputs(dtype, seed=1)
+    g = np.ones_like(x)
+    got = pa.grad(name, g, x=x, **params)
+    want = _ref(name, params, x, deriv=True)
+    assert_close_ulp(got, want, 8, abs_tol=1e-6 if dtype != np.float16 else 1e-3, what=f"{isa} {name} bwd")
+    act = pa.get(name, **params)
+    if act.y_ok:
+        y = act(x)
+        got_y = pa.grad(name, g, y=y, **params)
+        # From y the information lost to rounding y is lost for good (e.g. elu near
+        # -alpha): compare absolutely, relative to the largest of |f'|, |y|.
+        with np.errstate(invalid="ignore"):
+            scale = np.maximum(1.0, np.abs(y.astype(np.float64)))
+        tol = {np.dtype(np.float16): 3e-3, np.dtype(np.float32): 3e-6, np.dtype(np.float64): 1e-14}[dtype]
+        fin = np.isfinite(want)
+        err = np.abs(got_y.astype(np.float64) - want)[fin] / scale[fin]
+        assert err.max() <= tol, f"{name} bwd from y: {err.max()}"
+
+
+# ------------------------------------------------------- specials: SPEC §2, PITFALLS
+INF = math.inf
+SPECIALS = {
+    # name, params: [(x, f(x), f'(x))]; f' None: only "finite and not NaN" is required
+    ("elu", ()): [(0.0, 0.0, 1.0), (-0.0, -0.0, 1.0), (INF, INF, 1.0), (-INF, -1.0, 0.0), (100.0, 100.0, 1.0)],
+    ("elu", (("alpha", 2.0),)): [(-INF, -2.0, 0.0), (-1e30, -2.0, 0.0)],
+    ("selu", ()): [(-INF, -1.7580993408473766, 0.0), (INF, INF, 1.0507009873554805)],
+    ("celu", (("alpha", 0.5),)): [(-INF, -0.5, 0.0), (INF, INF, 1.0), (0.0, 0.0, 1.0)],
+    ("sigmoid", ()): [(0.0, 0.5, 0.25), (-0.0, 0.5, 0.25), (INF, 1.0, 0.0), (-INF, 0.0, 0.0), (-1e30, 0.0, 0.0),
+                      (1e30, 1.0, 0.0)],
+    ("log_sigmoid", ()): [(0.0, -math.log(2), 0.5), (-1000.0, -1000.0, 1.0), (-INF, -INF, 1.0), (INF, 0.0, 0.0),
+                          (-300.0, -300.0, 1.0)],
+    ("tanh", ()): [(0.0, 0.0, 1.0), (-0.0, -0.0, 1.0), (INF, 1.0, 0.0), (-INF, -1.0, 0.0), (1e30, 1.0, 0.0)],
+    ("softplus", ()): [(100.0, 100.0, 1.0), (INF, INF, 1.0), (-INF, 0.0, 0.0), (0.0, math.log(2), 0.5),
+                       (-1e30, 0.0, 0.0), (1e30, 1e30, 1.0)],
+    ("softplus", (("beta", 5.0),)): [(18.0, 18.0, 1.0), (-INF, 0.0, 0.0)],
+    ("swish", ()): [(INF, INF, 1.0), (-INF, -0.0, 0.0), (0.0, 0.0, 0.5), (-1e30, -0.0, 0.0)],
+    ("mish", ()): [(-1e4, -0.0, 0.0), (INF, INF, 1.0), (-INF, -0.0, 0.0), (0.0, 0.0, 0.6), (1e4, 1e4, 1.0)],
+    ("gelu", ()): [(INF, INF, 1.0), (-INF, -0.0, 0.0), (0.0, 0.0, 0.5), (-1e30, -0.0, 0.0), (1e30, 1e30, 1.0)],
+    ("gelu", (("approximate", "tanh"),)): [(INF, INF, 1.0), (-INF, -0.0, 0.0), (0.0, 0.0, 0.5), (-1e30, -0.0, 0.0)],
+    ("exponential", ()): [(0.0, 1.0, 1.0), (-INF, 0.0, 0.0), (INF, INF, INF), (1000.0, INF, INF)],
+    ("tanhshrink", ()): [(0.0, 0.0, 0.0), (-0.0, -0.0, 0.0), (INF, INF, 1.0), (-INF, -INF, 1.0)],
+}
+
+
+@pytest.mark.parametrize("key", list(SPECIALS), ids=lambda k: k[0] + "".join(f"-{v}" for _, v in k[1]))
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_special_values(isa, key, dt):
+    name, params = key[0], dict(key[1])
+    xs = np.array([c[0] for c in SPECIALS[key]], dt)
+    y = pa.get(name, **params)(xs)
+    g = pa.grad(name, np.ones_like(xs), x=xs, **params)
+    for (x, fy, fg), yy, gg in zip(SPECIALS[key], y, g):
+        want = np.asarray(fy, dt)
+        assert yy == want and (np.signbit(yy) == np.signbit(want) or fy == 0 and name == "softplus"), \
+            f"{name}({x}) = {yy!r}, want {fy!r}"
+        if name == "mish" and x == 0.0:
+            fg = float(np.tanh(np.log(2.0)))
+        with np.errstate(over="ignore"):
+            assert gg == pytest.approx(float(np.asarray(fg, dt)), rel=1e-6, abs=1e-30) or gg == fg, \
+                f"{name}'({x}) = {gg!r}, want {fg!r}"
+    # NaN in gives NaN out, both directions
+    nan = np.array([np.nan], dt)
+    assert np.isnan(pa.get(name, **params)(nan)).all()
+    assert np.isnan(pa.grad(name, np.ones(1, dt), x=nan, **params)).all()
+
+
+@pytest.mark.parametrize("name,params", DEFAULT, ids=DEFAULT_IDS)
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_no_overflow_and_denormals(isa, name, params, dt):
+    """Finite in, finite out wherever the true value is finite (SPEC §2); denormal
+    inputs give the correctly rounded value (no flush to zero)."""
+    fi = np.finfo(dt)
+    x = np.concatenate([np.geomspace(float(fi.smallest_subnormal), float(fi.max), 3000),
+                        -np.geomspace(float(fi.smallest_subnormal), float(fi.max), 3000)]).astype(dt)
+    y = pa.get(name, **params)(x)
+    g = pa.grad(name, np.ones_like(x), x=x, **params)
+    want = _ref(name, params, x)
+    fin = np.isfinite(want.astype(dt)) if name != "exponential" else np.isfinite(want)
+    assert np.isfinite(y[fin]).all(), f"{name}: non-finite at {x[fin][~np.isfinite(y[fin])][:5]}"
+    assert not np.isnan(g).any(), f"{name}': NaN at {x[np.isnan(g)][:5]}"
+    den = np.abs(x) < fi.tiny
+    assert_close_ulp(y[den], want[den], 2, what=f"{name} denormal inputs")
+
+
+def test_sigmoid_range_half_and_monotone(isa):
+    """PITFALLS (onnxruntime#22557): in [0, 1], exactly 0.5 at 0, monotone — over every
+    7th float32 from -200 to 200."""
+    lo, hi = np.float32(-200).view(np.uint32), np.float32(200).view(np.uint32)
+    neg = np.arange(np.uint32(0x80000000), lo, 7, dtype=np.uint32).view(np.float32)[::-1]
+    pos = np.arange(0, hi, 7, dtype=np.uint32).view(np.float32)
+    x = np.concatenate([neg, pos])
+    assert (np.diff(x) > 0).all()
+    for dt in (np.float32, np.float64):
+        y = pa.sigmoid(x.astype(dt))
+        assert (y >= 0).all() and (y <= 1).all()
+        assert (np.diff(y) >= 0).all(), f"sigmoid not monotone ({dt.__name__})"
+        assert pa.sigmoid(np.array([0.0, -0.0], dt)).tolist() == [0.5, 0.5]
+    for name in ("tanh", "softplus", "log_sigmoid", "exponential", "elu", "gelu"):
+        y = pa.get(name)(x[(x > -50) & (x < 50)] if name == "gelu" else x)
+        assert (np.diff(y) >= 0).all(), f"{name} not monotone"
+
+
+def test_elu_family_backward_in_the_tail():
+    """PITFALLS (jax#39795): from x the ELU gradient is alpha*e^x, still accurate where
+    e^x - 1 has rounded to -1; no NaN from e^x on the branch not taken (tinygrad#17852)."""
+    x = np.array([-20.0, -50.0, -87.0, 100.0, 1000.0, 1e30], np.float32)
+    for name, params in (("elu", {}), ("selu", {}), ("celu", {"alpha": 1.0})):
+        g = pa.grad(name, np.ones_like(x), x=x, **params)
+        assert np.isfinite(g).all()
+        assert_close_ulp(g, _ref(name, params, x, deriv=True), 2, what=name)
+        assert g[0] > 0
+
+
+def test_softplus_same_rule_forward_and_backward():
+    """pytorch#55587: the threshold test is beta*x > threshold in both directions."""
+    beta, thr = 5.0, 20.0
+    x = np.array([3.9, 4.0, np.nextafter(4.0, 5.0), 4.1], np.float64)
+    y = pa.softplus(x, beta=beta, threshold=thr)
+    g = pa.grad("softplus", np.ones_like(x), x=x, beta=beta, threshold=thr)
+    z = beta * x
+    np.testing.assert_array_equal(y[z > thr], x[z > thr])
+    assert (y[z <= thr] > x[z <= thr]).all()
+    np.testing.assert_array_equal(g[z > thr], 1.0)
+    assert (g[z <= thr] < 1.0).all()
+    x32 = np.linspace(-10, 10, 1001, dtype=np.float32)
+    assert np.isfinite(pa.softplus(x32, beta=50.0)).all()
+
+
+def test_mish_and_gelu_in_their_hard_ranges():
+    """Against mpmath: mish on [-20, -2] (darknet#5452), its gradient near 5000
+    (dlib#1938), gelu's tails (pytorch#48388), log_sigmoid(-300) (pytorch#1835)."""
+    mp.mp.dps = 50
+
+    def mish(v):
+        v = mp.mpf(v)
+        return v * mp.tanh(mp.log1p(mp.exp(v)))
+
+    def gelu(v):
+        return mp.mpf(v) * mp.ncdf(mp.mpf(v))
+
+    def gelu_t(v):
+        v = mp.mpf(v)
+        return v / (1 + mp.exp(-2 * mp.sqrt(2 / mp.pi) * (v + mp.mpf("0.044715") * v ** 3)))
+
+    for dt, bound in ((np.float32, 4), (np.float64, 4)):
+        xs = np.linspace(-20, -2, 181).astype(dt)
+        assert_close_ulp(pa.mish(xs), np.array([float(mish(v)) for v in xs]), bound, what="mish tail")
+        xs = np.linspace(-14 if dt == np.float32 else -37, -1, 141).astype(dt)
+        assert_close_ulp(pa.gelu(xs), np.array([float(gelu(v)) for v in xs]), bound, what="gelu tail")
+        xs = np.linspace(-10 if dt == np.float32 else -25, -1, 141).astype(dt)
+        assert_close_ulp(pa.gelu(xs, approximate="tanh"), np.array([float(gelu_t(v)) for v in xs]), bound,
+                         what="gelu tanh tail")
+        xs = np.array([-300, -80, -30, -1e-3], dt)
+        assert_close_ulp(pa.log_sigmoid(xs), np.array([float(-mp.log1p(mp.exp(-mp.mpf(v)))) for v in xs]), bound,
+                         what="log_sigmoid")
+    g = pa.grad("mish", np.ones(3), x=np.array([4999.0, 5000.0, 5001.0]))
+    np.testing.assert_array_equal(g, 1.0)
+
+
+def test_tanhshrink_small_x_has_no_cancellation():
+    xs = np.geomspace(1e-30, 3, 400)
+    want = np.array([float(mp.mpf(v) - mp.tanh(mp.mpf(v))) for v in xs])
+    for dt in (np.float32, np.float64):
+        x = xs.astype(dt)
+        w = np.array([float(mp.mpf(float(v)) - mp.tanh(mp.mpf(float(v)))) for v in x])
+        assert_close_ulp(pa.tanhshrink(x), w, 4, what="tanhshrink")
+        assert_close_ulp(-pa.tanhshrink(-x), w, 4, what="tanhshrink odd")
+    assert want[0] > 0
+
+
+# ------------------------------------------------------------- gradients, in float64
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+def test_gradient_by_central_differences(name, params):
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-6, 6, 400), [-0.5, 0.3, 2.0, -3.0]])
+    if name in ("elu", "selu", "celu"):
+        x = x[np.abs(x) > 1e-3]  # the kink at 0
+    if name == "softplus":
+        x = x[np.abs(params.get("beta", 1.0) * x - params.get("threshold", 20.0)) > 1e-3]
+    h = 1e-6
+    fd = (pa.get(name, **params)(x + h) - pa.get(name, **params)(x - h)) / (2 * h)
+    g = pa.grad(name, np.ones_like(x), x=x, **params)
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-7)
+
+
+def test_grad_scales_with_grad_out():
+    x = np.linspace(-5, 5, 101)
+    g = np.random.default_rng(0).standard_normal(101)
+    for name, params in CASES:
+        a = pa.grad(name, g, x=x, **params)
+        b = pa.grad(name, np.ones_like(x), x=x, **params) * g
+        np.testing.assert_allclose(a, b, rtol=1e-15, atol=1e-300)
+
+
+# --------------------------------------------------------- parameters and the catalog
+def test_parameters_are_validated():
+    with pytest.raises(ValueError, match="alpha"):
+        pa.celu(np.ones(3), alpha=0.0)
+    with pytest.raises(ValueError, match="beta"):
+        pa.softplus(np.ones(3), beta=0)
+    with pytest.raises(ValueError, match="approximate"):
+        pa.gelu(np.ones(3), approximate="erf")
+    with pytest.raises(TypeError):
+        pa.grad("swish", np.ones(3), y=np.ones(3))
+    with pytest.raises(TypeError):
+        pa.grad("gelu", np.ones(3), y=np.ones(3))
+
+
+def test_aliases_and_y_ok():
+    assert pa.get("silu").name == "swish" and pa.get("logistic").name == "sigmoid"
+    assert pa.get("elu").y_ok and not pa.get("elu", alpha=-1.0).y_ok
+    assert pa.get("celu", alpha=-1.0).y_ok and pa.get("softplus").y_ok and pa.get("exponential").y_ok
+    for name in ("log_sigmoid", "swish", "mish", "gelu", "tanhshrink"):
+        assert not pa.get(name).y_ok
+
+
+def test_gelu_forms_are_distinct_and_exact():
+    x = np.linspace(-4, 4, 81)
+    a, b = pa.gelu(x), pa.gelu(x, approximate="tanh")
+    assert 1e-4 < np.abs(a - b).max() < 1e-3  # apache/tvm#14814: they differ by up to ~5e-4
+    assert repr(pa.get("gelu", approximate="tanh")) == "GELU(approximate='tanh')"
+
+
+def test_position_and_thread_independence():
+    """Same bits for an element wherever it lies and whatever the thread count."""
+    x = _inputs(np.float32, n=20000, seed=5)
+    for name, params in DEFAULT:
+        f = pa.get(name, **params)
+        with pa.threads(1):
+            one = f(x)
+        with pa.threads(2):
+            two = f(x)
+        np.testing.assert_array_equal(one.view(np.uint32), two.view(np.uint32))
+        for k in (1, 3, 7, 13):
+            np.testing.assert_array_equal(f(x[k:]).view(np.uint32), one[k:].view(np.uint32))
+        np.testing.assert_array_equal(f(x[::3]).view(np.uint32), one[::3].view(np.uint32))
+
+
+# -------------------------------------------------------------- PyTorch, when present
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # pragma: no cover
+    torch = None
+
+
+@pytest.mark.skipif(torch is None, reason="torch not installed")
+@pytest.mark.parametrize("name,params", [c for c in CASES if c[0] not in ("exponential",)], ids=[
+    i for i, c in zip(IDS, CASES) if c[0] != "exponential"])
+def test_agrees_with_torch(name, params):
+    """Where PyTorch is accurate (float64, moderate x) both agree; pyact's own accuracy
+    is proven against the references above."""
+    x = np.linspace(-8, 8, 1601)
+    t = torch.tensor(x, requires_grad=True)
+    tp = dict(params)
+    fn = {"swish": lambda v: v * torch.sigmoid(tp.get("beta", 1.0) * v), "log_sigmoid": F.logsigmoid,
+          "tanh": torch.tanh, "sigmoid": torch.sigmoid, "selu": F.selu, "mish": F.mish, "tanhshrink": F.tanhshrink,
+          "elu": lambda v: F.elu(v, **tp), "celu": lambda v: F.celu(v, **tp),
+          "softplus": lambda v: F.softplus(v, **tp), "gelu": lambda v: F.gelu(v, **tp)}[name]
+    y = fn(t)
+    y.backward(torch.ones_like(t))
+    np.testing.assert_allclose(pa.get(name, **params)(x), y.detach().numpy(), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(pa.grad(name, np.ones_like(x), x=x, **params), t.grad.numpy(), rtol=1e-11,
+                               atol=1e-13)
