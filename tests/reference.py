@@ -326,6 +326,7 @@ def _():
         return out
     return f, lambda x: np.tanh(x) ** 2
 
+
 # --- AXIS_REF: the functions along an axis (SPEC §4.3) -----------------------------------
 # AXIS_REF[name] = (f, vjp): f(x, axis, **params) -> y and vjp(g, x, axis, **params) ->
 # dL/dx, both float64 NumPy/SciPy, with SPEC §4.3's special rows written out case by case.
