@@ -448,3 +448,93 @@ def _():
             out[small] = [_tanhshrink_exact(v) for v in x[small]]
         return out
     return f, lambda x: np.tanh(x) ** 2
+
+
+# --- AXIS_REF: the functions along an axis (SPEC §4.3) -----------------------------------
+# AXIS_REF[name] = (f, vjp): f(x, axis, **params) -> y and vjp(g, x, axis, **params) ->
+# dL/dx, both float64 NumPy/SciPy, with SPEC §4.3's special rows written out case by case.
+from scipy import special as _special  # noqa: E402
+
+AXIS_REF: dict[str, tuple] = {}
+
+
+def _rows_special(x, axis):
+    """(nan_rows, all_neginf_rows, k = count of +inf per row), keepdims."""
+    nan_rows = np.isnan(x).any(axis=axis, keepdims=True)
+    neginf_rows = (x == -np.inf).all(axis=axis, keepdims=True)
+    k = (x == np.inf).sum(axis=axis, keepdims=True)
+    return nan_rows, neginf_rows, k
+
+
+def _softmax(x, axis=-1):
+    x = np.asarray(x, np.float64)
+    nan_rows, neginf_rows, k = _rows_special(x, axis)
+    finite_rows = ~nan_rows & ~neginf_rows & (k == 0)
+    safe = np.where(finite_rows, x, 0.0)
+    y = _special.softmax(safe, axis=axis)
+    y = np.where(k > 0, (x == np.inf) / np.maximum(k, 1), y)   # the +inf entries share the mass
+    return np.where(nan_rows | neginf_rows, np.nan, y)
+
+
+def _log_softmax(x, axis=-1):
+    x = np.asarray(x, np.float64)
+    nan_rows, neginf_rows, k = _rows_special(x, axis)
+    finite_rows = ~nan_rows & ~neginf_rows & (k == 0)
+    y = _special.log_softmax(np.where(finite_rows, x, 0.0), axis=axis)
+    y = np.where(k > 0, np.where(x == np.inf, -np.log(np.maximum(k, 1)), -np.inf), y)
+    return np.where(nan_rows | neginf_rows, np.nan, y)
+
+
+def _softmax_vjp(g, x, axis=-1):
+    y = _softmax(x, axis)
+    return y * (g - (g * y).sum(axis=axis, keepdims=True))
+
+
+def _log_softmax_vjp(g, x, axis=-1):
+    y = _softmax(x, axis)
+    return g - y * g.sum(axis=axis, keepdims=True)
+
+
+def _halves(x, axis):
+    a, b = np.split(np.asarray(x, np.float64), 2, axis=axis)
+    return a, b
+
+
+def _glu(x, axis=-1):
+    a, b = _halves(x, axis)
+    return a * _special.expit(b)
+
+
+def _glu_vjp(g, x, axis=-1):
+    a, b = _halves(x, axis)
+    s = _special.expit(b)
+    return np.concatenate([g * s, g * a * s * _special.expit(-b)], axis=axis)
+
+
+def _groups(x, pieces, axis):
+    """x with the axis split into (groups, pieces), pieces as the last axis."""
+    x = np.moveaxis(np.asarray(x, np.float64), axis, -1)
+    return x.reshape(x.shape[:-1] + (x.shape[-1] // pieces, pieces))
+
+
+def _maxout(x, pieces=2, axis=-1):
+    return np.moveaxis(_groups(x, pieces, axis).max(axis=-1), -1, axis)   # NaN propagates
+
+
+def _maxout_vjp(g, x, pieces=2, axis=-1):
+    grp = _groups(x, pieces, axis)
+    first = np.argmax(grp, axis=-1)        # the first maximum (ties); NaN groups handled below
+    onehot = np.arange(pieces) == first[..., None]
+    gm = np.moveaxis(np.asarray(g, np.float64), axis, -1)[..., None]
+    r = np.where(onehot, gm, 0.0)
+    r = np.where(np.isnan(grp).any(axis=-1, keepdims=True), np.nan, r)
+    r = r.reshape(r.shape[:-2] + (-1,))
+    return np.moveaxis(r, -1, axis)
+
+
+AXIS_REF["softmax"] = (_softmax, _softmax_vjp)
+AXIS_REF["log_softmax"] = (_log_softmax, _log_softmax_vjp)
+AXIS_REF["softmin"] = (lambda x, axis=-1: _softmax(-np.asarray(x, np.float64), axis),
+                       lambda g, x, axis=-1: -_softmax_vjp(g, -np.asarray(x, np.float64), axis))
+AXIS_REF["glu"] = (_glu, _glu_vjp)
+AXIS_REF["maxout"] = (_maxout, _maxout_vjp)

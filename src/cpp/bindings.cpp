@@ -17,6 +17,7 @@ namespace py = pybind11;
 using namespace pyact;
 
 void bind_learnable(py::module_& m);  // bind_learnable.cpp
+void bind_axis(py::module_& m);  // bind_axis.cpp
 void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
 
 namespace {
@@ -243,6 +244,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("_set_grain", &set_grain_override, py::arg("n"),
         "Benchmarks only: elements per thread for every kernel (0: the compiled grains).");
   bind_learnable(m);
+  bind_axis(m);
   bind_accuracy(m);
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;

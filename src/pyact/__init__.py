@@ -22,6 +22,7 @@ from .functional import grad
 from .registry import available, get, register
 from .threads import get_num_threads, set_num_threads, threads
 from . import learnable as _learnable  # noqa: E402,F401  (adds the learnable family)
+from . import axis as _axis  # noqa: E402,F401  (softmax, log_softmax, softmin, glu, maxout)
 
 try:
     __version__ = _dist_version("pyact")

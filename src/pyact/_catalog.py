@@ -74,6 +74,10 @@ def integer(lo: int | None = None) -> Callable[[Any], str | None]:
     return check
 
 
+def pieces(v: Any) -> str | None:
+    return integer()(v) or (None if v >= 2 else "must be >= 2 (groups of at least two features)")
+
+
 def finite_or_array(v: Any) -> str | None:
     """A finite number, or an array-like of finite real numbers (learnable initial values)."""
     if v is None:
@@ -229,6 +233,17 @@ CATALOG: tuple[Act, ...] = (
         encode=lambda act, p: (), torch="gelu"),
     Act("exponential", "exp(x)", "Exponential", y_ok=True),
     Act("tanhshrink", "x - tanh(x)", "Tanhshrink", torch="tanhshrink"),
+    # Along an axis (pyact/axis.py, kernels/axis.h). `dim` is PyTorch's name for axis.
+    Act("softmax", "exp(x - max) / sum(exp(x - max)) along axis", "Softmax",
+        params=(P("axis", -1, integer(), aliases=("dim",)),), family="axis", y_ok=True, torch="softmax"),
+    Act("log_softmax", "x - max - log(sum(exp(x - max))) along axis", "LogSoftmax",
+        params=(P("axis", -1, integer(), aliases=("dim",)),), family="axis", y_ok=True, torch="log_softmax"),
+    Act("softmin", "softmax(-x) along axis", "Softmin",
+        params=(P("axis", -1, integer(), aliases=("dim",)),), family="axis", y_ok=True, torch="softmin"),
+    Act("glu", "a*sigmoid(b), a and b the first and second halves of axis", "GLU",
+        params=(P("axis", -1, integer(), aliases=("dim",)),), family="axis", torch="glu"),
+    Act("maxout", "max over groups of `pieces` consecutive features along axis (TensorFlow)", "Maxout",
+        params=(P("pieces", 2, pieces), P("axis", -1, integer(), aliases=("dim",))), family="axis"),
 )
 
 _BY_NAME: dict[str, Act] = {}

@@ -31,10 +31,25 @@ struct ElementwiseFns {
   ElementwiseFn bwd_y[3];  // nullptr where the kernel cannot run from y
 };
 
+// Along an axis (kernels/axis.h): C-contiguous arrays viewed as (outer, n, inner), the
+// axis of length n in the middle. in: forward {x}; backward {g, y} for the softmax
+// family, {g, x} for glu and maxout (g has the forward output's shape). params: maxout's
+// pieces.
+enum class AxisOp : int { softmax = 0, log_softmax, softmin, glu, maxout, count };
+constexpr int kNumAxisOps = static_cast<int>(AxisOp::count);
+using AxisFn = void (*)(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner,
+                        const double* params);
+
+struct AxisFns {
+  AxisFn fwd[kNumAxisOps][3];
+  AxisFn bwd[kNumAxisOps][3];
+};
+
 struct KernelTable {
   Isa isa;
   ElementwiseFns elementwise[kNumKernels];
   LearnableFns learnable;  // kernels/learnable.h
+  AxisFns axis;
 };
 
 // One per compiled ISA (dispatch/table_isa.cpp, built once per ISA). Call only when

@@ -4,6 +4,7 @@
 #include "dispatch/table.h"
 #include "kernels/apply.h"
 #include "kernels/learnable.h"
+#include "kernels/axis.h"
 #include "kernels/piecewise.h"
 #include "kernels/exp_family.h"
 #include "kernels/gelu.h"
@@ -41,6 +42,7 @@ void PYACT_CAT(fill_table_, PYACT_TARGET)(KernelTable& t) {
 #include "kernels/activations.inc"
 #undef PYACT_ELEMENTWISE
   fill_learnable(t.learnable);
+  fill_axis(t.axis);
 }
 
 }  // namespace pyact

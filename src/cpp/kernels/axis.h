@@ -1,0 +1,652 @@
+// Activations along an axis (SPEC §4.3): softmax, log_softmax, softmin, glu, maxout.
+//
+// Every array arrives C-contiguous and is viewed as (outer, n, inner), the axis of
+// length n in the middle. inner == 1: each row is contiguous and SIMD runs along it;
+// inner > 1: SIMD runs across inner (columns) while reducing down the strided axis,
+// without a transposing copy.
+//
+// Determinism (SPEC §6). A row's bits depend only on its values: never on the layout
+// (inner == 1 or > 1), the thread count or where the row lies. Max is order-free; every
+// sum is the *canonical sum*: the row is cut into chunks of kChunk elements; within a
+// chunk element t goes to accumulator t mod 16 (float64, starting at -0.0, so adding
+// padding of -0.0 is exact); the 16 accumulators meet in a fixed pairwise tree; the
+// chunk sums are added in order. The row path keeps the 16 accumulators in SIMD lanes,
+// the column path keeps 16 per column; threads split a long row at chunk boundaries.
+//
+// Special rows (SPEC §4.3), one formula for every case: the exponent argument is
+// (x == max ? 0 : x - max), so a row holding k entries of +inf sums to k and gives 1/k
+// there and 0 elsewhere; a row holding NaN, or only -inf, is NaN (a canonical quiet
+// NaN, so the bits match on every path).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "dispatch/table.h"
+#include "kernels/parallel.h"
+#include "simd/vec.h"
+#include "vmath/exp.h"
+#include "vmath/logistic.h"
+
+namespace pyact { namespace PYACT_TARGET { namespace axis {
+
+using vm::exp;
+
+constexpr int64_t kLanes = 16;        // accumulators of the canonical sum
+constexpr int64_t kChunk = 4096;      // elements per canonical partial sum (a multiple of kLanes)
+constexpr int64_t kColBlock = 128;    // columns one task reduces together (inner > 1)
+// Elements per thread below which one thread is faster: apply.h's grain for an exp-cost
+// functor (kGrainCheap / 4; softmax runs three passes, one with an exp). Not yet tuned
+// by measurement: the shared 2-core machine gave no stable 2-thread timings
+// (docs/PERFORMANCE_AXIS.md, python benchmarks/bench_axis.py).
+constexpr int64_t kGrain = 1 << 14;
+
+// Compute type of a storage type: float16 is computed in float32.
+template <class S> using Cmp = std::conditional_t<std::is_same_v<S, _Float16>, float, S>;
+
+template <class Vec> inline Vec iota() {
+  Vec v;
+  for (int l = 0; l < int(sizeof(Vec) / sizeof(v[0])); ++l) v[l] = l;
+  return v;
+}
+
+// The float64 image of one V<C>: R native double vectors (R = 2 for float on the SIMD
+// ISAs, where V<float> has twice the lanes of V<double>; else 1), lane order kept. A
+// struct of native vectors, not one wide generic vector, which GCC would split through
+// memory and general registers.
+template <class C> struct W {
+  static constexpr int R = Simd<C>::N / Simd<double>::N;
+  vd h[R];
+  double lane(int l) const { return h[l / Simd<double>::N][l % Simd<double>::N]; }
+};
+// The low and high halves of a vector, and the two joined (register shuffles).
+template <class Vec, size_t... I> inline auto low_half(Vec v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, I...);
+}
+template <class Vec, size_t... I> inline auto high_half(Vec v, std::index_sequence<I...>) {
+  return __builtin_shufflevector(v, v, (I + sizeof...(I))...);
+}
+template <class Half, size_t... I> inline auto join(Half lo, Half hi, std::index_sequence<I...>) {
+  return __builtin_shufflevector(lo, hi, I...);
+}
+template <class C> inline W<C> operator+(W<C> a, const W<C>& b) {
+  for (int r = 0; r < W<C>::R; ++r) a.h[r] += b.h[r];
+  return a;
+}
+template <class C> inline W<C> operator*(W<C> a, const W<C>& b) {
+  for (int r = 0; r < W<C>::R; ++r) a.h[r] *= b.h[r];
+  return a;
+}
+template <class C> inline W<C>& operator+=(W<C>& a, const W<C>& b) { return a = a + b; }
+template <class C> inline W<C> neg_zero() {
+  W<C> w;
+  for (auto& h : w.h) h = -vd{};
+  return w;
+}
+// Lanes from cnt on set to -0.0 (the identity of the canonical sum).
+template <class C> inline W<C> first_lanes(W<C> w, int64_t cnt) {
+  for (int r = 0; r < W<C>::R; ++r) {
+    const vd lane = iota<vd>() + double(r * Simd<double>::N);
+    w.h[r] = select(lane < double(cnt), w.h[r], -0.0);
+  }
+  return w;
+}
+
+template <class C> inline W<C> widen(V<C> v) {
+  W<C> w;
+  if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
+    // GCC 12 lowers the generic conversion of half a vector through the stack; on x86
+    // the conversion instruction itself (exact either way, so the same bits).
+#if defined(PYACT_TARGET_AVX512)
+    w.h[0] = (vd)_mm512_cvtps_pd(_mm512_castps512_ps256((__m512)v));
+    w.h[1] = (vd)_mm512_cvtps_pd(_mm512_extractf32x8_ps((__m512)v, 1));
+#elif defined(PYACT_TARGET_AVX2)
+    w.h[0] = (vd)_mm256_cvtps_pd(_mm256_castps256_ps128((__m256)v));
+    w.h[1] = (vd)_mm256_cvtps_pd(_mm256_extractf128_ps((__m256)v, 1));
+#elif defined(PYACT_TARGET_SSE4)
+    w.h[0] = (vd)_mm_cvtps_pd((__m128)v);
+    w.h[1] = (vd)_mm_cvtps_pd(_mm_movehl_ps((__m128)v, (__m128)v));
+#else
+    constexpr auto half = std::make_index_sequence<Simd<double>::N>{};
+    w.h[0] = __builtin_convertvector(low_half(v, half), vd);
+    w.h[1] = __builtin_convertvector(high_half(v, half), vd);
+#endif
+  } else if constexpr (std::is_same_v<C, float>) {
+    w.h[0] = __builtin_convertvector(v, vd);
+  } else {
+    w.h[0] = v;
+  }
+  return w;
+}
+template <class C> inline V<C> narrow(const W<C>& w) {
+  if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
+    typedef float half __attribute__((vector_size(sizeof(vd) / 2)));
+    return join(__builtin_convertvector(w.h[0], half), __builtin_convertvector(w.h[1], half),
+                std::make_index_sequence<Simd<float>::N>{});
+  } else if constexpr (std::is_same_v<C, float>) {
+    return __builtin_convertvector(w.h[0], vf);
+  } else {
+    return w.h[0];
+  }
+}
+
+template <class C> inline C qnan() { return std::numeric_limits<C>::quiet_NaN(); }
+template <class C> inline C inf() { return std::numeric_limits<C>::infinity(); }
+
+// --- storage <-> compute vectors ----------------------------------------------------
+template <class S> inline V<Cmp<S>> ld(const S* p) {
+  if constexpr (std::is_same_v<S, _Float16>) {
+    vh h;
+    std::memcpy(&h, p, sizeof h);
+    return __builtin_convertvector(h, vf);
+  } else {
+    return load(p);
+  }
+}
+template <class S> inline void st(S* p, V<Cmp<S>> v) {
+  if constexpr (std::is_same_v<S, _Float16>) {
+    const vh h = __builtin_convertvector(v, vh);
+    std::memcpy(p, &h, sizeof h);
+  } else {
+    store(p, v);
+  }
+}
+// Lanes [0, cnt) from p, `stride` elements apart; the other lanes `fill`.
+template <class S> inline V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t cnt, Cmp<S> fill) {
+  using C = Cmp<S>;
+  constexpr int N = Simd<C>::N;
+  if (stride == 1 && cnt == N) return ld(p);
+  alignas(64) C buf[N];
+  for (int l = 0; l < N; ++l) buf[l] = l < cnt ? static_cast<C>(p[l * stride]) : fill;
+  return load(buf);
+}
+template <class S> inline void st_lanes(S* p, int64_t stride, int64_t cnt, V<Cmp<S>> v) {
+  using C = Cmp<S>;
+  constexpr int N = Simd<C>::N;
+  if (stride == 1 && cnt == N) return st(p, v);
+  alignas(64) C buf[N];
+  store(buf, v);
+  for (int l = 0; l < cnt; ++l) p[l * stride] = static_cast<S>(buf[l]);
+}
+
+// fn(i, N) over the full vectors of [b, e), then fn(i, rest) for the tail: the full
+// calls see a constant count, so their loads and stores are plain vector ones.
+template <int N, class F> inline void for_vectors(int64_t b, int64_t e, const F& fn) {
+  int64_t i = b;
+  for (; i + N <= e; i += N) fn(i, int64_t(N));
+  if (i < e) fn(i, e - i);
+}
+
+// --- the canonical sum ----------------------------------------------------------------
+template <class A> inline A tree16(A* a) {
+  for (int w = 8; w >= 1; w /= 2)
+    for (int i = 0; i < w; ++i) a[i] = a[i] + a[i + w];
+  return a[0];
+}
+
+// Canonical sum of one chunk [b, e) of a contiguous row; contrib(i, cnt) gives the
+// float64 contributions of elements i .. i+cnt-1 (cnt <= N, lanes past cnt ignored).
+template <class C, class F> double chunk_sum(int64_t b, int64_t e, const F& contrib) {
+  constexpr int N = Simd<C>::N;
+  constexpr int KV = kLanes / N;
+  W<C> acc[KV];
+  for (auto& a : acc) a = neg_zero<C>();
+  int64_t i = b;
+  for (; i + kLanes <= e; i += kLanes)
+    for (int k = 0; k < KV; ++k) acc[k] += contrib(i + k * N, int64_t(N));
+  for (int k = 0; k < KV && i + k * N < e; ++k) {  // the tail: lanes past the end add -0.0
+    const int64_t cnt = std::min<int64_t>(N, e - i - k * N);
+    acc[k] += first_lanes<C>(contrib(i + k * N, cnt), cnt);
+  }
+  double lanes[kLanes];
+  std::memcpy(lanes, acc, sizeof lanes);
+  return tree16(lanes);
+}
+
+// Calls piece(b, e) over [0, n) split at chunk boundaries: on the threads when `par`.
+template <class F> inline void over_chunks(int64_t n, bool par, const F& piece) {
+  if (par) parallel_for(n, kGrain, kChunk, piece);
+  else if (n > 0) piece(0, n);
+}
+
+// Canonical sum of a contiguous row of n elements (see chunk_sum for contrib).
+template <class C, class F> double row_sum(int64_t n, bool par, const F& contrib) {
+  if (n <= kChunk) return chunk_sum<C>(0, n, contrib);
+  std::vector<double> part((n + kChunk - 1) / kChunk);
+  over_chunks(n, par, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; c += kChunk) part[c / kChunk] = chunk_sum<C>(c, std::min(e, c + kChunk), contrib);
+  });
+  double total = -0.0;
+  for (double p : part) total += p;
+  return total;
+}
+
+// Canonical sums of nv column vectors down n rows: tot[v] for column vector v, from
+// contrib(i, v) (a W<C>). Lane by lane the same additions as row_sum.
+template <class C, class F> void col_sums(int64_t n, int64_t nv, W<C>* tot, const F& contrib) {
+  constexpr int64_t NV = kColBlock / Simd<C>::N;
+  const W<C> neg0 = neg_zero<C>();
+  W<C> acc[kLanes][NV];
+  for (int64_t v = 0; v < nv; ++v) tot[v] = neg0;
+  for (int64_t cs = 0; cs < n; cs += kChunk) {
+    const int64_t ce = std::min(n, cs + kChunk);
+    for (auto& row : acc)
+      for (int64_t v = 0; v < nv; ++v) row[v] = neg0;
+    for (int64_t i = cs; i < ce; ++i) {
+      W<C>* a = acc[(i - cs) % kLanes];
+      for (int64_t v = 0; v < nv; ++v) a[v] += contrib(i, v);
+    }
+    for (int64_t v = 0; v < nv; ++v) {
+      W<C> lanes[kLanes];
+      for (int j = 0; j < kLanes; ++j) lanes[j] = acc[j][v];
+      tot[v] += tree16(lanes);
+    }
+  }
+}
+
+// Runs a row kernel fn(row, par) over `rows` rows of length n: many rows share the
+// threads; a few long rows are each split across the threads, chunk by chunk.
+template <class F> void for_rows(int64_t rows, int64_t n, const F& fn) {
+  if (rows >= thread_count() || n < 2 * kChunk) {
+    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1)), 1, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) fn(r, false);
+    });
+  } else {
+    for (int64_t r = 0; r < rows; ++r) fn(r, true);
+  }
+}
+
+// Runs fn(o, c0, cols) over every block of up to kColBlock columns of every outer slab.
+template <class F> void for_col_blocks(int64_t outer, int64_t n, int64_t inner, const F& fn) {
+  const int64_t blocks = (inner + kColBlock - 1) / kColBlock;
+  const int64_t per_task = std::max<int64_t>(n, 1) * std::min(inner, kColBlock);
+  parallel_for(outer * blocks, std::max<int64_t>(1, kGrain / per_task), 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / blocks, c0 = (t % blocks) * kColBlock;
+      fn(o, c0, std::min(kColBlock, inner - c0));
+    }
+  });
+}
+
+// --- softmax, log_softmax, softmin ------------------------------------------------------
+enum Kind : int { kSoftmax = 0, kLogSoftmax = 1, kSoftmin = 2 };
+
+template <class C, int K> struct SoftmaxMath {
+  using Vc = V<C>;
+  // The value the row is taken of: softmin is softmax(-x) (negation is exact).
+  static Vc z(Vc x) { return K == kSoftmin ? -x : x; }
+  // The exponent argument: 0 at the max (also when the max is +inf), else z - max.
+  static Vc arg(Vc z, Vc m) { return select(z == m, Vc{}, z - m); }
+  // From the canonical sum s of exp(arg): the scale (1/s) or the shift (log s).
+  static double coef(double s) { return K == kLogSoftmax ? std::log(s) : 1.0 / s; }
+  static Vc out(Vc a, Vc e, Vc coef) { return K == kLogSoftmax ? a - coef : e * coef; }
+};
+
+// Forward of one contiguous row x[0..n) into y (y may be x).
+template <class S, int K> void softmax_row(const S* x, S* y, int64_t n, bool par) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  using Mc = M<C>;
+  using F = SoftmaxMath<C, K>;
+  constexpr int N = Simd<C>::N;
+  // Keeping exp in y spares the second exp; not for float16 (y would round it).
+  constexpr bool kKeepExp = K != kLogSoftmax && std::is_same_v<S, C>;
+  const C pad = K == kSoftmin ? inf<C>() : -inf<C>();  // z of a padding lane is -inf
+  auto z = [&](const S* p, int64_t i, int64_t cnt) { return F::z(ld_lanes(p + i, 1, cnt, pad)); };
+
+  // Pass 1: the max (order-free) and whether the row holds NaN.
+  auto scan = [&](int64_t b, int64_t e, C& mx, bool& nan) {
+    Vc m = set1(-inf<C>());
+    Mc bad{};
+    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
+      const Vc v = z(x, i, cnt);
+      bad |= is_nan(v);
+      m = select(v > m, v, m);
+    });
+    mx = -inf<C>();
+    nan = false;
+    for (int l = 0; l < N; ++l) { mx = std::max(mx, m[l]); nan |= bad[l] != 0; }
+  };
+  C mx;
+  bool nan;
+  if (!par) {
+    scan(0, n, mx, nan);
+  } else {
+    const int64_t pieces = (n + kChunk - 1) / kChunk;
+    std::vector<C> piece_max(pieces, -inf<C>());
+    std::vector<char> piece_nan(pieces, 0);
+    over_chunks(n, true, [&](int64_t b, int64_t e) {
+      bool pn;
+      scan(b, e, piece_max[b / kChunk], pn);
+      piece_nan[b / kChunk] = pn;
+    });
+    mx = *std::max_element(piece_max.begin(), piece_max.end());
+    nan = std::find(piece_nan.begin(), piece_nan.end(), 1) != piece_nan.end();
+  }
+  if (mx == -inf<C>() || nan) {
+    std::fill(y, y + n, static_cast<S>(qnan<C>()));
+    return;
+  }
+  const Vc m = set1(mx);
+
+  // Pass 2: the canonical sum of exp(arg).
+  const double s = row_sum<C>(n, par, [&](int64_t i, int64_t cnt) {
+    const Vc e = exp(F::arg(z(x, i, cnt), m));
+    if constexpr (kKeepExp) st_lanes(y + i, 1, cnt, e);
+    return widen<C>(e);
+  });
+
+  // Pass 3: scale (softmax) or shift (log_softmax).
+  const Vc coef = set1(C(F::coef(s)));
+  over_chunks(n, par, [&](int64_t b, int64_t e) {
+    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
+      Vc r;
+      if constexpr (kKeepExp) {
+        r = ld_lanes(y + i, 1, cnt, C(0)) * coef;
+      } else {
+        const Vc a = F::arg(z(x, i, cnt), m);
+        r = F::out(a, K == kLogSoftmax ? a : exp(a), coef);
+      }
+      st_lanes(y + i, 1, cnt, r);
+    });
+  });
+}
+
+// Forward down the strided axis for `cols` columns: x and y point at (o, 0, c0).
+template <class S, int K> void softmax_cols(const S* x, S* y, int64_t n, int64_t inner, int64_t cols) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  using Mc = M<C>;
+  using F = SoftmaxMath<C, K>;
+  constexpr int N = Simd<C>::N;
+  constexpr int64_t NV = kColBlock / N;
+  const int64_t nv = (cols + N - 1) / N;
+  auto cnt = [&](int64_t v) { return std::min<int64_t>(N, cols - v * N); };
+  auto z = [&](int64_t i, int64_t v) { return F::z(ld_lanes(x + i * inner + v * N, 1, cnt(v), C(0))); };
+
+  Vc m[NV];
+  Mc bad[NV];
+  for (int64_t v = 0; v < nv; ++v) { m[v] = set1(-inf<C>()); bad[v] = Mc{}; }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t v = 0; v < nv; ++v) {
+      const Vc zv = z(i, v);
+      bad[v] |= is_nan(zv);
+      m[v] = select(zv > m[v], zv, m[v]);
+    }
+
+  // Keeping exp in y spares the second exp; not for float16 (y would round it).
+  constexpr bool kKeepExp = K != kLogSoftmax && std::is_same_v<S, C>;
+  W<C> tot[NV];
+  col_sums<C>(n, nv, tot, [&](int64_t i, int64_t v) {
+    const Vc e = exp(F::arg(z(i, v), m[v]));
+    if constexpr (kKeepExp) st_lanes(y + i * inner + v * N, 1, cnt(v), e);
+    return widen<C>(e);
+  });
+
+  Vc coef[NV];
+  for (int64_t v = 0; v < nv; ++v) {
+    double c[N];
+    for (int l = 0; l < N; ++l) c[l] = F::coef(tot[v].lane(l));
+    W<C> w;
+    std::memcpy(w.h, c, sizeof c);
+    coef[v] = narrow<C>(w);
+    bad[v] |= m[v] == -inf<C>();
+  }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t v = 0; v < nv; ++v) {
+      Vc r;
+      if constexpr (kKeepExp) {
+        r = ld_lanes(y + i * inner + v * N, 1, cnt(v), C(0)) * coef[v];
+      } else {
+        const Vc a = F::arg(z(i, v), m[v]);
+        r = F::out(a, K == kLogSoftmax ? a : exp(a), coef[v]);
+      }
+      st_lanes(y + i * inner + v * N, 1, cnt(v), select(bad[v], qnan<C>(), r));
+    }
+}
+
+// Backward from y. softmax: g - Σg·y scaled by y (softmin: the negative);
+// log_softmax: g - e^y·Σg. The sums are canonical sums in float64 (g·y exact there).
+template <class C, int K> struct SoftmaxGrad {
+  using Vc = V<C>;
+  static W<C> contrib(Vc g, Vc y) {
+    if constexpr (K == kLogSoftmax) { (void)y; return widen<C>(g); }
+    else return widen<C>(g) * widen<C>(y);
+  }
+  static Vc out(Vc g, Vc y, Vc s) {
+    if constexpr (K == kLogSoftmax) return g - exp(y) * s;
+    else if constexpr (K == kSoftmin) return y * (s - g);
+    else return y * (g - s);
+  }
+};
+
+template <class S, int K> void softmax_grad_row(const S* g, const S* y, S* out, int64_t n, bool par) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  using F = SoftmaxGrad<C, K>;
+  constexpr int N = Simd<C>::N;
+  auto ldv = [&](const S* p, int64_t i, int64_t cnt) { return ld_lanes(p + i, 1, cnt, C(0)); };
+  const double s = row_sum<C>(n, par, [&](int64_t i, int64_t cnt) { return F::contrib(ldv(g, i, cnt), ldv(y, i, cnt)); });
+  const Vc sv = set1(C(s));
+  over_chunks(n, par, [&](int64_t b, int64_t e) {
+    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
+      st_lanes(out + i, 1, cnt, F::out(ldv(g, i, cnt), ldv(y, i, cnt), sv));
+    });
+  });
+}
+
+template <class S, int K> void softmax_grad_cols(const S* g, const S* y, S* out, int64_t n, int64_t inner, int64_t cols) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  using F = SoftmaxGrad<C, K>;
+  constexpr int N = Simd<C>::N;
+  constexpr int64_t NV = kColBlock / N;
+  const int64_t nv = (cols + N - 1) / N;
+  auto ldv = [&](const S* p, int64_t i, int64_t v) {
+    return ld_lanes(p + i * inner + v * N, 1, std::min<int64_t>(N, cols - v * N), C(0));
+  };
+  W<C> tot[NV];
+  col_sums<C>(n, nv, tot, [&](int64_t i, int64_t v) { return F::contrib(ldv(g, i, v), ldv(y, i, v)); });
+  Vc sv[NV];
+  for (int64_t v = 0; v < nv; ++v) sv[v] = narrow<C>(tot[v]);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t v = 0; v < nv; ++v)
+      st_lanes(out + i * inner + v * N, 1, std::min<int64_t>(N, cols - v * N), F::out(ldv(g, i, v), ldv(y, i, v), sv[v]));
+}
+
+// Short rows (n <= kShortRow, inner == 1): kColBlock rows at a time are transposed into
+// a stack buffer, where each row is a column, and run through the column kernel: the
+// same canonical sums lane by lane, so the same bits, without a per-row overhead.
+// in: Arity arrays of rows; cols(in_buffers..., out_buffer, n, inner, cols).
+constexpr int64_t kShortRow = 32;
+
+template <class S, int Arity, class F>
+void short_rows(const S* const* in, S* out, int64_t rows, int64_t n, const F& cols) {
+  parallel_for(rows, std::max<int64_t>(1, kGrain / n), 1, [&](int64_t b, int64_t e) {
+    alignas(64) S buf[Arity + 1][kShortRow * kColBlock];
+    for (int64_t r0 = b; r0 < e; r0 += kColBlock) {
+      const int64_t m = std::min(kColBlock, e - r0);
+      for (int a = 0; a < Arity; ++a) {
+        const S* src = in[a] + r0 * n;
+        for (int64_t r = 0; r < m; ++r)
+          for (int64_t i = 0; i < n; ++i) buf[a][i * m + r] = src[r * n + i];
+      }
+      if constexpr (Arity == 1) cols(buf[0], buf[1], n, m, m);
+      else cols(buf[0], buf[1], buf[2], n, m, m);
+      S* dst = out + r0 * n;
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t i = 0; i < n; ++i) dst[r * n + i] = buf[Arity][i * m + r];
+    }
+  });
+}
+
+template <class S, int K>
+void softmax_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double*) {
+  const S* x = static_cast<const S*>(in[0]);
+  S* y = static_cast<S*>(out);
+  if (inner == 1 && n <= kShortRow && outer > 1) {
+    const S* ins[1] = {x};
+    short_rows<S, 1>(ins, y, outer, n, softmax_cols<S, K>);
+  } else if (inner == 1) {
+    for_rows(outer, n, [&](int64_t r, bool par) { softmax_row<S, K>(x + r * n, y + r * n, n, par); });
+  } else {
+    for_col_blocks(outer, n, inner, [&](int64_t o, int64_t c0, int64_t cols) {
+      const int64_t off = o * n * inner + c0;
+      softmax_cols<S, K>(x + off, y + off, n, inner, cols);
+    });
+  }
+}
+
+template <class S, int K>
+void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double*) {
+  const S* g = static_cast<const S*>(in[0]);
+  const S* y = static_cast<const S*>(in[1]);
+  S* o = static_cast<S*>(out);
+  if (inner == 1 && n <= kShortRow && outer > 1) {
+    const S* ins[2] = {g, y};
+    short_rows<S, 2>(ins, o, outer, n, softmax_grad_cols<S, K>);
+  } else if (inner == 1) {
+    for_rows(outer, n, [&](int64_t r, bool par) { softmax_grad_row<S, K>(g + r * n, y + r * n, o + r * n, n, par); });
+  } else {
+    for_col_blocks(outer, n, inner, [&](int64_t s, int64_t c0, int64_t cols) {
+      const int64_t off = s * n * inner + c0;
+      softmax_grad_cols<S, K>(g + off, y + off, o + off, n, inner, cols);
+    });
+  }
+}
+
+// --- elementwise pieces: glu, maxout ------------------------------------------------------
+// Both are elementwise across lanes, so any split of the work gives the same bits.
+
+// Calls fn(q, o, r, cnt) for runs of up to N consecutive indices q of a flat range
+// [0, rows * len) that stay inside one row o (r: position in that row).
+template <int N, class F> void for_runs(int64_t rows, int64_t len, const F& fn) {
+  parallel_for(rows * len, kGrain, N, [&](int64_t b, int64_t e) {
+    for (int64_t q = b; q < e;) {
+      const int64_t o = q / len, r = q - o * len;
+      const int64_t cnt = std::min<int64_t>({N, e - q, len - r});
+      fn(q, o, r, cnt);
+      q += cnt;
+    }
+  });
+}
+
+// glu: x is (outer, 2h, inner); a = first half, b = second half, y = a·sigmoid(b).
+template <class S> void glu_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double*) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  const S* x = static_cast<const S*>(in[0]);
+  S* y = static_cast<S*>(out);
+  const int64_t half = n / 2 * inner;
+  for_runs<Simd<C>::N>(outer, half, [&](int64_t q, int64_t o, int64_t r, int64_t cnt) {
+    const S* pa = x + o * 2 * half + r;
+    const Vc a = ld_lanes(pa, 1, cnt, C(0)), b = ld_lanes(pa + half, 1, cnt, C(0));
+    st_lanes(y + q, 1, cnt, select(is_nan(a) | is_nan(b), a + b, a * vm::sigmoid(b)));
+  });
+}
+
+// dL/da = g·σ(b), dL/db = g·a·σ(b)·σ(−b) (σ(b)·σ(−b), not σ(1−σ), keeps the tail for b ≫ 0).
+template <class S> void glu_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double*) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  const S* g = static_cast<const S*>(in[0]);
+  const S* x = static_cast<const S*>(in[1]);
+  S* gx = static_cast<S*>(out);
+  const int64_t half = n / 2 * inner;
+  for_runs<Simd<C>::N>(outer, half, [&](int64_t q, int64_t o, int64_t r, int64_t cnt) {
+    const int64_t off = o * 2 * half + r;
+    const Vc a = ld_lanes(x + off, 1, cnt, C(0)), b = ld_lanes(x + off + half, 1, cnt, C(0));
+    const Vc gv = ld_lanes(g + q, 1, cnt, C(0));
+    const Vc e = exp(-abs(b));  // one exponential for both factors
+    const Vc s = vm::sigmoid_from(b, e), ds = vm::sigmoid_deriv_from(e);
+    const auto bad = is_nan(a) | is_nan(b);
+    st_lanes(gx + off, 1, cnt, select(bad, a + b, gv * s));
+    st_lanes(gx + off + half, 1, cnt, select(bad, a + b, gv * (a * ds)));
+  });
+}
+
+// maxout: x is (outer, G·k, inner), groups of k consecutive features; y is (outer, G, inner).
+// Lanes run across inner, or across groups (stride k) when inner == 1. Calls
+// fn(q, p, lane_stride, cnt): q the first output index, p the group's first input.
+template <int N, class F> void for_groups(int64_t outer, int64_t n, int64_t inner, int64_t k, const F& fn) {
+  if (inner == 1) {
+    for_runs<N>(1, outer * (n / k), [&](int64_t q, int64_t, int64_t, int64_t cnt) { fn(q, q * k, k, cnt); });
+  } else {
+    for_runs<N>(outer * (n / k), inner, [&](int64_t q, int64_t row, int64_t c, int64_t cnt) {
+      fn(q, row * k * inner + c, int64_t(1), cnt);
+    });
+  }
+}
+
+// The max of each group and where it first occurs; NaN anywhere in the group: bad.
+template <class S> struct GroupMax {
+  using C = Cmp<S>;
+  V<C> m, at;
+  M<C> bad;
+  GroupMax(const S* p, int64_t lane_stride, int64_t piece_stride, int64_t k, int64_t cnt) {
+    m = ld_lanes(p, lane_stride, cnt, C(0));
+    at = V<C>{};
+    bad = is_nan(m);
+    for (int64_t j = 1; j < k; ++j) {
+      const V<C> v = ld_lanes(p + j * piece_stride, lane_stride, cnt, C(0));
+      const auto gt = v > m;  // strict: the first maximum wins ties
+      m = select(gt, v, m);
+      at = select(gt, set1(C(j)), at);
+      bad |= is_nan(v);
+    }
+  }
+};
+
+template <class S> void maxout_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double* p) {
+  using C = Cmp<S>;
+  const S* x = static_cast<const S*>(in[0]);
+  S* y = static_cast<S*>(out);
+  const int64_t k = static_cast<int64_t>(p[0]), piece = inner == 1 ? 1 : inner;
+  for_groups<Simd<C>::N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
+    const GroupMax<S> gm(x + first, ls, piece, k, cnt);
+    st_lanes(y + q, 1, cnt, select(gm.bad, qnan<C>(), gm.m));
+  });
+}
+
+// The gradient goes to the first maximum of each group (0 elsewhere); NaN groups: NaN.
+template <class S> void maxout_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double* p) {
+  using C = Cmp<S>;
+  const S* g = static_cast<const S*>(in[0]);
+  const S* x = static_cast<const S*>(in[1]);
+  S* gx = static_cast<S*>(out);
+  const int64_t k = static_cast<int64_t>(p[0]), piece = inner == 1 ? 1 : inner;
+  for_groups<Simd<C>::N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
+    const GroupMax<S> gm(x + first, ls, piece, k, cnt);
+    const V<C> gv = ld_lanes(g + q, 1, cnt, C(0));
+    for (int64_t j = 0; j < k; ++j) {
+      const V<C> r = select(gm.at == C(j), gv, V<C>{});
+      st_lanes(gx + first + j * piece, ls, cnt, select(gm.bad, qnan<C>(), r));
+    }
+  });
+}
+
+}  // namespace axis
+
+// Fills the axis member of this ISA's table (dispatch/table_isa.cpp).
+inline void fill_axis(AxisFns& t) {
+  using namespace axis;
+  auto set = [](AxisFn* f, AxisFn f16, AxisFn f32, AxisFn f64) { f[0] = f16; f[1] = f32; f[2] = f64; };
+  auto at = [](AxisOp op) { return static_cast<int>(op); };
+  set(t.fwd[at(AxisOp::softmax)], softmax_fwd<_Float16, kSoftmax>, softmax_fwd<float, kSoftmax>, softmax_fwd<double, kSoftmax>);
+  set(t.bwd[at(AxisOp::softmax)], softmax_bwd<_Float16, kSoftmax>, softmax_bwd<float, kSoftmax>, softmax_bwd<double, kSoftmax>);
+  set(t.fwd[at(AxisOp::log_softmax)], softmax_fwd<_Float16, kLogSoftmax>, softmax_fwd<float, kLogSoftmax>, softmax_fwd<double, kLogSoftmax>);
+  set(t.bwd[at(AxisOp::log_softmax)], softmax_bwd<_Float16, kLogSoftmax>, softmax_bwd<float, kLogSoftmax>, softmax_bwd<double, kLogSoftmax>);
+  set(t.fwd[at(AxisOp::softmin)], softmax_fwd<_Float16, kSoftmin>, softmax_fwd<float, kSoftmin>, softmax_fwd<double, kSoftmin>);
+  set(t.bwd[at(AxisOp::softmin)], softmax_bwd<_Float16, kSoftmin>, softmax_bwd<float, kSoftmin>, softmax_bwd<double, kSoftmin>);
+  set(t.fwd[at(AxisOp::glu)], glu_fwd<_Float16>, glu_fwd<float>, glu_fwd<double>);
+  set(t.bwd[at(AxisOp::glu)], glu_bwd<_Float16>, glu_bwd<float>, glu_bwd<double>);
+  set(t.fwd[at(AxisOp::maxout)], maxout_fwd<_Float16>, maxout_fwd<float>, maxout_fwd<double>);
+  set(t.bwd[at(AxisOp::maxout)], maxout_bwd<_Float16>, maxout_bwd<float>, maxout_bwd<double>);
+}
+
+}}  // namespace pyact::<isa>
