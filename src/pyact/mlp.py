@@ -487,6 +487,15 @@ class MLP:
                 np.copyto(g, self.activations_[l].grads[name], casting="unsafe")
             d, W_next = dl, self.coefs_[l]
 
+    def _batch(self, X: np.ndarray, T: np.ndarray, buf: _Buffers | None = None) -> tuple[float, int]:
+        """Forward, loss and backward of one batch: every gradient lands in
+        self._grads. Returns the batch's mean loss and number of correct predictions."""
+        buf = buf if buf is not None else self._buffers_for(len(X))
+        logits = self._forward(X, buf)
+        loss, correct = self._loss_grad(logits, T, grad=True)
+        self._backward(X, buf, logits)
+        return loss, correct
+
     # --- optimiser -------------------------------------------------------------------------
     def _setup_optimizer(self) -> None:
         L = len(self._hidden)
@@ -511,6 +520,7 @@ class MLP:
                 decay.append(False)
             self._act_grad_slots.append(slots)
         self._params, self._grads, self._decay = params, grads, decay
+        self._alive = [np.zeros(h, bool) for h in self._hidden]
         self._state = [[np.zeros_like(p) for p in params] for _ in range(2 if self.optimizer == "adam" else 1)]
         self._tmp = [np.empty_like(p) for p in params]
         self._step_count = 0
@@ -614,12 +624,9 @@ class MLP:
                 idx = order[s:s + B]
                 buf = self._buffers_for(len(idx))
                 np.take(X, idx, axis=0, out=buf.x)
-                t = T[idx]
-                logits = self._forward(buf.x, buf)
-                loss, ok = self._loss_grad(logits, t, grad=True)
+                loss, ok = self._batch(buf.x, T[idx], buf)
                 total_loss += loss * len(idx)
                 correct += ok
-                self._backward(buf.x, buf, logits)
                 sq = self._sq_norms()
                 layer_norms += [math.sqrt(sq[2 * l] + sq[2 * l + 1]) for l in range(L)]
                 if self.grad_clip is not None:
