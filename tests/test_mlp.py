@@ -366,3 +366,19 @@ def test_digits_accuracy(activation):
             m.fit(Xtr / 16, ytr)
             scores.append(m.score(Xte / 16, yte))
     assert np.mean(scores) >= 0.975, scores
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_optimiser_pieces_on_threads_change_no_bit(monkeypatch, optimizer):
+    from pyact import mlp
+    X, y = _tiny_problem(8, n=64, n_in=5)
+    kw = dict(hidden=(32,), epochs=3, batch_size=16, optimizer=optimizer, nesterov=optimizer == "sgd",
+              weight_decay=0.01)
+    whole = pa.MLP(**kw)
+    whole.fit(X, y)
+    monkeypatch.setattr(mlp, "_PIECE", 8)  # every parameter split into pieces
+    with pa.threads(3):
+        pieces = pa.MLP(**kw)
+        pieces.fit(X, y)
+    for a, b in zip(whole.coefs_ + whole.intercepts_, pieces.coefs_ + pieces.intercepts_):
+        np.testing.assert_array_equal(a, b)

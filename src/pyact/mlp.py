@@ -26,11 +26,13 @@ import json
 import math
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import activations as _activations
+from .threads import get_num_threads as _get_num_threads
 from .activations import Activation
 from .fused import Epilogue
 from .registry import get
@@ -59,6 +61,18 @@ _INITS: dict[str, Callable[[int, int, np.random.Generator], np.ndarray]] = {
 }
 _INIT_ALIASES = {"he": "he_normal", "glorot": "glorot_uniform", "xavier": "glorot_uniform",
                  "lecun": "lecun_normal"}
+
+
+# Parameters of at least 2 * _PIECE entries are updated in pieces of >= _PIECE on threads.
+_PIECE = 1 << 17
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(n: int) -> ThreadPoolExecutor:
+    pool = _POOLS.get(n)
+    if pool is None:
+        pool = _POOLS[n] = ThreadPoolExecutor(n, thread_name_prefix="pyact-mlp")
+    return pool
 
 
 class History(dict):
@@ -526,46 +540,63 @@ class MLP:
         self._step_count = 0
 
     def _step(self) -> None:
-        """One optimiser step on self._params with self._grads (PyTorch's rules)."""
+        """One optimiser step on self._params with self._grads (PyTorch's rules).
+
+        Large parameters are updated in pieces on pyact's threads (NumPy releases the
+        GIL): every operation is elementwise, so the pieces change no bit."""
         self._step_count += 1
+        threads = _get_num_threads()
+        jobs = []
+        for i, p in enumerate(self._params):
+            pieces = min(threads, p.size // _PIECE) if p.size >= 2 * _PIECE else 1
+            bounds = [p.size * k // pieces for k in range(pieces + 1)]
+            jobs += [(i, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        if len(jobs) > len(self._params):
+            list(_pool(threads).map(lambda job: self._update(*job), jobs))
+        else:
+            for job in jobs:
+                self._update(*job)
+
+    def _update(self, i: int, piece: slice) -> None:
+        flat = lambda a: a.reshape(-1)[piece]  # noqa: E731
+        p, g, tmp = flat(self._params[i]), flat(self._grads[i]), flat(self._tmp[i])
         t = self._step_count
         lr, wd = float(self.lr), float(self.weight_decay)
-        for i, (p, g, tmp) in enumerate(zip(self._params, self._grads, self._tmp)):
-            if wd and self._decay[i]:
-                np.multiply(p, wd, out=tmp)
-                g += tmp
-            if self.optimizer == "adam":
-                b1, b2 = self.betas
-                m, v = self._state[0][i], self._state[1][i]
-                m *= b1
-                np.multiply(g, 1 - b1, out=tmp)
-                m += tmp
-                v *= b2
-                np.multiply(g, g, out=tmp)
-                tmp *= 1 - b2
-                v += tmp
-                np.sqrt(v, out=tmp)
-                tmp *= 1 / math.sqrt(1 - b2 ** t)
-                tmp += self.eps
-                np.divide(m, tmp, out=tmp)
-                tmp *= lr / (1 - b1 ** t)
-                p -= tmp
-            else:
-                mu = float(self.momentum)
-                if mu:
-                    buf = self._state[0][i]
-                    if t == 1:
-                        np.copyto(buf, g)
-                    else:
-                        buf *= mu
-                        buf += g
-                    if self.nesterov:
-                        np.multiply(buf, mu, out=tmp)
-                        g += tmp
-                    else:
-                        g = buf
-                np.multiply(g, lr, out=tmp)
-                p -= tmp
+        if wd and self._decay[i]:
+            np.multiply(p, wd, out=tmp)
+            g += tmp
+        if self.optimizer == "adam":
+            b1, b2 = self.betas
+            m, v = flat(self._state[0][i]), flat(self._state[1][i])
+            m *= b1
+            np.multiply(g, 1 - b1, out=tmp)
+            m += tmp
+            v *= b2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp *= 1 / math.sqrt(1 - b2 ** t)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / (1 - b1 ** t)
+            p -= tmp
+        else:
+            mu = float(self.momentum)
+            if mu:
+                buf = flat(self._state[0][i])
+                if t == 1:
+                    np.copyto(buf, g)
+                else:
+                    buf *= mu
+                    buf += g
+                if self.nesterov:
+                    np.multiply(buf, mu, out=tmp)
+                    g += tmp
+                else:
+                    g = buf
+            np.multiply(g, lr, out=tmp)
+            p -= tmp
 
     def _sq_norms(self) -> list[float]:
         return [float(np.vdot(g, g)) for g in self._grads]
