@@ -165,7 +165,7 @@ def test_gradients_match_torch_autograd(spec):
     torch.nn.functional.cross_entropy(logits, torch.as_tensor(y)).backward()
     for k, t in enumerate(p for pair in zip(Ws, bs) for p in pair):
         # rtol 1e-7, not 1e-12: PyTorch's hardsigmoid backward uses a float32 1/6.
-        np.testing.assert_allclose(model._grads[k], t.grad.numpy(), rtol=1e-7, atol=1e-13, err_msg=f"param {k}")
+        np.testing.assert_allclose(model._grad_views[k], t.grad.numpy(), rtol=1e-7, atol=1e-13, err_msg=f"param {k}")
 
 
 @pytest.mark.parametrize("optimizer,kw", [

@@ -396,16 +396,20 @@ class MLP:
         sizes = [n_in, *self._hidden, self.n_outputs_]
         self.activations_ = self._make_activations()
         self._sizes = sizes
-        self.coefs_, self.intercepts_ = [], []
-        for l in range(len(sizes) - 1):
+        # One flat buffer holds every weight and bias (the layers' arrays are views of
+        # it), so the optimiser updates all of them in a dozen NumPy calls per step.
+        shapes = [s for l in range(len(sizes) - 1) for s in ((sizes[l], sizes[l + 1]), (sizes[l + 1],))]
+        self._flat = np.zeros(sum(math.prod(s) for s in shapes), self._dtype)
+        views = _views(self._flat, shapes)
+        self.coefs_, self.intercepts_ = views[0::2], views[1::2]
+        for l, W in enumerate(self.coefs_):
             act = self.activations_[l] if l < len(self._hidden) else None
             init = self._init_name(act)
             fn = init if callable(init) else _INITS[init]
-            W = np.asarray(fn(sizes[l], sizes[l + 1], rng))
-            if W.shape != (sizes[l], sizes[l + 1]):
-                raise ValueError(f"MLP: init returned shape {W.shape}, expected {(sizes[l], sizes[l + 1])}")
-            self.coefs_.append(np.ascontiguousarray(W, dtype=self._dtype))
-            self.intercepts_.append(np.zeros(sizes[l + 1], self._dtype))
+            w = np.asarray(fn(sizes[l], sizes[l + 1], rng))
+            if w.shape != W.shape:
+                raise ValueError(f"MLP: init returned shape {w.shape}, expected {W.shape}")
+            W[...] = w
         self._bind()
 
     def _bind(self) -> None:
@@ -512,14 +516,11 @@ class MLP:
 
     # --- optimiser -------------------------------------------------------------------------
     def _setup_optimizer(self) -> None:
-        L = len(self._hidden)
-        self._gW = [np.empty_like(W) for W in self.coefs_]
-        self._gb = [np.empty_like(b) for b in self.intercepts_]
-        params, grads, decay = [], [], []
-        for l in range(L + 1):
-            params += [self.coefs_[l], self.intercepts_[l]]
-            grads += [self._gW[l], self._gb[l]]
-            decay += [True, False]
+        flat_grad = np.zeros_like(self._flat)
+        views = _views(flat_grad, [a.shape for pair in zip(self.coefs_, self.intercepts_) for a in pair])
+        self._gW, self._gb = views[0::2], views[1::2]
+        self._grad_views = list(views)       # per layer: dW, db, ...; then activation grads
+        params, grads = [self._flat], [flat_grad]
         self._act_grad_slots = []
         for act in self.activations_:
             slots = []
@@ -528,12 +529,12 @@ class MLP:
                 if not isinstance(p, np.ndarray) or not p.flags.writeable:
                     raise TypeError(f"MLP: learnable parameter {name!r} of {act!r} must be a writeable ndarray "
                                     "(it is updated in place)")
-                slots.append(np.empty_like(p))
+                slots.append(np.zeros_like(p))
                 params.append(p)
                 grads.append(slots[-1])
-                decay.append(False)
             self._act_grad_slots.append(slots)
-        self._params, self._grads, self._decay = params, grads, decay
+            self._grad_views += slots
+        self._params, self._grads = params, grads
         self._alive = [np.zeros(h, bool) for h in self._hidden]
         self._state = [[np.zeros_like(p) for p in params] for _ in range(2 if self.optimizer == "adam" else 1)]
         self._tmp = [np.empty_like(p) for p in params]
@@ -545,6 +546,12 @@ class MLP:
         Large parameters are updated in pieces on pyact's threads (NumPy releases the
         GIL): every operation is elementwise, so the pieces change no bit."""
         self._step_count += 1
+        wd = float(self.weight_decay)
+        if wd:  # PyTorch's coupled L2, on the weights only
+            tmp = _views(self._tmp[0], [W.shape for W in self.coefs_])  # scratch, before the update
+            for W, gW, t in zip(self.coefs_, self._gW, tmp):
+                np.multiply(W, wd, out=t)
+                gW += t
         threads = _get_num_threads()
         jobs = []
         for i, p in enumerate(self._params):
@@ -561,10 +568,7 @@ class MLP:
         flat = lambda a: a.reshape(-1)[piece]  # noqa: E731
         p, g, tmp = flat(self._params[i]), flat(self._grads[i]), flat(self._tmp[i])
         t = self._step_count
-        lr, wd = float(self.lr), float(self.weight_decay)
-        if wd and self._decay[i]:
-            np.multiply(p, wd, out=tmp)
-            g += tmp
+        lr = float(self.lr)
         if self.optimizer == "adam":
             b1, b2 = self.betas
             m, v = flat(self._state[0][i]), flat(self._state[1][i])
@@ -599,7 +603,8 @@ class MLP:
             p -= tmp
 
     def _sq_norms(self) -> list[float]:
-        return [float(np.vdot(g, g)) for g in self._grads]
+        """Squared L2 norm of every gradient: per layer dW, db, ..., then activations'."""
+        return [float(np.vdot(g, g)) for g in self._grad_views]
 
     # --- public API --------------------------------------------------------------------------
     def fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None) -> History:
@@ -810,6 +815,16 @@ class MLP:
         model._sizes = [model.n_features_in_, *model._hidden, model.n_outputs_]
         model._bind()
         return model
+
+
+def _views(flat: np.ndarray, shapes: list[tuple]) -> list[np.ndarray]:
+    """Consecutive views of ``flat`` with these shapes."""
+    out, at = [], 0
+    for shape in shapes:
+        n = math.prod(shape)
+        out.append(flat[at:at + n].reshape(shape))
+        at += n
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:
