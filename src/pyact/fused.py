@@ -80,11 +80,28 @@ class Epilogue:
         return grad_x, grad_bias
 
 
+_DEFAULT_EPILOGUES: dict[str, Epilogue] = {}
+
+
+def _epilogue(name: str | Activation, params: dict) -> Epilogue:
+    """The epilogue of a call; built-in names without parameters are cached."""
+    if params or not isinstance(name, str):
+        return Epilogue(name, params)
+    ep = _DEFAULT_EPILOGUES.get(name)
+    if ep is None:
+        ep = Epilogue(name)
+        if ep.kernel is not None:  # registered names may be re-registered: not cached
+            _DEFAULT_EPILOGUES[name] = ep
+    return ep
+
+
 def _bias_row(bias: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
     """``bias`` as one contiguous row of ``shape[-1]`` entries; it may be a scalar, one
     entry, or have leading axes of length 1, as NumPy's broadcasting allows."""
     b = _arrays.as_float_array(bias, "bias")
     cols = shape[-1]
+    if b.shape == (cols,) and b.dtype == dtype and b.flags.c_contiguous:
+        return b
     bshape = b.shape
     while len(bshape) > 1 and bshape[0] == 1:
         bshape = bshape[1:]
@@ -129,12 +146,12 @@ def bias_act(x: Any, bias: Any, name: str | Activation, *, out: np.ndarray | Non
     ndarray
         f(x + bias), shape of ``x``, the dtype NumPy gives ``x + bias``.
     """
-    ep = Epilogue(name, params)
+    ep = _epilogue(name, params)
     x = _arrays.as_float_array(x, "x")
     if x.ndim == 0:
         raise ValueError("bias_act: x must have at least one axis (the features are the last)")
     b0 = _arrays.as_float_array(bias, "bias")
-    dtype = np.result_type(x.dtype, b0.dtype)
+    dtype = x.dtype if b0.dtype == x.dtype else np.result_type(x.dtype, b0.dtype)
     b = _bias_row(b0, x.shape, dtype)
     target, (x, b) = _prepare_out(out, x.shape, dtype, [x, b])
     ep.forward(np.ascontiguousarray(x, dtype=dtype), b, target)
@@ -171,7 +188,7 @@ def bias_act_grad(name: str | Activation, g: Any, *, x: Any = None, y: Any = Non
         The column sums of grad_x over every other axis, computed in the same pass
         (float64 accumulation), identical for any thread count.
     """
-    ep = Epilogue(name, params)
+    ep = _epilogue(name, params)
     label = ep.name
     g, xy, from_y = backward_inputs(label, ep.y_ok, params, g, x, y)
     if g.ndim == 0:
