@@ -22,8 +22,12 @@ import warnings
 
 import numpy as np
 
-import pyact as pa
-from pyact import fused
+try:  # before pyact: PyTorch's OpenMP starts with its own defaults (pyact asks for a passive wait)
+    import torch  # noqa: F401
+except ImportError:
+    pass
+import pyact as pa  # noqa: E402
+from pyact import fused  # noqa: E402
 
 
 def _blas_threads(n):
