@@ -17,6 +17,7 @@ namespace py = pybind11;
 using namespace pyact;
 
 void bind_fused(py::module_& m);  // bind_fused.cpp
+void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
 
 namespace {
 
@@ -140,6 +141,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("set_num_threads", &set_thread_count, py::arg("n"));
   m.def("requested_num_threads", &requested_thread_count);
   bind_fused(m);
+  bind_accuracy(m);
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;
 #endif

@@ -144,6 +144,26 @@ CATALOG: tuple[Act, ...] = (
         params=(P("threshold", REQUIRED), P("value", REQUIRED)), torch="threshold"),
     Act("softsign", "x/(1+|x|)", "Softsign", y_ok=True, torch="softsign"),
     Act("squareplus", "(x+sqrt(x^2+b))/2", "Squareplus", params=(P("b", 4.0, positive),)),
+    # --- transcendental (src/cpp/kernels/exp_family.h, gelu.h; vmath) ---
+    Act("elu", "x if x>0 else alpha*(exp(x)-1)", "ELU", params=(P("alpha", 1.0),),
+        y_ok=lambda p: float(p["alpha"]) > 0, torch="elu"),
+    Act("selu", "scale*elu(x, alpha), alpha=1.6732632423543772, scale=1.0507009873554805", "SELU",
+        y_ok=True, torch="selu"),
+    Act("celu", "max(0,x) + min(0, alpha*(exp(x/alpha)-1))", "CELU", params=(P("alpha", 1.0, nonzero),),
+        y_ok=True, torch="celu"),
+    Act("sigmoid", "1/(1+exp(-x))", "Sigmoid", aliases=("logistic",), y_ok=True, torch="sigmoid"),
+    Act("log_sigmoid", "-softplus(-x)", "LogSigmoid", torch="logsigmoid"),
+    Act("tanh", "tanh(x)", "Tanh", y_ok=True, torch="tanh"),
+    Act("softplus", "log(1+exp(beta*x))/beta; x where beta*x > threshold", "Softplus",
+        params=(P("beta", 1.0, positive), P("threshold", 20.0)), y_ok=True, torch="softplus"),
+    Act("swish", "x*sigmoid(beta*x)", "SiLU", params=(P("beta", 1.0),), aliases=("silu",), torch="silu"),
+    Act("mish", "x*tanh(softplus(x))", "Mish", torch="mish"),
+    Act("gelu", "x*Phi(x); tanh form 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)))", "GELU",
+        params=(P("approximate", "none", one_of("none", "tanh")),),
+        kernel=lambda p: "gelu_tanh" if p["approximate"] == "tanh" else "gelu",
+        encode=lambda act, p: (), torch="gelu"),
+    Act("exponential", "exp(x)", "Exponential", y_ok=True),
+    Act("tanhshrink", "x - tanh(x)", "Tanhshrink", torch="tanhshrink"),
 )
 
 _BY_NAME: dict[str, Act] = {}

@@ -5,6 +5,8 @@
 #include "kernels/apply.h"
 #include "kernels/piecewise.h"
 #include "kernels/fused.h"
+#include "kernels/exp_family.h"
+#include "kernels/gelu.h"
 
 #define PYACT_CAT2(a, b) a##b
 #define PYACT_CAT(a, b) PYACT_CAT2(a, b)

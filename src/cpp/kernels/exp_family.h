@@ -1,0 +1,199 @@
+// The transcendental activations built on vmath's exp/expm1/log1p/tanh/sigmoid: their
+// cost is arithmetic, not memory (kCost 16). Conventions:
+// - A branch that a select discards still runs, so its argument is clamped to where it
+//   is finite (exp(min(x, 0)) in the ELU family): no inf * 0 = NaN in lanes not taken.
+// - Gradients from x use the forms that keep relative accuracy in the tails (ELU:
+//   alpha*e^x, not y + alpha; sigmoid': e/(1+e)^2 with e = e^-|x|, not s*(1 - s)).
+// - Derivatives at a kink follow PyTorch (ELU family: the x <= 0 side at x = 0).
+// Parameters arrive as doubles in catalog order (src/pyact/_catalog.py).
+#pragma once
+#include "kernels/apply.h"
+#include "kernels/piecewise.h"
+#include "vmath/exp.h"
+#include "vmath/expm1.h"
+#include "vmath/log1p.h"
+#include "vmath/logistic.h"
+#include "vmath/tanh.h"
+
+namespace pyact { namespace PYACT_TARGET {
+
+// min(x, 0), NaN kept.
+template <class Vec> inline Vec neg_part(Vec x) { return select(x > elem_t<Vec>(0), Vec{}, x); }
+
+// x if x > 0 else alpha*(e^x - 1). Param: alpha.
+template <class T> struct Elu {
+  PYACT_FUNCTOR_TYPES(16);
+  T alpha;
+  explicit Elu(const double* p) : alpha(T(p[0])) {}
+  V fwd(V x) const { return select(x > T(0), x, alpha * vm::expm1(neg_part(x))); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g, g * (alpha * vm::exp(neg_part(x)))); }
+  // Valid for alpha > 0 (the catalog's y_ok): then y > 0 exactly where x > 0.
+  V bwd_y(V g, V y) const { return select(y > T(0), g, g * (y + alpha)); }
+};
+
+// scale * elu(x, alpha) with the self-normalising constants (Klambauer et al. 2017).
+template <class T> struct Selu {
+  PYACT_FUNCTOR_TYPES(16);
+  static constexpr double kAlpha = 1.6732632423543772848170429916717;
+  static constexpr double kScale = 1.0507009873554804934193349852946;
+  static constexpr T scale = T(kScale), scale_alpha = T(kScale * kAlpha);
+  explicit Selu(const double*) {}
+  V fwd(V x) const { return select(x > T(0), x * scale, scale_alpha * vm::expm1(neg_part(x))); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g * scale, g * (scale_alpha * vm::exp(neg_part(x)))); }
+  V bwd_y(V g, V y) const { return select(y > T(0), g * scale, g * (y + scale_alpha)); }
+};
+
+// max(0, x) + min(0, alpha*(e^(x/alpha) - 1)). Param: alpha != 0 (checked by the catalog).
+// For x <= 0 the second term is alpha*expm1(x/alpha) for either sign of alpha.
+template <class T> struct Celu {
+  PYACT_FUNCTOR_TYPES(16);
+  T alpha, inv_alpha;
+  explicit Celu(const double* p) : alpha(T(p[0])), inv_alpha(T(1.0 / p[0])) {}
+  V fwd(V x) const { return select(x > T(0), x, alpha * vm::expm1(neg_part(x) * inv_alpha)); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g, g * vm::exp(neg_part(x) * inv_alpha)); }
+  // y > 0 exactly where x > 0 (for x <= 0, y = alpha*expm1(x/alpha) <= 0 for either sign).
+  V bwd_y(V g, V y) const { return select(y > T(0), g, g * mul_add(y, set1<T>(inv_alpha), set1<T>(T(1)))); }
+};
+
+template <class T> struct Sigmoid {
+  PYACT_FUNCTOR_TYPES(16);
+  explicit Sigmoid(const double*) {}
+  V fwd(V x) const { return vm::sigmoid(x); }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_deriv_from(vm::exp(-abs(x))); }
+  V bwd_y(V g, V y) const { return g * (y * (T(1) - y)); }
+};
+
+// log sigmoid(x) = min(x, 0) - log1p(e^-|x|); f' = sigmoid(-x).
+template <class T> struct LogSigmoid {
+  PYACT_FUNCTOR_TYPES(16);
+  explicit LogSigmoid(const double*) {}
+  V fwd(V x) const { return neg_part(x) - vm::log1p(vm::exp(-abs(x))); }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-abs(x))); }
+};
+
+template <class T> struct Tanh {
+  PYACT_FUNCTOR_TYPES(16);
+  explicit Tanh(const double*) {}
+  V fwd(V x) const { return vm::tanh(x); }
+  V bwd_x(V g, V x) const { return g * vm::sech2(x); }
+  V bwd_y(V g, V y) const { return g * ((T(1) - y) * (T(1) + y)); }
+};
+
+// (1/beta) log(1 + e^(beta x)), and x where beta*x > threshold: the same test forward
+// and backward. Params: beta > 0, threshold.
+template <class T> struct Softplus {
+  PYACT_FUNCTOR_TYPES(16);
+  T beta, inv_beta, threshold;
+  explicit Softplus(const double* p) : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])) {}
+  V fwd(V x) const {
+    const V z = x * beta;
+    return select(z > threshold, x, vm::softplus(z) * inv_beta);
+  }
+  V bwd_x(V g, V x) const {
+    const V z = x * beta;
+    return select(z > threshold, g, g * vm::sigmoid(z));
+  }
+  // sigmoid(beta x) = 1 - e^(-beta y): from y, with the same threshold test on beta*y
+  // (beta*y = beta*x above the threshold).
+  V bwd_y(V g, V y) const {
+    const V z = y * beta;
+    return select(z > threshold, g, g * -vm::expm1(-z));
+  }
+};
+
+// x * sigmoid(beta x). Param: beta (a fixed float; the learnable form is in learnable.h).
+template <class T> struct Swish {
+  PYACT_FUNCTOR_TYPES(16);
+  static constexpr T kZmax = T(1000);  // |beta x| beyond: sigmoid is exactly 0 or 1
+  T beta;
+  explicit Swish(const double* p) : beta(T(p[0])) {}
+  // x e/(1 + e) for z = beta x < 0 with e = e^z scaled up by 2^64 and back after the
+  // product (one rounding into the denormals); x/(1 + e^-z) for z >= 0.
+  V fwd(V x) const {
+    const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf
+    const V es = vm::exp<vm::kUnderflowGuard>(-abs(z));
+    const V d = es * vm::kUnguard<T> + T(1);
+    const V y = select(z < T(0), (x * es / d) * vm::kUnguard<T>, x / d);
+    return select((es == T(0)) & (z < T(0)), copysign(V{}, x), y);  // x = ±inf: the limit ±0
+  }
+  // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped.
+  V bwd_x(V g, V x) const {
+    const V z = clamp(scaled(beta, x), -kZmax, kZmax);
+    const V e = vm::exp(-abs(z));
+    return g * mul_add(z, vm::sigmoid_deriv_from(e), vm::sigmoid_from(z, e));
+  }
+};
+
+// x * tanh(softplus(x)) = x * n / (n + 2), n = e^x (e^x + 2): no cancellation anywhere,
+// one exponential. Inner x clamped to [-800, 20 (40)]: below, n = 0 in both precisions;
+// above, n/(n+2) rounds to 1.
+template <class T> struct Mish {
+  PYACT_FUNCTOR_TYPES(16);
+  static constexpr T kLo = T(-800), kHi = sizeof(T) == 4 ? T(20) : T(40);
+  explicit Mish(const double*) {}
+  // For x < 0, n is carried scaled by 2^64 through the product with x (one rounding
+  // into the denormals); for x >= 0, t = n/(n+2) is formed first so that y = x exactly
+  // once t rounds to 1.
+  V fwd(V x) const {
+    const V xl = select(x < kLo, set1<T>(kLo), x);  // -inf * 0 would be NaN
+    const V es = vm::exp<vm::kUnderflowGuard>(clamp(x, kLo, kHi));
+    const V e = es * vm::kUnguard<T>;
+    const V ns = es * (e + T(2));
+    const V n = ns * vm::kUnguard<T>;
+    const V d = n + T(2);
+    return select(x < T(0), (xl * ns / d) * vm::kUnguard<T>, xl * (n / d));
+  }
+  // f' = t + x sech^2(sp) sigmoid(x), t = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2.
+  V bwd_x(V g, V x) const {
+    const V xc = clamp(x, kLo, kHi);
+    const V e = vm::exp(xc);
+    const V n = e * (e + T(2));
+    const V d = T(1) / (n + T(2));
+    const V sech2 = T(4) * (n + T(1)) * d * d;
+    const V sig = e / (e + T(1));
+    return g * mul_add(xc * sech2, sig, n * d);
+  }
+};
+
+template <class T> struct Exponential {
+  PYACT_FUNCTOR_TYPES(16);
+  explicit Exponential(const double*) {}
+  V fwd(V x) const { return vm::exp(x); }
+  V bwd_x(V g, V x) const { return g * vm::exp(x); }
+  V bwd_y(V g, V y) const { return g * y; }
+};
+
+// x - tanh x. Below |x| = 1 the difference cancels, so it is x^3 q(x^2) there (q
+// near-minimax, degree 7 float / 16 double, relative error < 6e-9 / 1.3e-18); above,
+// (|x| - 1) + 2 sigmoid(-2|x|), two non-negative terms. Odd; f' = tanh^2 x.
+template <class T> struct TanhshrinkC;
+template <> struct TanhshrinkC<float> {
+  static constexpr float q[] = {0x1.555556p-2f, -0x1.1110f2p-3f, 0x1.ba117cp-5f, -0x1.65a7c4p-6f,
+                                0x1.1d02d6p-7f, -0x1.a45278p-9f, 0x1.e42e3p-11f, -0x1.2b7582p-13f};
+};
+template <> struct TanhshrinkC<double> {
+  static constexpr double q[] = {0x1.5555555555555p-2, -0x1.1111111111109p-3, 0x1.ba1ba1ba1ad79p-5,
+                                 -0x1.664f488284a62p-6, 0x1.226e3554e44b7p-7, -0x1.d6d3cf0c9f4f0p-9,
+                                 0x1.7da3468275600p-10, -0x1.3556d1497c973p-11, 0x1.f567a08729e42p-13,
+                                 -0x1.95f8917d9e05ap-14, 0x1.4716206d34c37p-15, -0x1.02a4681561bf1p-16,
+                                 0x1.83b86bf37b691p-18, -0x1.01ed0537aafe1p-19, 0x1.1306c68e489eap-21,
+                                 -0x1.922fdbe58a872p-24, 0x1.255e7760dc76dp-27};
+};
+template <class T> struct Tanhshrink {
+  PYACT_FUNCTOR_TYPES(16);
+  explicit Tanhshrink(const double*) {}
+  V fwd(V x) const {
+    const V a = abs(x);
+    const V u = select(a < T(1), a * a, set1<T>(T(1)));
+    const V small = a * u * vm::horner(u, TanhshrinkC<T>::q);
+    const V e = vm::exp(T(-2) * a);
+    const V large = (a - T(1)) + (e + e) / (e + T(1));
+    return copysign(select(a < T(1), small, large), x);
+  }
+  V bwd_x(V g, V x) const {
+    const V t = vm::tanh(x);
+    return g * (t * t);
+  }
+};
+
+}}  // namespace pyact::<isa>

@@ -1,0 +1,87 @@
+// gelu in its two forms (PyTorch's approximate="none" | "tanh"), as two kernels.
+// Both are x times a distribution function whose relative condition number grows like
+// x^2 in the left tail, so every quantity that is squared or cubed there is carried as
+// an exact hi + lo pair (vmath/erf.h): a rounded x^2 would cost x^2/2 ULP.
+#pragma once
+#include "kernels/apply.h"
+#include "vmath/erf.h"
+#include "vmath/logistic.h"
+
+namespace pyact { namespace PYACT_TARGET {
+
+// x * Phi(x), Phi(x) = erfc(-x/sqrt2)/2; f' = Phi(x) + x phi(x).
+template <class T> struct Gelu {
+  PYACT_FUNCTOR_TYPES(24);
+  static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // Phi(-w) = 0 beyond
+  explicit Gelu(const double*) {}
+  static V cdf(V x) {
+    const V q = vm::ncdf_neg(abs(x));
+    return select(x < T(0), q, T(1) - q);
+  }
+  // Left of 0, Phi is carried scaled by 2^64 through the product with x, so that a
+  // denormal result is rounded once.
+  V fwd(V x) const {
+    const V qs = vm::ncdf_neg<vm::kUnderflowGuard>(abs(x));
+    const V y = select(x < T(0), (x * qs) * vm::kUnguard<T>, x * (T(1) - qs * vm::kUnguard<T>));
+    return select(x < -kMaxW, set1<T>(T(-0.0)), y);  // -inf * 0
+  }
+  V bwd_x(V g, V x) const {
+    const V xc = clamp(x, -kMaxW, kMaxW);
+    return g * mul_add(xc, vm::npdf(xc), cdf(x));
+  }
+};
+
+// 0.5 x (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3), computed as x * sigmoid(z),
+// z = 2u = x (A + B x^2), with z as an exact-enough hi + lo pair (A, B split in two).
+template <class T> struct GeluTanhC;
+template <> struct GeluTanhC<float> {
+  static constexpr float kAHi = 0x1.988454p+0f, kALo = -0x1.857936p-25f;
+  static constexpr float kBHi = 0x1.2444f2p-4f, kBLo = 0x1.49b16ap-29f;
+};
+template <> struct GeluTanhC<double> {
+  static constexpr double kAHi = 0x1.9884533d43651p+0, kALo = -0x1.cbc0d30ebfd15p-54;
+  static constexpr double kBHi = 0x1.2444f2a4d8b4bp-4, kBLo = -0x1.6c843a29d1c70p-61;
+};
+
+template <class T> struct GeluTanh {
+  PYACT_FUNCTOR_TYPES(16);
+  using C = GeluTanhC<T>;
+  static constexpr T kLim = T(30);  // sigmoid(z(-30)) = 0 in both precisions
+  explicit GeluTanh(const double*) {}
+
+  struct Z { V hi, lo, sq; };
+  static Z z_of(V xc) {
+    const V sq = xc * xc;
+    const V sq_lo = vm::two_prod_err(xc, xc, sq);
+    const V bs = sq * C::kBHi;
+    const V in = bs + C::kAHi;
+    const V in_lo = ((vm::two_sum_err(bs, set1<T>(C::kAHi), in) + vm::two_prod_err(set1<T>(C::kBHi), sq, bs)) +
+                     mul_add(sq_lo, set1<T>(C::kBHi), sq * C::kBLo)) + C::kALo;
+    const V z = xc * in;
+    return {z, mul_add(xc, in_lo, vm::two_prod_err(xc, in, z)), sq};
+  }
+  // e^-|z| * 2^kScale for the double-word z.
+  template <int kScale = 0> static V exp_neg_abs(const Z& z) {
+    return vm::exp_hilo<kScale>(-abs(z.hi), select(z.hi < T(0), z.lo, -z.lo));
+  }
+
+  // x e/(1 + e) left of 0 with e scaled by 2^64 through the product (as Swish), x/(1 + e)
+  // right of 0.
+  V fwd(V x) const {
+    const Z z = z_of(clamp(x, -kLim, kLim));
+    const V es = exp_neg_abs<vm::kUnderflowGuard>(z);
+    const V d = es * vm::kUnguard<T> + T(1);
+    const V y = select(z.hi < T(0), (x * es / d) * vm::kUnguard<T>, x / d);
+    return select(x < -kLim, set1<T>(T(-0.0)), y);
+  }
+  // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2.
+  V bwd_x(V g, V x) const {
+    const V xc = clamp(x, -kLim, kLim);
+    const Z z = z_of(xc);
+    const V e = exp_neg_abs(z);
+    const V dz = mul_add(z.sq, set1<T>(T(3) * C::kBHi), set1<T>(C::kAHi));
+    return g * mul_add(xc * vm::sigmoid_deriv_from(e), dz, vm::sigmoid_from(z.hi, e));
+  }
+};
+
+}}  // namespace pyact::<isa>

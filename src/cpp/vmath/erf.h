@@ -1,0 +1,145 @@
+// The normal distribution for gelu, over V<T>, float and double, plus the exact
+// double-word helpers it needs.
+//
+// ncdf_neg(w) = Phi(-w) = erfc(w/sqrt2)/2 for w >= 0, with full relative accuracy
+//   Method: Phi(-w) = t * exp(-w^2/2 + P(t)), t = 2/(2+w) (Numerical Recipes' erfcc
+//   form), P a near-minimax polynomial in t - mid (one piece of degree 12 on
+//   t in [2/17, 1] float; four pieces of degree 14 on [2/42, 1] double, coefficients
+//   selected per lane; tools/fit_vmath.py). w^2 is formed exactly as hi + lo and enters
+//   exp as a double-word argument, since Phi(-w) has relative condition number w^2:
+//   rounding w^2 would cost w^2/2 ULP.
+//   Range: w is clamped at 15 (40), where Phi(-w) has underflowed to 0.
+//   Special cases: NaN -> NaN, +inf -> 0.
+// npdf(w) = exp(-w^2/2)/sqrt(2 pi), same double-word argument, same clamp.
+// Measured max error of the gelu built on them: docs/ACCURACY.md
+// (`python -m pyact.accuracy --exhaustive`).
+#pragma once
+#include "vmath/exp.h"
+#include "vmath/log1p.h"  // two_sum_err
+
+namespace pyact { namespace PYACT_TARGET { namespace vm {
+
+// The rounding error of p = a*b (exact: a*b = p + err). With a hardware FMA that is
+// one FMA; without (baseline, SSE4: mul_add is not fused there) Dekker's split.
+template <class Vec> inline Vec two_prod_err(Vec a, Vec b, Vec p) {
+#if defined(__FMA__) || defined(__aarch64__)
+  return mul_add(a, b, -p);
+#else
+  using T = elem_t<Vec>;
+  constexpr T kSplit = sizeof(T) == 4 ? T(4097) : T(134217729);  // 2^ceil(p/2) + 1
+  const Vec ca = a * kSplit, cb = b * kSplit;
+  const Vec ah = ca - (ca - a), al = a - ah;
+  const Vec bh = cb - (cb - b), bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+#endif
+}
+
+// exp(a + b) for a double-word argument (|b| small next to the reduction step):
+// Cody-Waite on a, then b joins the reduced argument.
+template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
+  using T = elem_t<Vec>;
+  using C = ExpC<T>;
+  constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);  // as exp<kScale>
+  const Vec ac = clamp(a, lo, C::kHi);
+  const Rounded<Vec> n = round_int((ac + b) * C::kLog2e);
+  Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;
+  r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
+  const Vec y = scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i);
+  if constexpr (kScale == 0) return y;
+  else return select(a < lo, Vec{}, y);
+}
+
+template <class T> struct NcdfC;
+template <> struct NcdfC<float> {
+  static constexpr float kMaxW = 15.0f;
+  static constexpr int kPieces = 1;
+  static constexpr float edge[] = {2.0f};                  // piece i: t < edge[i]
+  static constexpr float mid[] = {0x1.1e1e1ep-1f};
+  static constexpr float c0_lo[] = {0x1.11c0dap-26f};      // c[i][0] + c0_lo[i]: the fit's constant
+  static constexpr float c[1][13] = {{-0x1.087f88p+0f, 0x1.e45cfcp-1f, -0x1.6eb33ap-2f, -0x1.a9a10ep-3f,
+                                      0x1.4fbbc8p-2f, -0x1.339456p-4f, -0x1.e9912cp-3f, 0x1.44a9cep-2f,
+                                      -0x1.087bp-4f, -0x1.6a36b8p-2f, 0x1.b8639p-2f, 0x1.14fd42p-3f,
+                                      -0x1.9e4f94p-2f}};
+};
+template <> struct NcdfC<double> {
+  static constexpr double kMaxW = 40.0;
+  static constexpr int kPieces = 4;
+  static constexpr double edge[] = {0.25, 0.5, 0.75, 2.0};
+  static constexpr double mid[] = {0x1.30c30c30c30c3p-3, 0x1.8p-2, 0x1.4p-1, 0x1.cp-1};
+  static constexpr double c0_lo[] = {0x1.16823467b61c0p-60, -0x1.903c0fb02632fp-54, 0x1.befa94b557b16p-57,
+                                     0x1.a2fc0a72736e9p-56};
+  static constexpr double c[4][15] = {
+      {-0x1.755e10edb3036p+0, 0x1.0efcb10cf8fdbp+0, 0x1.046d1abbdfb5bp-3, -0x1.868899a6ab5bap-2,
+       -0x1.444e40eefa3c7p-2, 0x1.34622d707f793p-2, 0x1.37bf893482c1bp-1, -0x1.4e2bd1b59e07dp-2,
+       -0x1.51efef500ac5fp+0, 0x1.02ef316dc0afbp-1, 0x1.a15d82940591ap+1, -0x1.5d0b6262c1ce5p+0,
+       -0x1.1d2e32907f30bp+3, 0x1.3aa5c833071d9p+2, 0x1.75a07e7584cfep+4},
+      {-0x1.37afeda823e46p+0, 0x1.0c654b75ab501p+0, -0x1.6c2608ff26789p-3, -0x1.bb0129775ae50p-2,
+       0x1.b62bec424f24fp-3, 0x1.7839b69eac8e3p-2, -0x1.cd41cdd323153p-2, -0x1.cd16e63b3e1c6p-3,
+       0x1.b568127528e8fp-1, -0x1.72f479e55e1f7p-2, -0x1.1d0a6dd0ddd0ap+0, 0x1.c6f5edcf24d4cp+0,
+       0x1.5574c2f8bfb52p-4, -0x1.a623bef9e82cap+1, 0x1.bf9586d25d187p+1},
+      {-0x1.f1c6046b212d7p-1, 0x1.cae36ce033408p-1, -0x1.9069ffe53b6e7p-2, -0x1.01082c1078102p-3,
+       0x1.296e71c2e2bb9p-2, -0x1.2449f2f94aa04p-3, -0x1.bd7cb5089fffcp-4, 0x1.f2f1ab1ec7844p-3,
+       -0x1.4eae8b0b856d5p-3, -0x1.f55ecffa21fdcp-5, 0x1.029981c86245cp-2, -0x1.05ef01306dbadp-2,
+       0x1.9a7eb13edda6bp-5, 0x1.ee43b13b85881p-3, -0x1.78950c2a6436dp-2},
+      {-0x1.8c10ec1716f1ep-1, 0x1.62730f6ef1fc8p-1, -0x1.9aa9755b84357p-2, 0x1.0f08539e2b56cp-4,
+       0x1.9820c566efc76p-4, -0x1.f027d21a8c2bdp-4, 0x1.0df882267ae3dp-4, 0x1.8e5a893a023f9p-9,
+       -0x1.7e43c4f99730fp-5, 0x1.b517c4e959fa5p-5, -0x1.075e7a8d806b6p-5, 0x1.54e6713a7c291p-10,
+       0x1.7032dd5a2353ep-6, -0x1.f76ec283a5e01p-6, 0x1.6e650177f9e07p-6}};
+};
+
+// -w^2/2 as hi + lo (exact), for w >= 0 already clamped.
+template <class Vec> struct HalfSquare { Vec hi, lo; };
+template <class Vec> inline HalfSquare<Vec> neg_half_square(Vec w) {
+  using T = elem_t<Vec>;
+  const Vec sq = w * w;
+  return {sq * T(-0.5), two_prod_err(w, w, sq) * T(-0.5)};
+}
+
+// Phi(-w) * 2^kScale (see exp).
+template <int kScale = 0, class Vec> inline Vec ncdf_neg(Vec w) {
+  using T = elem_t<Vec>;
+  using C = NcdfC<T>;
+  using E = ExpC<T>;
+  w = clamp(w, T(0), C::kMaxW);
+  // t = 2/(2+w) rounded, and its relative error rel_t = (t_exact - t)/t from the exact
+  // residuals of the sum and the division.
+  const Vec d = w + T(2);
+  const Vec d_err = two_sum_err(w, set1<T>(T(2)), d);
+  const Vec t = T(2) / d;
+  const Vec td = t * d;
+  const Vec rho = (T(2) - td) - two_prod_err(t, d, td);
+  const Vec rel_t = (rho - t * d_err) * T(0.5);
+  constexpr int K = sizeof(C::c[0]) / sizeof(T);
+  // Per lane: the piece's midpoint and coefficients (the last piece is the default).
+  auto pick = [&](auto get) {
+    Vec v = set1<T>(get(C::kPieces - 1));
+    for (int i = C::kPieces - 2; i >= 0; --i) v = select(t < C::edge[i], set1<T>(get(i)), v);
+    return v;
+  };
+  const Vec s = t - pick([](int i) { return C::mid[i]; });
+  Vec q = pick([](int i) { return C::c[i][K - 1]; });
+  for (int k = K - 2; k >= 1; --k) q = mul_add(q, s, pick([k](int i) { return C::c[i][k]; }));
+  const Vec c0 = pick([](int i) { return C::c[i][0]; });
+  const Vec small = mul_add(q, s, pick([](int i) { return C::c0_lo[i]; }));  // P(t) = c0 + small
+  // exp(-w^2/2 + c0 + small), every O(1) term added exactly before the last rounding.
+  const HalfSquare<Vec> h = neg_half_square(w);
+  const Rounded<Vec> n = round_int(((h.hi + c0) + small) * E::kLog2e);
+  const Vec u = mul_add(n.n, set1<T>(-E::kLn2Hi), h.hi);                   // exact
+  const Vec v = u + c0;
+  // d log(result)/d log(t) = (2+w)(m(w) - w), m the inverse Mills ratio, falls from 1.6
+  // at w = 0 towards 1; 1 + 0.6 t (2 - t) follows it within 0.05 (rel_t <= 1 ulp). The
+  // correction for t's rounding joins the exponent, and t multiplies in the last FMA.
+  const Vec k = mul_add(t * T(0.6), T(2) - t, set1<T>(T(1)));
+  const Vec lo = mul_add(rel_t, k, (small + h.lo) + two_sum_err(u, c0, v));
+  const Vec r = mul_add(n.n, set1<T>(-E::kLn2Lo), v + lo);
+  return scale_pow2<kScale>(mul_add(t, exp_poly_tail(r) + r, t), n.i);
+}
+
+template <class Vec> inline Vec npdf(Vec w) {
+  using T = elem_t<Vec>;
+  constexpr T kRsqrt2Pi = sizeof(T) == 4 ? T(0x1.988454p-2f) : T(0x1.9884533d43651p-2);
+  const HalfSquare<Vec> h = neg_half_square(clamp(abs(w), T(0), NcdfC<T>::kMaxW));
+  return exp_hilo(h.hi, h.lo) * kRsqrt2Pi;
+}
+
+}}}  // namespace pyact::<isa>::vm
