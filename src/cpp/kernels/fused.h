@@ -41,6 +41,12 @@ void drive(const F& f, const S* a, const S* b, S* out, int64_t n) {
   else run_block<Op, F, S, Arity>(f, in, out, 0, n);
 }
 
+// acc[j] += v[j] in float64 (restrict: the sums never alias the row, so it vectorizes).
+template <class S>
+inline void add_row(double* __restrict acc, const S* __restrict v, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) acc[j] += static_cast<double>(v[j]);
+}
+
 // Chunk boundaries between threads: whole cache lines and whole vectors (as apply.h).
 template <class S> constexpr int64_t chunk_align() {
   return 64 / int64_t(sizeof(S)) > Simd<float>::N ? 64 / int64_t(sizeof(S)) : Simd<float>::N;
@@ -117,7 +123,7 @@ void bias_act_bwd(const void* gv, const void* xyv, void* gxv, void* gbv, int64_t
       for (int64_t r = rows * rb / nrb, r1 = rows * (rb + 1) / nrb; r < r1; ++r) {
         const int64_t off = r * cols + c0;
         drive<Op, 2>(f, g + off, xy + off, gx + off, c1 - c0);
-        for (int64_t j = 0; j < c1 - c0; ++j) acc[c0 + j] += static_cast<double>(gx[off + j]);
+        add_row(acc + c0, gx + off, c1 - c0);
       }
     }
   });
