@@ -103,6 +103,11 @@ def test_standardize():
     np.testing.assert_allclose(Bs, (B - A.mean(axis=0)) / np.where(A.std(axis=0) > 0, A.std(axis=0), 1))
     s = ds.Standardizer().fit(A)
     np.testing.assert_allclose(s.inverse_transform(s.transform(B)), B)
+    As1, = ds.standardize(A, eps=1.0)
+    np.testing.assert_allclose(As1[:, :3], (A[:, :3] - A[:, :3].mean(axis=0)) / (A[:, :3].std(axis=0) + 1))
+    assert (As1[:, 3] == 0).all()
+    with pytest.raises(ValueError, match="eps"):
+        ds.standardize(A, eps=-1.0)
     with pytest.raises(RuntimeError, match="not fitted"):
         ds.Standardizer().transform(A)
     with pytest.raises(ValueError, match="shape"):

@@ -166,26 +166,32 @@ def train_test_split(X: Any, y: Any, test_size: float | int = 0.25, *, stratify:
 
 class Standardizer:
     """Zero mean, unit variance per feature, with the statistics of the data it was fit
-    on (a feature of zero variance is only centred). Has the scikit-learn transformer
-    methods, so it also works inside a ``sklearn.pipeline.Pipeline``."""
+    on: x -> (x - mean) / (std + eps). ``eps`` > 0 keeps features that are almost
+    constant (a pixel that is rarely on) from being blown up into noise; a feature of
+    zero scale is only centred. Has the scikit-learn transformer methods, so it also
+    works inside a ``sklearn.pipeline.Pipeline``."""
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, eps: float = 0.0) -> None:
+        self.eps = eps
 
     def get_params(self, deep: bool = True) -> dict:
-        return {}
+        return {"eps": self.eps}
 
     def set_params(self, **params: Any) -> "Standardizer":
-        if params:
-            raise ValueError(f"Standardizer has no parameters, got {sorted(params)}")
+        for k, v in params.items():
+            if k != "eps":
+                raise ValueError(f"Standardizer: invalid parameter {k!r} (valid: eps)")
+            self.eps = v
         return self
 
     def fit(self, X: Any, y: Any = None) -> "Standardizer":
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or len(X) == 0:
             raise ValueError(f"Standardizer.fit: X must be 2-d with at least one sample, got shape {X.shape}")
+        if not (isinstance(self.eps, (int, float, np.floating)) and math.isfinite(self.eps) and self.eps >= 0):
+            raise ValueError(f"Standardizer: eps must be a finite number >= 0, got {self.eps!r}")
         self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
+        std = X.std(axis=0) + float(self.eps)
         self.scale_ = np.where(std > 0, std, 1.0)
         return self
 
@@ -204,8 +210,9 @@ class Standardizer:
         return np.asarray(X, dtype=np.float64) * self.scale_ + self.mean_
 
 
-def standardize(X_train: Any, *others: Any) -> tuple[np.ndarray, ...]:
+def standardize(X_train: Any, *others: Any, eps: float = 0.0) -> tuple[np.ndarray, ...]:
     """``X_train`` and every array of ``others`` scaled with ``X_train``'s per-feature
-    mean and standard deviation: ``Xtr, Xte = standardize(Xtr, Xte)``."""
-    s = Standardizer().fit(X_train)
+    mean and standard deviation (+ ``eps``, see :class:`Standardizer`):
+    ``Xtr, Xte = standardize(Xtr, Xte)``."""
+    s = Standardizer(eps).fit(X_train)
     return (s.transform(X_train), *(s.transform(o) for o in others))
