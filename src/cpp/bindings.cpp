@@ -18,6 +18,7 @@ using namespace pyact;
 
 void bind_learnable(py::module_& m);  // bind_learnable.cpp
 void bind_axis(py::module_& m);  // bind_axis.cpp
+void bind_fused(py::module_& m);  // bind_fused.cpp
 void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
 
 namespace {
@@ -245,6 +246,7 @@ PYBIND11_MODULE(_core, m) {
         "Benchmarks only: elements per thread for every kernel (0: the compiled grains).");
   bind_learnable(m);
   bind_axis(m);
+  bind_fused(m);
   bind_accuracy(m);
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;

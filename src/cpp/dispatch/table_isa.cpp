@@ -6,6 +6,7 @@
 #include "kernels/learnable.h"
 #include "kernels/axis.h"
 #include "kernels/piecewise.h"
+#include "kernels/fused.h"
 #include "kernels/exp_family.h"
 #include "kernels/gelu.h"
 
@@ -43,6 +44,9 @@ void PYACT_CAT(fill_table_, PYACT_TARGET)(KernelTable& t) {
 #undef PYACT_ELEMENTWISE
   fill_learnable(t.learnable);
   fill_axis(t.axis);
+#define PYACT_ELEMENTWISE(name, Functor) fill_fused<Functor>(t.fused[static_cast<int>(Kernel::name)]);
+#include "kernels/activations.inc"
+#undef PYACT_ELEMENTWISE
 }
 
 }  // namespace pyact
