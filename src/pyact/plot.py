@@ -179,7 +179,7 @@ def plot_activations(acts: Sequence[Any], *, grad: bool = False, xrange: tuple[f
                ylabel="f(x), f′(x)" if grad else "f(x)")
         ax.set_xlim(a, b)
         ax.set_ylim(*_ylim([v for _, y, d in data for v in ((y, d) if grad else (y,))], (a, b)))
-        ax.legend(loc="upper left", fontsize=9, frameon=False)
+        ax.legend(loc="best", fontsize=9, frameon=False)
     elif title:
         fig.suptitle(title)
     return fig
