@@ -21,6 +21,8 @@ from .functional import FUNCTIONS as _FUNCTIONS
 from .functional import grad
 from .registry import available, get, register
 from .threads import get_num_threads, set_num_threads, threads
+from .fused import bias_act, bias_act_grad
+from . import datasets
 
 try:
     __version__ = _dist_version("pyact")
@@ -56,3 +58,4 @@ def _export() -> list[str]:
 
 __all__ = ["Activation", "available", "get", "grad", "info", "register",
            "get_num_threads", "set_num_threads", "threads", *_export()]
+__all__ += ["bias_act", "bias_act_grad", "datasets"]

@@ -29,9 +29,25 @@ struct ElementwiseFns {
   ElementwiseFn bwd_y[3];  // nullptr where the kernel cannot run from y
 };
 
+// The fused dense-layer epilogue (kernels/fused.h), one entry per elementwise kernel.
+// fwd: out = f(x + bias) over rows x cols; pre (nullable, may be x) receives x + bias.
+// bwd: grad_x = f'(.) * g from the pre-activation (bwd_x) or the output (bwd_y), and
+// grad_bias = its column sums, deterministic for any thread count.
+using BiasActFn = void (*)(const void* x, const void* bias, void* out, void* pre, int64_t rows, int64_t cols,
+                           const double* params);
+using BiasActGradFn = void (*)(const void* g, const void* xy, void* grad_x, void* grad_bias, int64_t rows,
+                               int64_t cols, const double* params);
+
+struct FusedFns {
+  BiasActFn fwd[3];
+  BiasActGradFn bwd_x[3];
+  BiasActGradFn bwd_y[3];  // nullptr where the kernel cannot run from y
+};
+
 struct KernelTable {
   Isa isa;
   ElementwiseFns elementwise[kNumKernels];
+  FusedFns fused[kNumKernels];
 };
 
 // One per compiled ISA (dispatch/table_isa.cpp, built once per ISA). Call only when

@@ -4,6 +4,7 @@
 #include "dispatch/table.h"
 #include "kernels/apply.h"
 #include "kernels/piecewise.h"
+#include "kernels/fused.h"
 
 #define PYACT_CAT2(a, b) a##b
 #define PYACT_CAT(a, b) PYACT_CAT2(a, b)
@@ -35,6 +36,9 @@ void fill_elementwise(ElementwiseFns& e) {
 void PYACT_CAT(fill_table_, PYACT_TARGET)(KernelTable& t) {
   using namespace PYACT_TARGET;
 #define PYACT_ELEMENTWISE(name, Functor) fill_elementwise<Functor>(t.elementwise[static_cast<int>(Kernel::name)]);
+#include "kernels/activations.inc"
+#undef PYACT_ELEMENTWISE
+#define PYACT_ELEMENTWISE(name, Functor) fill_fused<Functor>(t.fused[static_cast<int>(Kernel::name)]);
 #include "kernels/activations.inc"
 #undef PYACT_ELEMENTWISE
 }

@@ -1,0 +1,118 @@
+// pyact._core.bias_act / bias_act_grad: the fused dense-layer epilogue (kernels/fused.h).
+// Thin as bindings.cpp: checks that the buffers are what pyact/fused.py promised (one
+// float dtype, C-contiguous, matching shapes, a bias of one row), releases the GIL and
+// calls the active ISA's table.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "dispatch/table.h"
+
+namespace py = pybind11;
+using namespace pyact;
+
+namespace {
+
+constexpr py::ssize_t kReleaseGilAt = 8192;  // as bindings.cpp
+constexpr int kMaxParams = 8;
+constexpr int kNpyHalf = 23;  // NPY_HALF
+
+int fused_dtype(const py::array& a) {
+  switch (a.dtype().num()) {
+    case kNpyHalf: return static_cast<int>(Dtype::f16);
+    case py::detail::npy_api::NPY_FLOAT_: return static_cast<int>(Dtype::f32);
+    case py::detail::npy_api::NPY_DOUBLE_: return static_cast<int>(Dtype::f64);
+    default: throw py::type_error("pyact._core: dtype must be float16, float32 or float64");
+  }
+}
+
+bool c_contiguous(const py::array& a) {
+  return py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_;
+}
+
+// rows x cols of a C-contiguous array of ndim >= 1 (cols = the last axis).
+struct Shape { int64_t rows, cols; };
+
+// Checks every array (same dtype; the first `full` of them C-contiguous with the shape
+// of the first; the rest one contiguous row of cols) and the writeable ones.
+Shape check(std::initializer_list<const py::array*> full, std::initializer_list<py::array*> rows_of_one,
+            std::initializer_list<const py::array*> writeable, int& dt) {
+  const py::array& x = **full.begin();
+  if (x.ndim() < 1) throw py::value_error("pyact._core: bias_act needs an array of ndim >= 1");
+  dt = fused_dtype(x);
+  const int64_t cols = x.shape(x.ndim() - 1);
+  const int64_t rows = cols ? x.size() / cols : 0;
+  for (const py::array* a : full) {
+    if (fused_dtype(*a) != dt) throw py::type_error("pyact._core: arrays of different dtypes");
+    if (a->ndim() != x.ndim() || !std::equal(x.shape(), x.shape() + x.ndim(), a->shape()))
+      throw py::value_error("pyact._core: arrays of different shapes");
+    if (!c_contiguous(*a)) throw py::value_error("pyact._core: arrays must be C-contiguous");
+  }
+  for (const py::array* a : rows_of_one) {
+    if (fused_dtype(*a) != dt) throw py::type_error("pyact._core: bias of a different dtype");
+    if (a->ndim() != 1 || a->shape(0) != cols || !c_contiguous(*a))
+      throw py::value_error("pyact._core: bias must be a contiguous 1-d array of x.shape[-1] entries");
+  }
+  for (const py::array* a : writeable)
+    if (!a->writeable()) throw py::value_error("pyact._core: output array is read-only");
+  return {rows, cols};
+}
+
+std::vector<double> fused_params(const py::tuple& params) {
+  if (params.size() > kMaxParams) throw py::value_error("pyact._core: too many parameters");
+  std::vector<double> p(kMaxParams, 0.0);
+  for (size_t i = 0; i < params.size(); ++i) p[i] = params[i].cast<double>();
+  return p;
+}
+
+const FusedFns& fused(int kernel) {
+  if (kernel < 0 || kernel >= kNumKernels) throw py::index_error("pyact._core: unknown kernel id");
+  return active_table().fused[kernel];
+}
+
+template <class Fn> void run_maybe_unlocked(int64_t n, const Fn& fn) {
+  if (n >= kReleaseGilAt) {
+    py::gil_scoped_release release;
+    fn();
+  } else {
+    fn();
+  }
+}
+
+}  // namespace
+
+void bind_fused(py::module_& m) {
+  m.def("bias_act", [](int kernel, const py::array& x, py::array& bias, py::array& out, py::object pre,
+                       const py::tuple& params) {
+    int dt = 0;
+    void* pre_ptr = nullptr;
+    Shape s{};
+    if (pre.is_none()) {
+      s = check({&x, &out}, {&bias}, {&out}, dt);
+    } else {
+      py::array p = pre.cast<py::array>();
+      s = check({&x, &out, &p}, {&bias}, {&out, &p}, dt);
+      pre_ptr = p.mutable_data();
+    }
+    const auto prm = fused_params(params);
+    const BiasActFn fn = fused(kernel).fwd[dt];
+    run_maybe_unlocked(s.rows * s.cols, [&] { fn(x.data(), bias.data(), out.mutable_data(), pre_ptr, s.rows, s.cols, prm.data()); });
+  }, py::arg("kernel"), py::arg("x"), py::arg("bias"), py::arg("out"), py::arg("pre"), py::arg("params"),
+     "out = f(x + bias) (bias over the last axis); pre, unless None, receives x + bias.");
+
+  m.def("bias_act_grad", [](int kernel, bool from_y, const py::array& g, const py::array& xy, py::array& grad_x,
+                            py::array& grad_bias, const py::tuple& params) {
+    int dt = 0;
+    const Shape s = check({&g, &xy, &grad_x}, {&grad_bias}, {&grad_x, &grad_bias}, dt);
+    const auto prm = fused_params(params);
+    const BiasActGradFn fn = from_y ? fused(kernel).bwd_y[dt] : fused(kernel).bwd_x[dt];
+    if (!fn) throw py::value_error("pyact._core: this kernel has no backward from y");
+    run_maybe_unlocked(s.rows * s.cols, [&] {
+      fn(g.data(), xy.data(), grad_x.mutable_data(), grad_bias.mutable_data(), s.rows, s.cols, prm.data());
+    });
+  }, py::arg("kernel"), py::arg("from_y"), py::arg("g"), py::arg("xy"), py::arg("grad_x"), py::arg("grad_bias"),
+     py::arg("params"),
+     "grad_x = f'(.) * g from the pre-activation (or y when from_y); grad_bias = column sums of grad_x.");
+}

@@ -1,0 +1,185 @@
+"""The fused dense-layer epilogue (SPEC §7): ``bias_act`` = act(x + bias) in one pass,
+and ``bias_act_grad`` = (dL/dx, dL/dbias) with the bias gradient reduced in the same
+pass, deterministic for any thread count.
+
+Every elementwise activation of the catalog runs in C++ (``kernels/fused.h``). Any other
+activation (learnable, axis, user-registered) takes the documented fallback: NumPy adds
+the bias, the Activation object does the rest, and the bias gradient is the float64
+column sum of its backward, so every name works here and in the trainer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _arrays, _catalog, _core
+from .activations import Activation, ElementwiseActivation, backward_inputs
+from .registry import get
+
+__all__ = ["bias_act", "bias_act_grad", "Epilogue"]
+
+
+class Epilogue:
+    """One activation bound for the fused epilogue: the C++ kernel where there is one,
+    else the Activation object. Works on buffers already checked by the caller
+    (C-contiguous, one float dtype, ``bias`` one row of ``x.shape[-1]`` entries)."""
+
+    __slots__ = ("act", "kernel", "y_ok")
+
+    def __init__(self, name: str | Activation, params: dict | None = None) -> None:
+        params = params or {}
+        if isinstance(name, Activation):
+            if params:
+                raise TypeError("bias_act: parameters cannot be given with an Activation object")
+            act = name
+        else:
+            spec = _catalog.by_name(name) if isinstance(name, str) else None
+            if spec is not None and spec.family == "elementwise":
+                from .functional import bound_kernel
+                kernel = bound_kernel(spec, params)
+                self.act, self.kernel, self.y_ok = None, kernel, kernel.y_ok
+                return
+            act = get(name, **params)
+        self.act = act
+        self.kernel = act._kernel if isinstance(act, ElementwiseActivation) else None
+        self.y_ok = act.y_ok
+
+    @property
+    def name(self) -> str:
+        return self.kernel.name if self.act is None else self.act.name
+
+    def forward(self, x: np.ndarray, bias: np.ndarray, out: np.ndarray, pre: np.ndarray | None = None) -> np.ndarray:
+        """out = f(x + bias); ``pre``, if given (may be ``x``), receives x + bias."""
+        k = self.kernel
+        if k is not None:
+            if out.size:
+                _core.bias_act(k.kid, x, bias, out, pre, k.args)
+            return out
+        z = np.add(x, bias, out=pre if pre is not None else None)
+        return self.act(z, out=out)
+
+    def backward(self, g: np.ndarray, xy: np.ndarray, from_y: bool, grad_x: np.ndarray,
+                 grad_bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """grad_x = f'(.) * g (from the pre-activation, or from y when ``from_y``) and
+        grad_bias = its column sums."""
+        k = self.kernel
+        if k is not None:
+            if grad_x.size:
+                _core.bias_act_grad(k.kid, from_y, g, xy, grad_x, grad_bias, k.args)
+            else:
+                grad_bias.fill(0)
+            return grad_x, grad_bias
+        if from_y:
+            self.act.backward(g, y=xy, out=grad_x)
+        else:
+            self.act.backward(g, x=xy, out=grad_x)
+        cols = grad_x.shape[-1]
+        sums = grad_x.reshape(-1, cols).sum(axis=0, dtype=np.float64) if cols else np.zeros(0)
+        np.copyto(grad_bias, sums, casting="unsafe")
+        return grad_x, grad_bias
+
+
+def _bias_row(bias: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """``bias`` as one contiguous row of ``shape[-1]`` entries; it may be a scalar, one
+    entry, or have leading axes of length 1, as NumPy's broadcasting allows."""
+    b = _arrays.as_float_array(bias, "bias")
+    cols = shape[-1]
+    bshape = b.shape
+    while len(bshape) > 1 and bshape[0] == 1:
+        bshape = bshape[1:]
+    if len(b.shape) > len(shape) or bshape not in ((), (1,), (cols,)):
+        raise ValueError(f"bias_act: bias of shape {b.shape} does not broadcast over the last axis "
+                         f"of x, shape {shape} (expected ({cols},))")
+    return np.ascontiguousarray(np.broadcast_to(b.reshape(bshape), (cols,)), dtype=dtype)
+
+
+def _prepare_out(out: Any, shape: tuple, dtype: np.dtype, inputs: list[np.ndarray]) -> tuple:
+    """The buffer to compute into (``out`` or a C-contiguous stand-in) and the inputs,
+    copied where they partially overlap ``out`` (SPEC §2)."""
+    if out is None:
+        return np.empty(shape, dtype), inputs
+    _arrays.check_out(out, shape, dtype)
+    inputs = [a.copy() if np.may_share_memory(a, out) and not _arrays._same_buffer(a, out) else a
+              for a in inputs]
+    target = out if out.flags.c_contiguous else np.empty(shape, dtype)
+    return target, inputs
+
+
+def bias_act(x: Any, bias: Any, name: str | Activation, *, out: np.ndarray | None = None,
+             **params: Any) -> np.ndarray:
+    """Activation of ``x + bias`` in one pass, ``bias`` broadcast over the last axis.
+
+    Parameters
+    ----------
+    x : array_like, ndim >= 1
+        Pre-activations without bias, e.g. the output of ``inputs @ W``.
+    bias : array_like, shape (x.shape[-1],)
+        Added to every row (a scalar or a one-entry bias broadcasts too).
+    name : str or Activation
+        Any activation; elementwise catalog entries run fused in C++, the others
+        through NumPy's add and the Activation object.
+    out : ndarray, optional
+        Receives the result; may be ``x`` itself.
+    **params
+        The activation's parameters.
+
+    Returns
+    -------
+    ndarray
+        f(x + bias), shape of ``x``, the dtype NumPy gives ``x + bias``.
+    """
+    ep = Epilogue(name, params)
+    x = _arrays.as_float_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("bias_act: x must have at least one axis (the features are the last)")
+    b0 = _arrays.as_float_array(bias, "bias")
+    dtype = np.result_type(x.dtype, b0.dtype)
+    b = _bias_row(b0, x.shape, dtype)
+    target, (x, b) = _prepare_out(out, x.shape, dtype, [x, b])
+    ep.forward(np.ascontiguousarray(x, dtype=dtype), b, target)
+    if out is not None and target is not out:
+        np.copyto(out, target)
+        return out
+    return target
+
+
+def bias_act_grad(name: str | Activation, g: Any, *, x: Any = None, y: Any = None,
+                  out: np.ndarray | None = None, **params: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Backward of :func:`bias_act`: ``(grad_x, grad_bias)``.
+
+    Parameters
+    ----------
+    name : str or Activation
+        The activation of the forward.
+    g : array_like, ndim >= 1
+        dL/dy.
+    x : array_like, optional
+        The pre-activation ``x + bias`` (always works).
+    y : array_like, optional
+        The output of the forward (where the activation is y-ok, SPEC §4).
+    out : ndarray, optional
+        Receives grad_x; may be ``g`` itself.
+    **params
+        The activation's parameters.
+
+    Returns
+    -------
+    grad_x : ndarray
+        f'(x + bias) * g, shape and dtype of ``g``.
+    grad_bias : ndarray, shape (g.shape[-1],)
+        The column sums of grad_x over every other axis, computed in the same pass
+        (float64 accumulation), identical for any thread count.
+    """
+    ep = Epilogue(name, params)
+    label = ep.name
+    g, xy, from_y = backward_inputs(label, ep.y_ok, params, g, x, y)
+    if g.ndim == 0:
+        raise ValueError(f"{label} bias_act_grad: g must have at least one axis (the features are the last)")
+    target, (g, xy) = _prepare_out(out, g.shape, g.dtype, [g, xy])
+    grad_bias = np.empty(g.shape[-1], g.dtype)
+    ep.backward(np.ascontiguousarray(g), np.ascontiguousarray(xy), from_y, target, grad_bias)
+    if out is not None and target is not out:
+        np.copyto(out, target)
+        return out, grad_bias
+    return target, grad_bias
