@@ -436,32 +436,27 @@ def _positive(kind: type) -> Callable[[str], Any]:
     return conv
 
 
+def _dataset_names() -> tuple[str, ...]:
+    try:
+        from .datasets import NAMES
+        return tuple(NAMES)
+    except ImportError:
+        return DATASETS
+
+
 def load_dataset(name: str, seed: int = 0, test_size: float = 0.25):
     """(X_train, y_train, X_test, y_test) of a pyact dataset: a stratified split with the
     given seed, standardised with the training statistics."""
     ds = _need("pyact.datasets", f"the {name} dataset")
-    loader = getattr(ds, f"load_{name}", None)
     try:
-        data = loader() if loader is not None else ds.load(name)
-    except (AttributeError, KeyError, ValueError) as e:
-        raise UsageError(f"unknown dataset {name!r} ({e}); choose from {', '.join(DATASETS)}") from None
-    if isinstance(data, dict) or hasattr(data, "data"):
-        X, y = (data["data"], data["target"]) if isinstance(data, dict) else (data.data, data.target)
-    else:
-        X, y = data[0], data[1]
-    X, y = np.asarray(X, dtype=np.float64), np.asarray(y)
-    if not 0 < test_size < 1:
-        raise UsageError(f"--test-size must be in (0, 1), got {test_size}")
-    rng = np.random.default_rng(seed)
-    test = np.zeros(len(y), dtype=bool)
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if y.dtype.kind in "biuU" else [np.arange(len(y))]
-    for idx in groups:
-        idx = rng.permutation(idx)
-        test[idx[:int(round(len(idx) * test_size))]] = True
-    mu, sd = X[~test].mean(axis=0), X[~test].std(axis=0)
-    sd[sd == 0] = 1.0
-    X = (X - mu) / sd
-    return X[~test], y[~test], X[test], y[test]
+        X, y = ds.load(name)
+        Xtr, Xte, ytr, yte = ds.train_test_split(X, y, test_size, stratify=True, seed=seed)
+    except KeyError as e:
+        raise UsageError(e.args[0]) from None
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    Xtr, Xte = ds.standardize(Xtr, Xte)
+    return Xtr, ytr, Xte, yte
 
 
 def _history_rows(history: Any) -> list[dict]:
@@ -485,14 +480,17 @@ def _last(rows: list[dict], *keys: str) -> float | None:
     return None
 
 
+def _mlp_class():
+    mlp = _need("pyact.mlp", "training")
+    if not hasattr(mlp, "MLP"):
+        raise UsageError("training needs pyact.mlp.MLP, which this installation lacks")
+    return mlp.MLP
+
+
 def _mlp_kwargs(args: argparse.Namespace, act: Any, verbose: bool) -> dict:
-    import pyact as pa
-    if not hasattr(pa, "MLP"):
-        _need("pyact.mlp", "training")
-        raise UsageError("training needs pyact.MLP, which this installation lacks")
     kw = {"hidden": args.hidden, "activation": act, "epochs": args.epochs, "lr": args.lr,
           "batch_size": args.batch_size, "optimizer": args.optimizer, "seed": args.seed}
-    accepted = inspect.signature(pa.MLP).parameters
+    accepted = inspect.signature(_mlp_class()).parameters
     if "verbose" in accepted:
         kw["verbose"] = verbose
     return kw
@@ -500,12 +498,11 @@ def _mlp_kwargs(args: argparse.Namespace, act: Any, verbose: bool) -> dict:
 
 def train_one(args: argparse.Namespace, act_text: str, data, verbose: bool) -> dict:
     """Train one MLP; the numbers a person compares activations by."""
-    import pyact as pa
     name, params = parse_activation(act_text)
     act = make(name, params)
     Xtr, ytr, Xte, yte = data
     try:
-        model = pa.MLP(**_mlp_kwargs(args, act, verbose))
+        model = _mlp_class()(**_mlp_kwargs(args, act, verbose))
     except (TypeError, ValueError) as e:
         raise UsageError(str(e)) from None
     t0 = time.perf_counter()
@@ -533,6 +530,10 @@ def _result_table(results: list[dict]) -> str:
                     f"{r['grad_norm'][0]:.3g}" if r["grad_norm"] else "-"] for r in results])
 
 
+def _h(hidden: Sequence[int]) -> str:
+    return ",".join(map(str, hidden)) or "none"
+
+
 def _public(r: dict) -> dict:
     return {k: ([{a: _jsonable(b) if np.ndim(b) == 0 else np.asarray(b).tolist() for a, b in e.items()}
                  for e in v] if k == "history" else v) for k, v in r.items() if k != "model"}
@@ -545,7 +546,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_public(r), indent=1))
     else:
-        print(f"{args.dataset}: {len(data[1])} train / {len(data[3])} test, hidden {args.hidden}, "
+        print(f"{args.dataset}: {len(data[1])} train / {len(data[3])} test, hidden {_h(args.hidden)}, "
               f"{args.epochs} epochs, {args.optimizer} lr={args.lr:g}, seed {args.seed}")
         print(_result_table([r]))
     if args.plot:
@@ -581,13 +582,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_public(r) for r in results], indent=1))
     else:
-        print(f"{args.dataset}: hidden {args.hidden}, {args.epochs} epochs, {args.optimizer} lr={args.lr:g}, "
+        print(f"{args.dataset}: hidden {_h(args.hidden)}, {args.epochs} epochs, {args.optimizer} lr={args.lr:g}, "
               f"batch {args.batch_size}, seed {args.seed} (same split and initial seed for every activation)")
         print(_result_table(results))
     if args.plot:
         plot = _plot_module()
         fig = plot.plot_compare({r["activation"]: r["history"] for r in results},
-                                title=f"{args.dataset}: hidden {args.hidden}, {args.optimizer}, seed {args.seed}")
+                                title=f"{args.dataset}: hidden {_h(args.hidden)}, {args.optimizer}, seed {args.seed}")
         _save(plot, fig, args.plot)
     return 0
 
@@ -641,7 +642,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ns = argparse.Namespace(dataset="digits", hidden=(64,), epochs=args.epochs, lr=3e-3, batch_size=64,
                                 optimizer="adam", seed=0, test_size=0.25)
         results = compare(ns, cnames)
-        print(f"digits (1,797 8x8 images), hidden (64,), {args.epochs} epochs, Adam, same seed and split for all")
+        print(f"digits (1,797 8x8 images), hidden 64, {args.epochs} epochs, Adam, same seed and split for all")
         print(_result_table(results))
     except UsageError as e:
         print(f"skipped: {e}")
@@ -672,8 +673,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _train_options(p: argparse.ArgumentParser, epochs: int) -> None:
-    p.add_argument("--dataset", required=True, choices=DATASETS, metavar="D",
-                   help=f"one of {', '.join(DATASETS)}")
+    names = _dataset_names()
+    p.add_argument("--dataset", required=True, choices=names, metavar="D", help=f"one of {', '.join(names)}")
     p.add_argument("--hidden", type=_hidden, default=(128, 64), metavar="128,64",
                    help="hidden layer sizes (default 128,64)")
     p.add_argument("--epochs", type=_positive(int), default=epochs, metavar="N", help=f"default {epochs}")

@@ -97,9 +97,10 @@ def _ylim(values: list[np.ndarray], xrange: tuple[float, float]) -> tuple[float,
     return lo - pad, hi + pad
 
 
-def _style(ax, title: str | None = None, xlabel: str = "x", ylabel: str = "") -> None:
-    ax.axhline(0, color="#999999", lw=0.6, zorder=0)
-    ax.axvline(0, color="#999999", lw=0.6, zorder=0)
+def _style(ax, title: str | None = None, xlabel: str = "x", ylabel: str = "", origin: bool = True) -> None:
+    if origin:
+        ax.axhline(0, color="#999999", lw=0.6, zorder=0)
+        ax.axvline(0, color="#999999", lw=0.6, zorder=0)
     ax.grid(True, color="#e6e6e6", lw=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -225,10 +226,8 @@ def plot_history(history: Any, *, title: str | None = None, figsize: tuple[float
             if s is not None:
                 ax.plot(np.arange(1, len(s) + 1), s, ls=ls, lw=2, color="#0072B2" if ls == "-" else "#D55E00",
                         label=label)
-        _style(ax, what, xlabel="epoch", ylabel=what)
-        ax.axhline(0, color="none")
-        if what == "loss":
-            ax.set_yscale("log")
+        _style(ax, what, xlabel="epoch", ylabel=what + (" (log scale)" if what == "loss" else ""), origin=False)
+        _epochs_axis(ax, log=what == "loss")
         ax.legend(frameon=False)
     if title:
         fig.suptitle(title)
@@ -248,13 +247,26 @@ def plot_compare(histories: dict[str, Any], *, title: str | None = None,
             ax_loss.plot(np.arange(1, len(loss) + 1), loss, color=_color(i), lw=2, label=name)
         if acc is not None:
             ax_acc.plot(np.arange(1, len(acc) + 1), acc, color=_color(i), lw=2, label=name)
-    _style(ax_loss, "training loss", xlabel="epoch", ylabel="loss (log scale)")
-    ax_loss.set_yscale("log")
-    _style(ax_acc, "validation accuracy", xlabel="epoch", ylabel="accuracy")
+    _style(ax_loss, "training loss", xlabel="epoch", ylabel="loss (log scale)", origin=False)
+    _epochs_axis(ax_loss, log=True)
+    _style(ax_acc, "validation accuracy", xlabel="epoch", ylabel="accuracy", origin=False)
+    _epochs_axis(ax_acc, log=False)
     ax_acc.legend(frameon=False, loc="lower right")
     if title:
         fig.suptitle(title)
     return fig
+
+
+def _epochs_axis(ax, log: bool) -> None:
+    """Whole epochs on x; a log loss axis labelled with plain numbers."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if log:
+        ax.set_yscale("log")
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
+        ax.tick_params(axis="y", which="minor", labelsize=7)
 
 
 def save(fig, path: str) -> str:
