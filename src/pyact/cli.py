@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import importlib.util
 import inspect
 import json
 import math
@@ -273,11 +274,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _extras() -> dict:
-    found = {}
-    for mod in ("matplotlib", "torch", "scipy"):
+    from importlib.metadata import PackageNotFoundError, version
+    found: dict[str, Any] = {}
+    for mod in ("matplotlib", "torch", "scipy"):   # versions without importing them (torch takes seconds)
         try:
-            found[mod] = importlib.import_module(mod).__version__
-        except ImportError:
+            found[mod] = version(mod)
+        except PackageNotFoundError:
             found[mod] = None
     for mod in ("mlp", "datasets", "accuracy"):
         found[f"pyact.{mod}"] = importlib.util.find_spec(f"pyact.{mod}") is not None
@@ -327,6 +329,9 @@ def _plot_module():
 
 def cmd_plot(args: argparse.Namespace) -> int:
     acts = [make(*parse_activation(n)) for n in args.names]
+    a, b = args.range
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise UsageError(f"--range needs two finite numbers A < B, got {a:g} {b:g}")
     plot = _plot_module()
     try:
         fig = plot.plot_activations(acts, grad=args.grad, xrange=tuple(args.range), layout=args.layout,
@@ -616,20 +621,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     x = np.linspace(-3, 3, 7).astype(np.float32)
     head("one function per activation, forward and backward")
-    shown = [n for n in ("relu", "gelu", "swish", "leaky_relu") if n in names][:2] or names[:2]
-    print(f"x                          = {np.array2string(x, precision=3)}")
+    shown = [n for n in ("gelu", "swish", "relu", "leaky_relu") if n in names][:2] or names[:2]
+    lines = [("x", x)]
     for n in shown:
-        y = getattr(pa, n)(x)
-        print(f"pa.{n}(x){' ' * (19 - len(n))}= {np.array2string(y, precision=3)}")
-        print(f"pa.grad({n!r}, 1, x=x){' ' * (10 - len(n))}= "
-              f"{np.array2string(pa.grad(n, np.ones_like(x), x=x), precision=3)}")
+        lines += [(f"pa.{n}(x)", getattr(pa, n)(x)), (f"pa.grad({n!r}, ones, x=x)", pa.grad(n, np.ones_like(x), x=x))]
+    w = max(len(k) for k, _ in lines)
+    for k, v in lines:
+        print(f"{k:<{w}} = {np.array2string(v, precision=3, suppress_small=True)}")
 
     from . import bench
-    head("speed: pyact vs the NumPy expression (and PyTorch when installed)")
+    head("speed, one thread each: pyact vs the NumPy expression (and PyTorch when installed)")
     bnames = [(n, {}) for n in BENCH_DEMO if n in names]
     bar = Progress(len(bnames), "bench")
     try:
-        rep = bench.run(bnames, size=args.bench_size, repeats=3, target_ns=1e6,
+        rep = bench.run(bnames, size=args.bench_size, threads=1, repeats=3, target_ns=1e6,
                         progress=lambda i, n, name: bar.set(i, n, name))
     finally:
         bar.close()
