@@ -23,6 +23,7 @@ from .registry import available, get, register
 from .threads import get_num_threads, set_num_threads, threads
 from .fused import bias_act, bias_act_grad
 from . import datasets
+from .mlp import MLP
 
 try:
     __version__ = _dist_version("pyact")
@@ -58,4 +59,4 @@ def _export() -> list[str]:
 
 __all__ = ["Activation", "available", "get", "grad", "info", "register",
            "get_num_threads", "set_num_threads", "threads", *_export()]
-__all__ += ["bias_act", "bias_act_grad", "datasets"]
+__all__ += ["bias_act", "bias_act_grad", "datasets", "MLP"]

@@ -1,0 +1,819 @@
+"""An MLP trainer without autograd (SPEC §8, DESIGN.md §7).
+
+Every layer's forward sits beside its backward, written out by hand:
+
+    hidden l:  z = a @ W + b,  a' = f(z)           -> bias_act (one fused pass)
+               d_z = f'(z) * d_a',  db = sum(d_z)  -> bias_act_grad (one fused pass)
+               dW = a.T @ d_z,  d_a = d_z @ W.T    -> NumPy matmul (BLAS)
+    output:    softmax + cross-entropy, sigmoid + binary cross-entropy or linear + MSE,
+               fused so that d_logits = (p - target) / batch
+
+Where an activation is y-ok (SPEC §4) its forward runs in place on the matmul output
+and its backward reads y; otherwise the pre-activation is kept beside y. Buffers are
+allocated once per batch shape. Learnable activations (``act.learnable``) are trained
+by the same optimiser through the Activation API (``act.backward`` fills ``act.grads``).
+
+The estimator follows scikit-learn's conventions (hyper-parameters in ``__init__``,
+``get_params``/``set_params``, ``fit``/``predict``/``predict_proba``/``score``), so it
+works inside a ``Pipeline`` and ``cross_val_score`` when scikit-learn is installed; it
+does not need scikit-learn. ``fit`` returns a :class:`History`.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import math
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import activations as _activations
+from .threads import get_num_threads as _get_num_threads
+from .activations import Activation
+from .fused import Epilogue
+from .registry import get
+
+__all__ = ["MLP", "History", "INIT_FOR"]
+
+OUTPUT_LOSS = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "linear": "mse"}
+LOSS_OUTPUT = {v: k for k, v in OUTPUT_LOSS.items()}
+
+INIT_FOR: dict[str, str] = {
+    "selu": "lecun_normal",          # self-normalising: LeCun (Klambauer et al., 2017)
+    **{n: "glorot_uniform" for n in ("linear", "tanh", "sigmoid", "softsign", "hard_tanh",
+                                     "hard_sigmoid", "log_sigmoid", "tanhshrink")},
+}
+"""``init="auto"``: the initialisation of a hidden layer by its activation's name.
+Names not listed (the rectifier family: relu, leaky_relu, elu, gelu, swish, mish, prelu,
+…) get He-normal; the output layer gets Glorot-uniform."""
+
+_INITS: dict[str, Callable[[int, int, np.random.Generator], np.ndarray]] = {
+    "he_normal": lambda i, o, r: r.standard_normal((i, o)) * math.sqrt(2.0 / i),
+    "he_uniform": lambda i, o, r: r.uniform(-1.0, 1.0, (i, o)) * math.sqrt(6.0 / i),
+    "glorot_normal": lambda i, o, r: r.standard_normal((i, o)) * math.sqrt(2.0 / (i + o)),
+    "glorot_uniform": lambda i, o, r: r.uniform(-1.0, 1.0, (i, o)) * math.sqrt(6.0 / (i + o)),
+    "lecun_normal": lambda i, o, r: r.standard_normal((i, o)) * math.sqrt(1.0 / i),
+    "lecun_uniform": lambda i, o, r: r.uniform(-1.0, 1.0, (i, o)) * math.sqrt(3.0 / i),
+}
+_INIT_ALIASES = {"he": "he_normal", "glorot": "glorot_uniform", "xavier": "glorot_uniform",
+                 "lecun": "lecun_normal"}
+
+
+# Parameters of at least 2 * _PIECE entries are updated in pieces of >= _PIECE on threads.
+_PIECE = 1 << 17
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool(n: int) -> ThreadPoolExecutor:
+    pool = _POOLS.get(n)
+    if pool is None:
+        pool = _POOLS[n] = ThreadPoolExecutor(n, thread_name_prefix="pyact-mlp")
+    return pool
+
+
+class History(dict):
+    """Per-epoch training record, a dict of lists (also readable as attributes):
+
+    ``loss``, ``accuracy`` (classifiers), ``val_loss``, ``val_accuracy`` (with
+    ``validation_data``), ``seconds``, ``dead_fraction`` and ``grad_norm`` (one list
+    per epoch with one entry per hidden layer).
+
+    ``dead_fraction``: the fraction of the layer's units whose gradient f'(z)·g was
+    exactly 0 for every training sample of the epoch — units that could not learn
+    (for relu: never active). ``grad_norm``: the mean over the epoch's batches of the
+    L2 norm of the layer's (weights, bias) gradient.
+    """
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    @property
+    def epochs(self) -> int:
+        return len(self.get("loss", []))
+
+
+class _Printer:
+    """Progress on stderr: one line per epoch, redrawn as batches finish (at most ten
+    times a second), then the epoch's numbers."""
+
+    def __init__(self, epochs: int, batches: int) -> None:
+        self.epochs, self.batches, self.last = epochs, batches, 0.0
+
+    def batch(self, epoch: int, done: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < 0.1 and done < self.batches:
+            return
+        self.last = now
+        width = 24
+        fill = width * done // max(1, self.batches)
+        bar = "=" * fill + (">" if fill < width else "") + " " * (width - fill - 1)
+        sys.stderr.write(f"\repoch {epoch + 1}/{self.epochs} [{bar[:width]}] {done}/{self.batches}")
+        sys.stderr.flush()
+
+    def epoch(self, epoch: int, record: dict) -> None:
+        parts = [f"{k} {v:.4f}" for k, v in record.items() if k != "seconds" and v is not None]
+        sys.stderr.write(f"\repoch {epoch + 1}/{self.epochs}  " + "  ".join(parts)
+                         + f"  {record['seconds']:.2f}s" + " " * 12 + "\n")
+        sys.stderr.flush()
+
+
+def _positive_int(name: str, v: Any, minimum: int = 1) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise ValueError(f"MLP: {name} must be an integer >= {minimum}, got {v!r}")
+    return int(v)
+
+
+def _positive_float(name: str, v: Any, allow_zero: bool = False) -> float:
+    ok = isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool) and math.isfinite(v)
+    if not ok or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"MLP: {name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {v!r}")
+    return float(v)
+
+
+class _Buffers:
+    """Everything one batch size needs, allocated once: per hidden layer the output y,
+    the pre-activation z (only where backward needs x), the delta; the logits."""
+
+    def __init__(self, batch: int, sizes: list[int], keep_pre: list[bool], dtype: np.dtype) -> None:
+        hidden = sizes[1:-1]
+        self.y = [np.empty((batch, n), dtype) for n in hidden]
+        self.z = [np.empty((batch, n), dtype) if k else y for n, k, y in zip(hidden, keep_pre, self.y)]
+        self.d = [np.empty((batch, n), dtype) for n in hidden]
+        self.x = np.empty((batch, sizes[0]), dtype)
+        self.logits = np.empty((batch, sizes[-1]), dtype)
+        self.target: np.ndarray | None = None
+
+
+class MLP:
+    """A multi-layer perceptron trained without autograd.
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Units per hidden layer.
+    activation : str, Activation, or a sequence of them (one per hidden layer)
+        Hidden activation; any name of ``pyact.available()`` (learnable ones train
+        their parameters too). An object is copied per layer.
+    output : {"auto", "softmax", "sigmoid", "linear"}
+        Output layer; "auto": from ``loss``, else from the targets (integer or string
+        labels: softmax for > 2 classes, sigmoid for 2; a 0/1 matrix: sigmoid per
+        column; real values: linear).
+    loss : {"auto", "cross_entropy", "binary_cross_entropy", "mse"}
+        Paired with the output (softmax + cross-entropy, sigmoid + binary
+        cross-entropy, linear + mean squared error); "auto": from ``output``.
+    optimizer : {"adam", "sgd"}
+        Adam, or SGD with ``momentum`` (and ``nesterov``); PyTorch's update rules.
+    lr : float
+        Learning rate.
+    batch_size : int
+        Samples per step (the last batch of an epoch may be smaller).
+    epochs : int
+        Passes over the training data.
+    init : str or callable
+        "auto" (by activation, see :data:`INIT_FOR`), "he", "glorot", "lecun" (or
+        their ``_normal``/``_uniform`` forms) for every layer, or
+        ``init(fan_in, fan_out, rng) -> array``.
+    weight_decay : float
+        L2 penalty added to the weight gradients (as PyTorch's ``weight_decay``;
+        biases and activation parameters are not decayed).
+    grad_clip : float or None
+        Rescale the gradients when their global L2 norm exceeds this.
+    dtype : {"float32", "float64"}
+        Parameters and arithmetic.
+    seed : int
+        Initialisation and shuffling; the same seed and data give identical weights,
+        whatever pyact's thread count.
+    momentum, nesterov : float, bool
+        SGD only.
+    betas, eps : (float, float), float
+        Adam only.
+    shuffle : bool
+        Reshuffle the training data each epoch.
+    verbose : bool
+        Progress bar and per-epoch numbers on stderr.
+
+    Attributes (after ``fit``)
+    --------------------------
+    coefs_, intercepts_ : lists of ndarray
+        Weights (fan_in, fan_out) and biases per layer.
+    activations_ : list of Activation
+        The hidden layers' activation objects (with trained parameters).
+    classes_ : ndarray
+        Class labels (classifiers).
+    history_ : History
+        As returned by ``fit``.
+    """
+
+    def __init__(self, hidden: Sequence[int] = (128, 64), activation: Any = "relu", output: str = "auto",
+                 loss: str = "auto", optimizer: str = "adam", lr: float = 1e-3, batch_size: int = 64,
+                 epochs: int = 20, init: Any = "auto", weight_decay: float = 0.0, grad_clip: float | None = None,
+                 dtype: str = "float32", seed: int = 0, momentum: float = 0.9, nesterov: bool = False,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, shuffle: bool = True,
+                 verbose: bool = False) -> None:
+        self.hidden = hidden
+        self.activation = activation
+        self.output = output
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.init = init
+        self.weight_decay = weight_decay
+        self.grad_clip = grad_clip
+        self.dtype = dtype
+        self.seed = seed
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.betas = betas
+        self.eps = eps
+        self.shuffle = shuffle
+        self.verbose = verbose
+
+    # --- scikit-learn estimator protocol ---------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The constructor's hyper-parameters (scikit-learn convention)."""
+        return {k: getattr(self, k) for k in self._param_names()}
+
+    def set_params(self, **params: Any) -> "MLP":
+        """Set hyper-parameters; unknown names raise ``ValueError``. Returns self."""
+        valid = self._param_names()
+        for k, v in params.items():
+            if k not in valid:
+                raise ValueError(f"MLP: invalid parameter {k!r}; valid parameters: {', '.join(valid)}")
+            setattr(self, k, v)
+        return self
+
+    @property
+    def _estimator_type(self) -> str:
+        return "regressor" if "linear" in (self.output, LOSS_OUTPUT.get(self.loss)) else "classifier"
+
+    def __sklearn_tags__(self):  # only ever called by scikit-learn, so it is importable
+        from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
+        kind = self._estimator_type
+        return Tags(estimator_type=kind, target_tags=TargetTags(required=True), transformer_tags=None,
+                    classifier_tags=ClassifierTags() if kind == "classifier" else None,
+                    regressor_tags=RegressorTags() if kind == "regressor" else None)
+
+    def __repr__(self) -> str:
+        defaults = MLP().get_params()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
+        return f"MLP({', '.join(changed)})"
+
+    # --- configuration -----------------------------------------------------------------
+    def _check_params(self) -> None:
+        hidden = (self.hidden,) if isinstance(self.hidden, (int, np.integer)) else tuple(self.hidden)
+        self._hidden = tuple(_positive_int("hidden units", h) for h in hidden)
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"MLP: optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        _positive_float("lr", self.lr)
+        _positive_int("batch_size", self.batch_size)
+        _positive_int("epochs", self.epochs, 0)
+        _positive_float("weight_decay", self.weight_decay, allow_zero=True)
+        if self.grad_clip is not None:
+            _positive_float("grad_clip", self.grad_clip)
+        if str(self.dtype) not in ("float32", "float64"):
+            raise ValueError(f"MLP: dtype must be 'float32' or 'float64', got {self.dtype!r}")
+        self._dtype = np.dtype(str(self.dtype))
+        if not 0 <= self.momentum < 1:
+            raise ValueError(f"MLP: momentum must be in [0, 1), got {self.momentum!r}")
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("MLP: nesterov=True needs momentum > 0")
+        b1, b2 = self.betas
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise ValueError(f"MLP: betas must be in [0, 1), got {self.betas!r}")
+        _positive_float("eps", self.eps)
+        if not (self.init == "auto" or callable(self.init) or _INIT_ALIASES.get(self.init, self.init) in _INITS):
+            raise ValueError(f"MLP: init must be 'auto', a callable or one of "
+                             f"{', '.join(sorted({*_INITS, *_INIT_ALIASES}))}; got {self.init!r}")
+        if self.output not in ("auto", *OUTPUT_LOSS):
+            raise ValueError(f"MLP: output must be one of 'auto', {', '.join(map(repr, OUTPUT_LOSS))}; "
+                             f"got {self.output!r}")
+        if self.loss not in ("auto", *LOSS_OUTPUT):
+            raise ValueError(f"MLP: loss must be one of 'auto', {', '.join(map(repr, LOSS_OUTPUT))}; "
+                             f"got {self.loss!r}")
+        if self.output != "auto" and self.loss != "auto" and OUTPUT_LOSS[self.output] != self.loss:
+            raise ValueError(f"MLP: output={self.output!r} goes with loss={OUTPUT_LOSS[self.output]!r}, "
+                             f"not {self.loss!r}")
+
+    def _make_activations(self) -> list[Activation]:
+        spec = self.activation
+        n = len(self._hidden)
+        if isinstance(spec, (str, Activation)):
+            spec = [spec] * n
+        spec = list(spec)
+        if len(spec) != n:
+            raise ValueError(f"MLP: {len(spec)} activations given for {n} hidden layers")
+        return [copy.deepcopy(a) if isinstance(a, Activation) else get(a) for a in spec]
+
+    def _init_name(self, act: Activation | None) -> Any:
+        if self.init != "auto":
+            return self.init if callable(self.init) else _INIT_ALIASES.get(self.init, self.init)
+        return "glorot_uniform" if act is None else INIT_FOR.get(act.name, "he_normal")
+
+    # --- targets -------------------------------------------------------------------------
+    def _output_kind(self, y: np.ndarray) -> str:
+        if self.output != "auto":
+            return self.output
+        if self.loss != "auto":
+            return LOSS_OUTPUT[self.loss]
+        if y.dtype.kind in "fc" and not np.all(np.isfinite(y) & (y == np.round(y))):
+            return "linear"
+        if y.ndim == 2:
+            return "sigmoid" if np.isin(y, (0, 1)).all() else "linear"
+        return "softmax" if len(np.unique(y)) > 2 else "sigmoid"
+
+    def _setup_targets(self, y: np.ndarray) -> None:
+        kind = self._output_kind(y)
+        self.out_kind_ = kind
+        self._y_1d = y.ndim == 1
+        self._multilabel = kind == "sigmoid" and y.ndim == 2
+        if y.ndim not in (1, 2):
+            raise ValueError(f"MLP: y must be 1-d (labels or values) or 2-d, got shape {y.shape}")
+        if kind == "linear":
+            self.classes_ = None
+            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        elif self._multilabel:
+            if not np.isin(y, (0, 1)).all():
+                raise ValueError("MLP: a 2-d y with a sigmoid output must hold only 0 and 1")
+            self.classes_ = np.arange(y.shape[1])
+            self.n_outputs_ = y.shape[1]
+        else:
+            if y.ndim != 1:
+                raise ValueError(f"MLP: class labels must be 1-d, got shape {y.shape}")
+            classes = np.unique(y)
+            self.classes_ = classes.astype(str) if classes.dtype == object else classes
+            if len(classes) < 2:
+                raise ValueError(f"MLP: need at least 2 classes, got {len(classes)}")
+            if kind == "sigmoid" and len(classes) > 2:
+                raise ValueError(f"MLP: a sigmoid output takes 2 classes, got {len(classes)}; use softmax")
+            self.n_outputs_ = len(classes) if kind == "softmax" else 1
+
+    def _encode(self, y: Any) -> np.ndarray:
+        """Targets as the loss reads them: class indices (softmax), 0/1 floats
+        (sigmoid) or values (linear), float in the model's dtype."""
+        y = np.asarray(y)
+        kind = self.out_kind_
+        if kind == "linear":
+            t = y.astype(self._dtype).reshape(len(y), -1)
+            if t.shape[1] != self.n_outputs_:
+                raise ValueError(f"MLP: y has {t.shape[1]} outputs, the model {self.n_outputs_}")
+            return t
+        if self._multilabel:
+            return y.astype(self._dtype).reshape(len(y), self.n_outputs_)
+        if y.dtype == object:
+            y = y.astype(str)
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[idx], y):
+            unknown = np.setdiff1d(y, self.classes_)
+            raise ValueError(f"MLP: y holds labels not seen in fit: {unknown[:5].tolist()}")
+        return idx.astype(np.intp) if kind == "softmax" else idx.astype(self._dtype).reshape(-1, 1)
+
+    def _as_input(self, X: Any) -> np.ndarray:
+        X = np.asarray(X)
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"MLP: X must hold numbers, got dtype {X.dtype}")
+        if X.ndim != 2:
+            raise ValueError(f"MLP: X must be 2-d (samples, features), got shape {X.shape}")
+        if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
+            raise ValueError(f"MLP: X has {X.shape[1]} features, the model was fit on {self.n_features_in_}")
+        return np.ascontiguousarray(X, dtype=self._dtype)
+
+    # --- the network -----------------------------------------------------------------------
+    def _build(self, n_in: int, rng: np.random.Generator) -> None:
+        sizes = [n_in, *self._hidden, self.n_outputs_]
+        self.activations_ = self._make_activations()
+        self._sizes = sizes
+        self.coefs_, self.intercepts_ = [], []
+        for l in range(len(sizes) - 1):
+            act = self.activations_[l] if l < len(self._hidden) else None
+            init = self._init_name(act)
+            fn = init if callable(init) else _INITS[init]
+            W = np.asarray(fn(sizes[l], sizes[l + 1], rng))
+            if W.shape != (sizes[l], sizes[l + 1]):
+                raise ValueError(f"MLP: init returned shape {W.shape}, expected {(sizes[l], sizes[l + 1])}")
+            self.coefs_.append(np.ascontiguousarray(W, dtype=self._dtype))
+            self.intercepts_.append(np.zeros(sizes[l + 1], self._dtype))
+        self._bind()
+
+    def _bind(self) -> None:
+        """Epilogues and the backward mode of every hidden layer."""
+        self._epilogues = [Epilogue(a) for a in self.activations_]
+        # From y where the activation allows it and has no parameter that needs x.
+        self._from_y = [ep.y_ok and not a.learnable for ep, a in zip(self._epilogues, self.activations_)]
+        self._buffers: dict[int, _Buffers] = {}
+
+    def _buffers_for(self, batch: int) -> _Buffers:
+        buf = self._buffers.get(batch)
+        if buf is None:
+            buf = self._buffers[batch] = _Buffers(batch, self._sizes, [not f for f in self._from_y], self._dtype)
+        return buf
+
+    def _forward(self, X: np.ndarray, buf: _Buffers) -> np.ndarray:
+        """Logits of the batch X; fills buf.y (and buf.z where backward needs x)."""
+        a = X
+        for l, ep in enumerate(self._epilogues):
+            z, y = buf.z[l], buf.y[l]
+            np.matmul(a, self.coefs_[l], out=z)
+            if self._from_y[l]:
+                ep.forward(z, self.intercepts_[l], out=y)   # y is z: in place
+            else:
+                ep.forward(z, self.intercepts_[l], out=y, pre=z)
+            a = y
+        np.matmul(a, self.coefs_[-1], out=buf.logits)
+        buf.logits += self.intercepts_[-1]
+        return buf.logits
+
+    def _predict_logits(self, X: np.ndarray, chunk: int = 4096) -> np.ndarray:
+        out = np.empty((len(X), self.n_outputs_), self._dtype)
+        for s in range(0, len(X), chunk):
+            a = X[s:s + chunk]
+            for l, ep in enumerate(self._epilogues):
+                z = a @ self.coefs_[l]
+                a = ep.forward(z, self.intercepts_[l], out=z)
+            np.matmul(a, self.coefs_[-1], out=out[s:s + chunk])
+        out += self.intercepts_[-1]
+        return out
+
+    def _loss_grad(self, logits: np.ndarray, t: np.ndarray, grad: bool) -> tuple[float, int]:
+        """Mean loss of the batch and its number of correct predictions; with ``grad``
+        the logits are overwritten by dL/dlogits = (p - target) / batch."""
+        n = len(logits)
+        kind = self.out_kind_
+        if kind == "softmax":
+            shifted = logits - logits.max(axis=1, keepdims=True)
+            p = np.exp(shifted)
+            s = p.sum(axis=1, keepdims=True)
+            rows = np.arange(n)
+            loss = float(np.mean(np.log(s[:, 0]) - shifted[rows, t], dtype=np.float64))
+            correct = int(np.count_nonzero(p.argmax(axis=1) == t))
+            if grad:
+                np.divide(p, s, out=logits)
+                logits[rows, t] -= 1
+                logits /= n
+            return loss, correct
+        if kind == "sigmoid":
+            softplus = np.logaddexp(0, -logits)  # -log(sigmoid(z))
+            loss = float(np.mean(softplus + (1 - t) * logits, dtype=np.float64))
+            hit = (logits > 0) == (t > 0.5)
+            correct = int(np.count_nonzero(hit.all(axis=1)))
+            if grad:
+                p = np.exp(-softplus)
+                np.subtract(p, t, out=logits)
+                logits /= logits.size
+            return loss, correct
+        diff = logits - t
+        loss = float(np.mean(np.square(diff), dtype=np.float64))
+        if grad:
+            np.multiply(diff, 2.0 / diff.size, out=logits)
+        return loss, 0
+
+    def _backward(self, X: np.ndarray, buf: _Buffers, G: np.ndarray) -> None:
+        """Gradients of every parameter into self._grads, from G = dL/dlogits."""
+        L = len(self._epilogues)
+        gW, gb = self._gW, self._gb
+        a_prev = buf.y[-1] if L else X
+        np.matmul(a_prev.T, G, out=gW[L])
+        G.sum(axis=0, out=gb[L])
+        d = G
+        W_next = self.coefs_[L]
+        for l in range(L - 1, -1, -1):
+            dl = buf.d[l]
+            np.matmul(d, W_next.T, out=dl)
+            xy = buf.y[l] if self._from_y[l] else buf.z[l]
+            self._epilogues[l].backward(dl, xy, self._from_y[l], dl, gb[l])
+            self._alive[l] |= (dl != 0).any(axis=0)
+            a_prev = buf.y[l - 1] if l else X
+            np.matmul(a_prev.T, dl, out=gW[l])
+            for name, g in zip(self.activations_[l].learnable, self._act_grad_slots[l]):
+                np.copyto(g, self.activations_[l].grads[name], casting="unsafe")
+            d, W_next = dl, self.coefs_[l]
+
+    def _batch(self, X: np.ndarray, T: np.ndarray, buf: _Buffers | None = None) -> tuple[float, int]:
+        """Forward, loss and backward of one batch: every gradient lands in
+        self._grads. Returns the batch's mean loss and number of correct predictions."""
+        buf = buf if buf is not None else self._buffers_for(len(X))
+        logits = self._forward(X, buf)
+        loss, correct = self._loss_grad(logits, T, grad=True)
+        self._backward(X, buf, logits)
+        return loss, correct
+
+    # --- optimiser -------------------------------------------------------------------------
+    def _setup_optimizer(self) -> None:
+        L = len(self._hidden)
+        self._gW = [np.empty_like(W) for W in self.coefs_]
+        self._gb = [np.empty_like(b) for b in self.intercepts_]
+        params, grads, decay = [], [], []
+        for l in range(L + 1):
+            params += [self.coefs_[l], self.intercepts_[l]]
+            grads += [self._gW[l], self._gb[l]]
+            decay += [True, False]
+        self._act_grad_slots = []
+        for act in self.activations_:
+            slots = []
+            for name in act.learnable:
+                p = act.params[name]
+                if not isinstance(p, np.ndarray) or not p.flags.writeable:
+                    raise TypeError(f"MLP: learnable parameter {name!r} of {act!r} must be a writeable ndarray "
+                                    "(it is updated in place)")
+                slots.append(np.empty_like(p))
+                params.append(p)
+                grads.append(slots[-1])
+                decay.append(False)
+            self._act_grad_slots.append(slots)
+        self._params, self._grads, self._decay = params, grads, decay
+        self._alive = [np.zeros(h, bool) for h in self._hidden]
+        self._state = [[np.zeros_like(p) for p in params] for _ in range(2 if self.optimizer == "adam" else 1)]
+        self._tmp = [np.empty_like(p) for p in params]
+        self._step_count = 0
+
+    def _step(self) -> None:
+        """One optimiser step on self._params with self._grads (PyTorch's rules).
+
+        Large parameters are updated in pieces on pyact's threads (NumPy releases the
+        GIL): every operation is elementwise, so the pieces change no bit."""
+        self._step_count += 1
+        threads = _get_num_threads()
+        jobs = []
+        for i, p in enumerate(self._params):
+            pieces = min(threads, p.size // _PIECE) if p.size >= 2 * _PIECE else 1
+            bounds = [p.size * k // pieces for k in range(pieces + 1)]
+            jobs += [(i, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:])]
+        if len(jobs) > len(self._params):
+            list(_pool(threads).map(lambda job: self._update(*job), jobs))
+        else:
+            for job in jobs:
+                self._update(*job)
+
+    def _update(self, i: int, piece: slice) -> None:
+        flat = lambda a: a.reshape(-1)[piece]  # noqa: E731
+        p, g, tmp = flat(self._params[i]), flat(self._grads[i]), flat(self._tmp[i])
+        t = self._step_count
+        lr, wd = float(self.lr), float(self.weight_decay)
+        if wd and self._decay[i]:
+            np.multiply(p, wd, out=tmp)
+            g += tmp
+        if self.optimizer == "adam":
+            b1, b2 = self.betas
+            m, v = flat(self._state[0][i]), flat(self._state[1][i])
+            m *= b1
+            np.multiply(g, 1 - b1, out=tmp)
+            m += tmp
+            v *= b2
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
+            v += tmp
+            np.sqrt(v, out=tmp)
+            tmp *= 1 / math.sqrt(1 - b2 ** t)
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / (1 - b1 ** t)
+            p -= tmp
+        else:
+            mu = float(self.momentum)
+            if mu:
+                buf = flat(self._state[0][i])
+                if t == 1:
+                    np.copyto(buf, g)
+                else:
+                    buf *= mu
+                    buf += g
+                if self.nesterov:
+                    np.multiply(buf, mu, out=tmp)
+                    g += tmp
+                else:
+                    g = buf
+            np.multiply(g, lr, out=tmp)
+            p -= tmp
+
+    def _sq_norms(self) -> list[float]:
+        return [float(np.vdot(g, g)) for g in self._grads]
+
+    # --- public API --------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None) -> History:
+        """Train from scratch on (X, y); returns the per-epoch :class:`History`.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, a 0/1 matrix (multi-label) or values (regression).
+        validation_data : (X_val, y_val), optional
+            Evaluated after every epoch (``val_loss``, ``val_accuracy``).
+        """
+        self._check_params()
+        for attr in ("n_features_in_",):
+            self.__dict__.pop(attr, None)
+        X = self._as_input(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"MLP: X has {len(X)} samples but y has {len(y)}")
+        if len(X) == 0:
+            raise ValueError("MLP: fit needs at least one sample")
+        self._setup_targets(y)
+        T = self._encode(y)
+        self.n_features_in_ = X.shape[1]
+        rng = np.random.default_rng(self.seed)
+        self._build(X.shape[1], rng)
+        self._setup_optimizer()
+        val = None
+        if validation_data is not None:
+            Xv, yv = validation_data
+            val = (self._as_input(Xv), self._encode(yv))
+        n, B, L = len(X), int(self.batch_size), len(self._hidden)
+        classifier = self.out_kind_ != "linear"
+        history = History(loss=[], seconds=[], dead_fraction=[], grad_norm=[])
+        if classifier:
+            history["accuracy"] = []
+        if val is not None:
+            history["val_loss"] = []
+            if classifier:
+                history["val_accuracy"] = []
+        n_batches = -(-n // B)
+        printer = _Printer(int(self.epochs), n_batches) if self.verbose else None
+        for act in self.activations_:
+            if hasattr(act, "train") and callable(act.train):
+                act.train()
+        for epoch in range(int(self.epochs)):
+            t0 = time.perf_counter()
+            order = rng.permutation(n) if self.shuffle else np.arange(n)
+            self._alive = [np.zeros(h, bool) for h in self._hidden]
+            total_loss, correct, layer_norms = 0.0, 0, np.zeros(L)
+            for bi, s in enumerate(range(0, n, B)):
+                idx = order[s:s + B]
+                buf = self._buffers_for(len(idx))
+                np.take(X, idx, axis=0, out=buf.x)
+                loss, ok = self._batch(buf.x, T[idx], buf)
+                total_loss += loss * len(idx)
+                correct += ok
+                sq = self._sq_norms()
+                layer_norms += [math.sqrt(sq[2 * l] + sq[2 * l + 1]) for l in range(L)]
+                if self.grad_clip is not None:
+                    total = math.sqrt(sum(sq))
+                    coef = float(self.grad_clip) / (total + 1e-6)
+                    if coef < 1:
+                        for g in self._grads:
+                            g *= coef
+                self._step()
+                if printer:
+                    printer.batch(epoch, bi + 1)
+            record: dict[str, Any] = {"loss": total_loss / n}
+            if classifier:
+                record["accuracy"] = correct / n
+            if val is not None:
+                vl, vc = self._evaluate(*val)
+                record["val_loss"] = vl
+                if classifier:
+                    record["val_accuracy"] = vc
+            record["seconds"] = time.perf_counter() - t0
+            for k, v in record.items():
+                history[k].append(v)
+            history["dead_fraction"].append([float(1 - a.mean()) for a in self._alive])
+            history["grad_norm"].append((layer_norms / n_batches).tolist())
+            if printer:
+                printer.epoch(epoch, record)
+        for act in self.activations_:
+            if hasattr(act, "eval") and callable(act.eval):
+                act.eval()
+        self._buffers = {}
+        self.history_ = history
+        return history
+
+    def _evaluate(self, X: np.ndarray, T: np.ndarray) -> tuple[float, float]:
+        logits = self._predict_logits(X)
+        loss, correct = self._loss_grad(logits, T, grad=False)
+        return loss, correct / len(X)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coefs_"):
+            raise RuntimeError("MLP is not fitted: call fit first")
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes) (also for two classes);
+        for a multi-label model, one probability per label."""
+        self._check_fitted()
+        if self.out_kind_ == "linear":
+            raise AttributeError("MLP: predict_proba needs a classifier (this model has a linear output)")
+        z = self._predict_logits(self._as_input(X))
+        if self.out_kind_ == "softmax":
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            z /= z.sum(axis=1, keepdims=True)
+            return z
+        p = np.exp(-np.logaddexp(0, -z))
+        return p if self._multilabel else np.column_stack([1 - p[:, 0], p[:, 0]])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels (classifiers), a 0/1 matrix (multi-label) or values (regression)."""
+        self._check_fitted()
+        z = self._predict_logits(self._as_input(X))
+        if self.out_kind_ == "linear":
+            return z[:, 0] if self._y_1d and self.n_outputs_ == 1 else z
+        if self._multilabel:
+            return (z > 0).astype(np.int64)
+        if self.out_kind_ == "softmax":
+            return self.classes_[z.argmax(axis=1)]
+        return self.classes_[(z[:, 0] > 0).astype(np.intp)]
+
+    def score(self, X: Any, y: Any) -> float:
+        """Accuracy (classifiers; subset accuracy for multi-label) or R² (regression,
+        averaged over outputs)."""
+        pred = self.predict(X)
+        y = np.asarray(y)
+        if self.out_kind_ != "linear":
+            y = y.reshape(pred.shape)
+            same = pred == y
+            return float(np.mean(same.all(axis=1) if same.ndim == 2 else same))
+        y = y.reshape(len(y), -1).astype(np.float64)
+        p = np.asarray(pred, np.float64).reshape(y.shape)
+        ss_res = ((y - p) ** 2).sum(axis=0)
+        ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+        r2 = np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), 0.0)
+        return float(r2.mean())
+
+    # --- persistence ---------------------------------------------------------------------------
+    def save(self, path: Any) -> None:
+        """Write the fitted model to one ``.npz`` file (no pickle): hyper-parameters,
+        weights, activations with their parameters, classes."""
+        self._check_fitted()
+        arrays: dict[str, np.ndarray] = {}
+        hyper = {}
+        for k, v in self.get_params().items():
+            if k == "activation":
+                v = v if isinstance(v, str) or (isinstance(v, (list, tuple)) and all(isinstance(a, str) for a in v)) else None
+            elif k == "init" and callable(v):
+                v = "auto"  # a callable cannot be stored; the weights are
+            hyper[k] = list(v) if isinstance(v, tuple) else v
+        layers = []
+        for l, act in enumerate(self.activations_):
+            params, keys = {}, {}
+            for pname, pv in act.params.items():
+                if isinstance(pv, np.ndarray):
+                    keys[pname] = f"act{l}_{pname}"
+                    arrays[keys[pname]] = pv
+                else:
+                    params[pname] = pv
+            layers.append({"name": act.name, "params": params, "arrays": keys})
+        meta = {"format": 1, "hyper": hyper, "layers": layers, "out_kind": self.out_kind_,
+                "y_1d": self._y_1d, "multilabel": self._multilabel, "n_outputs": self.n_outputs_,
+                "n_features_in": self.n_features_in_}
+        for l, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            arrays[f"W{l}"], arrays[f"b{l}"] = W, b
+        if self.classes_ is not None:
+            arrays["classes"] = np.asarray(self.classes_)
+        np.savez_compressed(path, __pyact_mlp__=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, path: Any) -> "MLP":
+        """A fitted MLP from a file written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            if "__pyact_mlp__" not in z.files:
+                raise ValueError(f"{path}: not a pyact MLP file")
+            meta = json.loads(str(z["__pyact_mlp__"]))
+            data = {k: z[k] for k in z.files}
+        acts = []
+        for layer in meta["layers"]:
+            name, params = layer["name"], dict(layer["params"])
+            params.update({p: data[key] for p, key in layer["arrays"].items()})
+            if name in _activations.CLASSES:
+                acts.append(_activations._rebuild(_activations.CLASSES[name], params, {}))
+            else:
+                acts.append(get(name))
+        hyper = meta["hyper"]
+        hyper["betas"] = tuple(hyper["betas"])
+        if isinstance(hyper["hidden"], list):
+            hyper["hidden"] = tuple(hyper["hidden"])
+        if hyper["activation"] is None:
+            hyper["activation"] = acts
+        model = cls(**hyper)
+        model._check_params()
+        n_layers = len(meta["layers"]) + 1
+        model.coefs_ = [data[f"W{l}"] for l in range(n_layers)]
+        model.intercepts_ = [data[f"b{l}"] for l in range(n_layers)]
+        model.activations_ = acts
+        model.out_kind_ = meta["out_kind"]
+        model._y_1d, model._multilabel = meta["y_1d"], meta["multilabel"]
+        model.n_outputs_, model.n_features_in_ = meta["n_outputs"], meta["n_features_in"]
+        model.classes_ = data.get("classes")
+        model._sizes = [model.n_features_in_, *model._hidden, model.n_outputs_]
+        model._bind()
+        return model
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return a is b
