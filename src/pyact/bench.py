@@ -474,7 +474,8 @@ def format_table(rep: Report) -> str:
                      _fmt(r.speedup_vs_numpy, ".1f", "x"),
                      _fmt(r.torch.ns_per_element if r.torch else None, ".3f"),
                      _fmt(r.speedup_vs_torch, ".2f", "x")])
-    lines = [head, f"pyact writes into out=; NumPy as a user writes it; {torch_head}; x = times faster than", ""]
+    lines = [head, f"pyact writes into out=; NumPy as a user writes it; {torch_head}. "
+                   "x numpy, x torch: how many times faster pyact is; %bw: pyact's share of the bandwidth", ""]
     lines += _grid(cols, rows)
     for n, why in rep.skipped.items():
         lines.append(f"skipped {n}: {why}")

@@ -494,7 +494,8 @@ def _mlp_class():
 
 def _mlp_kwargs(args: argparse.Namespace, act: Any, verbose: bool) -> dict:
     kw = {"hidden": args.hidden, "activation": act, "epochs": args.epochs, "lr": args.lr,
-          "batch_size": args.batch_size, "optimizer": args.optimizer, "seed": args.seed}
+          "batch_size": args.batch_size, "optimizer": args.optimizer, "seed": args.seed,
+          "dtype": getattr(args, "dtype", "float32")}
     accepted = inspect.signature(_mlp_class()).parameters
     if "verbose" in accepted:
         kw["verbose"] = verbose
@@ -686,6 +687,7 @@ def _train_options(p: argparse.ArgumentParser, epochs: int) -> None:
     p.add_argument("--lr", type=_positive(float), default=1e-3, help="learning rate (default 1e-3)")
     p.add_argument("--batch-size", type=_positive(int), default=64, metavar="B", help="default 64")
     p.add_argument("--optimizer", default="adam", choices=("adam", "sgd"), help="default adam")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="parameters and arithmetic")
     p.add_argument("--seed", type=int, default=0, help="initial weights and split (default 0)")
     p.add_argument("--test-size", type=float, default=0.25, metavar="F",
                    help="held-out fraction, stratified (default 0.25)")
