@@ -32,7 +32,7 @@ def main() -> int:
     elementwise = [n for n in names if spec_of(n) is not None and spec_of(n).family != "axis"]
     chosen = [n for n in GALLERY if n in names]
     chosen += [n for n in elementwise if n not in chosen][:12 - len(chosen)]
-    fig = plot.plot_activations([cli.make(n) for n in chosen], grad=True, layout="grid",
+    fig = plot.plot_activations([cli.make_for_plot(n) for n in chosen], grad=True, layout="grid",
                                 title="pyact activations (solid) and their derivatives (dashed)")
     print("wrote", plot.save(fig, str(ROOT / "docs" / "gallery.png")))
     if args.gallery:

@@ -14,6 +14,7 @@ run as written by a user (they allocate their result).
 """
 from __future__ import annotations
 
+import inspect
 import math
 import statistics
 import time
@@ -102,10 +103,10 @@ def _gelu_tanh(x):
 
 
 def _apl_terms(x, p):
-    a, b = np.asarray(p["a"], x.dtype), np.asarray(p["b"], x.dtype)
-    if a.ndim == 1:
-        a, b = a[:, None], b[:, None]
-    return a[:, None, :] if a.shape[1] > 1 else a[:, None, :1], b[:, None, :] if b.shape[1] > 1 else b[:, None, :1]
+    """APL's a and b ([S] shared or [S, C] per channel) shaped to broadcast against x[None]."""
+    a, b = (np.asarray(p[k], x.dtype) for k in ("a", "b"))
+    shape = (a.shape[0],) + (1,) * (x.ndim - 1) + ((a.shape[1],) if a.ndim == 2 and a.shape[1] > 1 else (1,))
+    return a.reshape(shape), b.reshape(shape)
 
 
 NUMPY: dict[str, tuple[Callable, Callable]] = {
@@ -166,8 +167,8 @@ NUMPY: dict[str, tuple[Callable, Callable]] = {
             lambda g, x, p: (lambda a, b: np.concatenate([g * _sig(b), g * a * _sig(b) * (1 - _sig(b))],
                                                          axis=p["axis"]))(*np.split(x, 2, axis=p["axis"]))),
     "maxout": (_maxout_f, _maxout_b),
-    "prelu": (lambda x, p: np.where(x > 0, x, _channel(p["alpha"], x) * x),
-              lambda g, x, p: g * np.where(x > 0, 1, _channel(p["alpha"], x))),
+    "prelu": (lambda x, p: np.where(x > 0, x, _channel(p.get("alpha", p.get("init")), x) * x),
+              lambda g, x, p: g * np.where(x > 0, 1, _channel(p.get("alpha", p.get("init")), x))),
     "rrelu": (lambda x, p: np.where(x > 0, x, (p["lower"] + p["upper"]) / 2 * x),
               lambda g, x, p: g * np.where(x > 0, 1, (p["lower"] + p["upper"]) / 2).astype(x.dtype)),
     "srelu": (lambda x, p: (lambda tl, al, tr, ar: np.where(x <= tl, tl + al * (x - tl),
@@ -303,22 +304,22 @@ def _torch_fns(name: str, spec, params: dict, x: np.ndarray, g: np.ndarray):
     if fn is None:
         return None
     tx = torch.from_numpy(x)
+    arrays = [torch.from_numpy(np.ascontiguousarray(v, dtype=x.dtype)) for v in params.values()
+              if isinstance(v, np.ndarray)]
     kwargs = {k: v for k, v in params.items() if not isinstance(v, np.ndarray)}
     if "axis" in kwargs:
         kwargs["dim"] = kwargs.pop("axis")
-    if "pieces" in kwargs:
-        return None
-    arrays = [torch.from_numpy(np.ascontiguousarray(v, dtype=x.dtype)) for v in params.values()
-              if isinstance(v, np.ndarray)]
-    defaults = spec.defaults
+    try:
+        accepted = set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        accepted = set(kwargs)
+    defaults = {("dim" if k == "axis" else k): v for k, v in spec.defaults.items()}
+    if any(kwargs[k] != defaults.get(k) for k in kwargs if k not in accepted):
+        return None     # torch's function lacks a parameter set to a non-default value
+    kwargs = {k: v for k, v in kwargs.items() if k in accepted}
 
     def call(t):
-        try:
-            return fn(t, *arrays, **kwargs)
-        except TypeError:
-            if any(kwargs[k] != defaults.get(k) for k in kwargs):
-                raise   # torch's function lacks a non-default parameter: not comparable
-            return fn(t, *arrays)
+        return fn(t, *arrays, **kwargs)
     try:
         y = call(tx)
     except (TypeError, RuntimeError):

@@ -152,6 +152,17 @@ def make(name: str, params: dict | None = None):
         raise UsageError(str(e)) from None
 
 
+def make_for_plot(text: str):
+    """The Activation of ``NAME[:param=value,...]`` as a curve: stochastic activations
+    (a ``training`` parameter) in evaluation mode unless asked otherwise."""
+    name, params = parse_activation(text)
+    from .registry import resolve, spec_of
+    spec = spec_of(resolve(name))
+    if spec is not None and "training" in {q.name for q in spec.params}:
+        params.setdefault("training", False)
+    return make(name, params)
+
+
 def _need(module: str, what: str):
     """Import an optional pyact module, or a one-line UsageError naming what is missing."""
     try:
@@ -328,7 +339,7 @@ def _plot_module():
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    acts = [make(*parse_activation(n)) for n in args.names]
+    acts = [make_for_plot(n) for n in args.names]
     a, b = args.range
     if not (math.isfinite(a) and math.isfinite(b) and a < b):
         raise UsageError(f"--range needs two finite numbers A < B, got {a:g} {b:g}")
@@ -656,7 +667,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     head("pictures")
     try:
         plot = _plot_module()
-        gallery = [make(n) for n in cnames + [n for n in ("leaky_relu", "mish", "softplus", "hard_swish")
+        gallery = [make_for_plot(n) for n in cnames + [n for n in ("leaky_relu", "mish", "softplus", "hard_swish")
                                                if n in names and n not in cnames]][:8]
         _save(plot, plot.plot_activations(gallery, grad=True, layout="grid"),
               os.path.join(out_dir, "activations.png"))
