@@ -263,10 +263,17 @@ def _epochs_axis(ax, log: bool) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if log:
         ax.set_yscale("log")
-        plain = FuncFormatter(lambda v, _: f"{v:g}")
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)
-        ax.tick_params(axis="y", which="minor", labelsize=7)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+        def minor(v: float, _: Any) -> str:
+            # label some minor ticks, fewer the more decades the axis spans
+            lo, hi = ax.get_ylim()
+            decades = math.log10(hi / lo) if lo > 0 and hi > lo else 10.0
+            keep = (2, 3, 4, 6) if decades < 1 else (2, 5) if decades < 2.5 else ()
+            mantissa = round(v / 10 ** math.floor(math.log10(v)), 6) if v > 0 else 0
+            return f"{v:g}" if mantissa in keep else ""
+        ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+        ax.tick_params(axis="y", which="minor", labelsize=8)
 
 
 def save(fig, path: str) -> str:
