@@ -290,6 +290,9 @@ def example_params(spec) -> dict:
     return {q.name: 0.0 for q in spec.params if q.default is REQUIRED}
 
 
+_RANDOM_ONLY = {"seed"}   # parameters that only pick random numbers: torch draws its own
+
+
 def _torch_fns(name: str, spec, params: dict, x: np.ndarray, g: np.ndarray):
     """(forward, backward) closures for torch.nn.functional's equivalent, or None."""
     torch_name = getattr(spec, "torch", None)
@@ -309,12 +312,12 @@ def _torch_fns(name: str, spec, params: dict, x: np.ndarray, g: np.ndarray):
     kwargs = {k: v for k, v in params.items() if not isinstance(v, np.ndarray)}
     if "axis" in kwargs:
         kwargs["dim"] = kwargs.pop("axis")
+    defaults = {("dim" if k == "axis" else k): v for k, v in spec.defaults.items()}
     try:
         accepted = set(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        accepted = set(kwargs)
-    defaults = {("dim" if k == "axis" else k): v for k, v in spec.defaults.items()}
-    if any(kwargs[k] != defaults.get(k) for k in kwargs if k not in accepted):
+    except (TypeError, ValueError):   # a builtin: pass only what differs from the defaults
+        accepted = {k for k in kwargs if kwargs[k] != defaults.get(k)}
+    if any(kwargs[k] != defaults.get(k) for k in kwargs if k not in accepted and k not in _RANDOM_ONLY):
         return None     # torch's function lacks a parameter set to a non-default value
     kwargs = {k: v for k, v in kwargs.items() if k in accepted}
 

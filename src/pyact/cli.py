@@ -575,7 +575,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def compare(args: argparse.Namespace, names: list[str], out=sys.stdout) -> list[dict]:
+def compare(args: argparse.Namespace, names: list[str]) -> list[dict]:
     """Train one MLP per activation on the same split with the same seed."""
     data = load_dataset(args.dataset, args.seed, args.test_size)
     bar = Progress(len(names), "compare")

@@ -44,8 +44,8 @@ def _label(act: Any) -> str:
     if spec is None:
         return act.name
     defaults = spec.defaults
-    diff = {k: v for k, v in act.params.items()
-            if not isinstance(v, np.ndarray) and (k not in defaults or defaults[k] != v)}
+    diff = {k: v for k, v in act.params.items()   # a drawn seed says nothing about the curve's shape
+            if not isinstance(v, np.ndarray) and k != "seed" and (k not in defaults or defaults[k] != v)}
     return act.name + ("(" + ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                                         for k, v in diff.items()) + ")" if diff else "")
 
