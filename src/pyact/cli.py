@@ -387,16 +387,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 # --- accuracy ----------------------------------------------------------------------------------
+_ROW_KEYS = ("function", "dtype", "direction", "max_ulp", "worst_x")
+_ROW_SYNONYMS = {"name": "function", "kernel": "function", "dir": "direction", "ulp": "max_ulp", "x": "worst_x"}
+
+
 def _row(r: Any) -> dict:
-    keys = ("function", "dtype", "direction", "max_ulp", "worst_x")
-    if isinstance(r, dict):
-        return {k: r.get(k) for k in keys} | {k: v for k, v in r.items() if k not in keys}
+    """An accuracy row (tuple in the order of _ROW_KEYS, named tuple, dataclass or dict)
+    as a dict with those keys first."""
     if hasattr(r, "_asdict"):
-        return dict(r._asdict())
-    if hasattr(r, "__dataclass_fields__"):
+        r = dict(r._asdict())
+    elif hasattr(r, "__dataclass_fields__"):
         import dataclasses
-        return dataclasses.asdict(r)
-    return dict(zip(keys, r))
+        r = dataclasses.asdict(r)
+    elif not isinstance(r, dict):
+        r = dict(zip(_ROW_KEYS, r))
+    r = {_ROW_SYNONYMS.get(k, k) if _ROW_SYNONYMS.get(k) not in r else k: v for k, v in r.items()}
+    return {k: r.get(k) for k in _ROW_KEYS} | {k: v for k, v in r.items() if k not in _ROW_KEYS}
 
 
 def cmd_accuracy(args: argparse.Namespace) -> int:
