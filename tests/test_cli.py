@@ -307,6 +307,7 @@ def test_accuracy_with_a_module(capsys, monkeypatch):
         calls.update(names=names, exhaustive=exhaustive)
         for i in range(3):
             progress(i + 1, 3)
+        progress("relu float32 fwd")       # pyact.accuracy's form: a label before each sweep
         return [("relu", "float32", "forward", 0, 1.5), {"function": "relu", "dtype": "float64",
                                                           "direction": "backward", "max_ulp": 0.5, "worst_x": -2.0}]
     fake = types.ModuleType("pyact.accuracy")

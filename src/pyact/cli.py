@@ -425,12 +425,22 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=1))
         return 0
-    def wx(v: Any) -> str:
-        return v if isinstance(v, str) else f"{float(v):.9g} ({float(v).hex()})" if v is not None else "-"
-    print(_table(["function", "dtype", "direction", "max ULP", "worst x"], left=3, rows=
-                 [[r["function"], r["dtype"], r["direction"],
-                   f"{r['max_ulp']:.3g}" if isinstance(r["max_ulp"], float) else r["max_ulp"], wx(r["worst_x"])]
-                  for r in rows]))
+    def wx(r: dict) -> str:
+        v = r["worst_x"]
+        if v is None or isinstance(v, str):
+            return v or "-"
+        return f"{float(v):.9g} ({r.get('worst_x_hex') or float(v).hex()})"
+
+    def ulp(v: Any) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+    extra = [k for k in ("bound", "ok", "points") if any(k in r for r in rows)]
+    print(_table(["function", "dtype", "direction", "max ULP", *extra, "worst x"], left=3, rows=[
+        [r["function"], r["dtype"], r["direction"], ulp(r["max_ulp"]),
+         *(("yes" if r.get(k) else "NO") if k == "ok" else f"{r[k]:,}" if k == "points" else ulp(r.get(k))
+           for k in extra), wx(r)] for r in rows]))
+    missing = sorted(set(names or ()) - {str(r["function"]).split("(")[0] for r in rows})
+    if missing:
+        print(f"no sweep reference for: {', '.join(missing)}")
     return 0
 
 
