@@ -1,0 +1,7 @@
+"""``python -m pyact`` is the ``pyact`` command."""
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
