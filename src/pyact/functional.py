@@ -6,6 +6,7 @@ cache, so a call with the same parameters costs one ``_core`` call plus the arra
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -18,6 +19,7 @@ __all__ = ["grad", "FUNCTIONS"]
 
 _CACHE_SIZE = 64
 _bound_cache: dict[tuple, _kernels.BoundKernel] = {}
+_cache_lock = threading.Lock()  # eviction from many threads at once would pop a key twice
 
 
 def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
@@ -30,9 +32,10 @@ def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
     k = _bound_cache.get(key)
     if k is None:
         k = _kernels.bind(act, resolve_params(act, params))
-        if len(_bound_cache) >= _CACHE_SIZE:
-            _bound_cache.pop(next(iter(_bound_cache)))
-        _bound_cache[key] = k
+        with _cache_lock:
+            if len(_bound_cache) >= _CACHE_SIZE:
+                _bound_cache.pop(next(iter(_bound_cache)))
+            _bound_cache[key] = k
     return k
 
 
