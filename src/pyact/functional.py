@@ -6,6 +6,7 @@ cache, so a call with the same parameters costs one ``_core`` call plus the arra
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Callable
 
@@ -20,6 +21,15 @@ __all__ = ["grad", "FUNCTIONS"]
 _CACHE_SIZE = 64
 _bound_cache: dict[tuple, _kernels.BoundKernel] = {}
 _cache_lock = threading.Lock()  # eviction from many threads at once would pop a key twice
+
+
+def _reset_lock() -> None:  # a lock another thread held at fork() stays held in the child
+    global _cache_lock
+    _cache_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
 
 
 def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
