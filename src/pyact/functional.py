@@ -57,12 +57,18 @@ def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
 
 
 def _elementwise_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
-    as_float = _arrays.as_float_array
+    # Default parameters: the bound C++ fast path is called directly (one C++ call for
+    # a flat float array); it returns None for everything that needs SPEC §2's rules.
     default = None if any(q.default is _catalog.REQUIRED for q in act.params) else bound_kernel(act, {})
+    fast = default.fast.forward if default is not None else None
 
     def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
-        k = default if not params and default is not None else bound_kernel(act, params)
-        return k.forward(as_float(x), out)
+        if not params and fast is not None:
+            r = fast(x, out)
+            if r is not None:
+                return r
+            return default.forward(x, out)
+        return bound_kernel(act, params).forward(x, out)
 
     return fn
 
@@ -100,13 +106,54 @@ def build_functions() -> None:
 build_functions()
 
 
+_DEFAULT_KERNELS: dict[str, _kernels.BoundKernel] = {}
+"""Name or alias -> the bound kernel at default parameters (pa.grad's fast path)."""
+
+
+def _index_defaults() -> None:
+    for act in _catalog.CATALOG:
+        if act.family == "elementwise" and all(q.default is not _catalog.REQUIRED for q in act.params):
+            for n in (act.name, *act.aliases):
+                _DEFAULT_KERNELS.setdefault(n, bound_kernel(act, {}))
+
+
+_index_defaults()
+
+
 def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndarray | None = None,
          **params: Any) -> np.ndarray:
-    """dL/dx of activation ``name`` given dL/dy = ``grad_out``.
+    """dL/dx of an activation given dL/dy.
 
-    Pass the input ``x`` (always works) or the output ``y`` (where the activation's
-    ``y_ok`` is true). ``out`` may be ``grad_out`` itself. Parameters as for the forward.
+    Parameters
+    ----------
+    name : str or Activation
+        Canonical name, alias or registered name (or an Activation object).
+    grad_out : array_like
+        dL/dy, the gradient with respect to the activation's output.
+    x, y : array_like, optional
+        The input (always works) or the output (where the activation's ``y_ok`` is
+        true). ``x`` wins when both are given.
+    out : ndarray, optional
+        Where to write the result; may be ``grad_out`` itself.
+    **params
+        The activation's parameters, as for the forward.
+
+    Returns
+    -------
+    ndarray
+        dL/dx, of ``grad_out``'s shape and float dtype (or ``out``).
     """
+    if not params and type(name) is str:
+        k = _DEFAULT_KERNELS.get(name)
+        if k is not None:
+            if x is not None:
+                r = k.fast.backward(grad_out, x, False, out)
+            elif y is not None and k.y_ok:
+                r = k.fast.backward(grad_out, y, True, out)
+            else:
+                r = None
+            if r is not None:
+                return r
     act = _catalog.by_name(name) if isinstance(name, str) else None
     if act is None or act.family != "elementwise":
         return get(resolve(name) if isinstance(name, str) else name, **params).backward(grad_out, x=x, y=y, out=out)

@@ -25,7 +25,13 @@ if hasattr(os, "register_at_fork"):
 
 
 def set_num_threads(n: int | None) -> None:
-    """Threads every later kernel may use; ``None`` or 0 restores OpenMP's default."""
+    """Set the threads every later kernel may use.
+
+    Parameters
+    ----------
+    n : int or None
+        Threads (>= 1); ``None`` or 0 restores OpenMP's default (``OMP_NUM_THREADS``).
+    """
     if n is None:
         n = 0
     n = operator.index(n)
@@ -35,24 +41,30 @@ def set_num_threads(n: int | None) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads a kernel may use now."""
+    """Threads a kernel may use now (the setting, else OpenMP's default; 1 without OpenMP)."""
     return _core.get_num_threads()
 
 
 @contextlib.contextmanager
 def threads(n: int) -> Iterator[None]:
-    """``with pa.threads(n): ...`` runs the block with ``n`` threads, then restores."""
+    """Run a block with ``n`` threads, then restore the previous setting exactly.
+
+    The previous setting is what :func:`set_num_threads` last asked for, so a block
+    entered while OpenMP's default is in force returns to the default (and follows a
+    later change of ``OMP_NUM_THREADS``-derived defaults), not to a fixed number.
+
+    Parameters
+    ----------
+    n : int
+        Threads for the block (>= 1).
+    """
     n = operator.index(n)
     if n < 1:
         raise ValueError(f"threads: n must be >= 1, got {n}")
     with _lock:
-        previous = _core.get_num_threads() if _requested() else 0
+        previous = _core.requested_num_threads()
         _core.set_num_threads(n)
     try:
         yield
     finally:
         _core.set_num_threads(previous)
-
-
-def _requested() -> bool:
-    return _core.requested_num_threads() > 0

@@ -1,0 +1,62 @@
+"""PYACT_ISA at import (SPEC §6): one subprocess per value; an unknown or unsupported
+value is an ImportError naming the valid ones."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pyact import _core
+
+ALL = ("scalar", "sse4", "avx2", "avx512", "neon")
+
+
+def _import(isa: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYACT_ISA=isa)
+    code = "import pyact as pa, numpy as np; print(pa.info()['isa']); print(pa.relu(np.array([-1.0, 2.0])).tolist())"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("isa", ALL)
+def test_forced_isa(isa):
+    r = _import(isa)
+    if isa in _core.isas_available():
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split("\n")[:2] == [isa, "[0.0, 2.0]"]
+    else:
+        assert r.returncode != 0
+        assert "ImportError" in r.stderr and isa in r.stderr
+        for valid in _core.isas_available():
+            assert valid in r.stderr.splitlines()[-1]
+
+
+def test_unknown_isa_names_valid_ones():
+    r = _import("avx9000")
+    assert r.returncode != 0
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError") and "avx9000" in last
+    assert all(v in last for v in _core.isas_available())
+
+
+def test_default_is_best_available():
+    env = {k: v for k, v in os.environ.items() if k != "PYACT_ISA"}
+    out = subprocess.run([sys.executable, "-c", "import pyact as pa; i = pa.info(); print(i['isa'])"],
+                         env=env, capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+    assert out == _core.isas_available()[-1]
+
+
+def test_info_keys():
+    import pyact as pa
+    info = pa.info()
+    for key in ("version", "isa", "isas_compiled", "isas_supported", "openmp", "num_threads"):
+        assert key in info
+    assert info["isa"] in info["isas_compiled"] and info["isa"] in info["isas_supported"]
+    assert isinstance(info["openmp"], bool) and info["num_threads"] >= 1
+    assert set(_core.isas_available()) == set(info["isas_compiled"]) & set(info["isas_supported"])
+
+
+def test_use_isa_rejects_bad_names():
+    with pytest.raises(ValueError, match="valid"):
+        _core.use_isa("nope")
