@@ -54,7 +54,8 @@ def _tasks() -> tuple[list[tuple[str, object, bytes]], list[str]]:
     tasks, skipped = [], []
     with pa.threads(1):
         for k, name in enumerate(pa.available()):
-            act = pa.get(name, **example_params(registry.spec_of(name)))
+            params = example_params(registry.spec_of(name))
+            act = pa.get(name, **params)
             try:
                 act.backward(np.ones(SIZES[0]), x=np.ones(SIZES[0]))
             except (TypeError, ValueError) as e:
@@ -64,7 +65,9 @@ def _tasks() -> tuple[list[tuple[str, object, bytes]], list[str]]:
                 for s, size in enumerate(SIZES):
                     x, g = _inputs(size, dtype, seed=1000 * k + 10 * d + s)
                     calls = {"fwd": lambda a=act, x=x: a(x),
-                             "bwd_x": lambda a=act, x=x, g=g: a.backward(g, x=x)}
+                             "bwd_x": lambda a=act, x=x, g=g: a.backward(g, x=x),
+                             "pa.fn": lambda n=name, p=params, x=x: getattr(pa, n)(x, **p),
+                             "pa.grad": lambda n=name, p=params, x=x, g=g: pa.grad(n, g, x=x, **p)}
                     if act.y_ok:
                         y = act(x)
                         calls["bwd_y"] = lambda a=act, y=y, g=g: a.backward(g, y=y)
