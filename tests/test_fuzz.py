@@ -37,6 +37,10 @@ from conftest import catalog
 from reference import REF
 from refcheck import assert_matches
 
+# Hypothesis's failure report imports mypy_extensions, whose DeprecationWarning would turn
+# a falsifying example into an INTERNALERROR under filterwarnings=error.
+pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
+
 EXAMPLES = int(os.environ.get("PYACT_FUZZ_EXAMPLES", "60"))
 DTYPES = (np.float16, np.float32, np.float64)
 # 1..3 vector widths ± 1 for every lane count pyact has (2..64 lanes, times the unroll).
