@@ -338,3 +338,17 @@ def test_parameter_cache_keeps_types_and_signs_apart():
     if "hard_sigmoid" in pa.available():
         pa.hard_sigmoid(x, offset=0.0)
         assert _b(pa.hard_sigmoid(x, offset=-0.0)) == _b(pa.get("hard_sigmoid", offset=-0.0)(x))
+
+
+@pytest.mark.skipif("hard_sigmoid" not in REF, reason="no hard_sigmoid reference")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("slope", [1 / 6, 0.2, -0.5, 1e-30, 1e-40, -1e-40, 1e-300, 5e-324])
+def test_hard_sigmoid_tiny_slopes(dtype, slope):
+    """hard_sigmoid's shifted form (x + offset/slope) * slope overflowed the shift for
+    tiny slopes: NaN for every x in float32 at slope=1e-300, 1 instead of 0.5 in float64
+    at 5e-324. Found by test_fuzz; the kernel keeps the plain form there."""
+    x = np.array([-1e30, -6.0, -3.0, -1.0, -0.0, 0.0, 1e-3, 1.0, 3.0, 6.0, 1e30], dtype)
+    g = np.full_like(x, 0.75)
+    a = pa.get("hard_sigmoid", slope=slope)
+    assert_matches(a(x), "hard_sigmoid", x, {"slope": slope}, what=f"slope={slope} fwd")
+    assert_matches(a.backward(g, x=x), "hard_sigmoid", x, {"slope": slope}, g=g, what=f"slope={slope} bwd")
