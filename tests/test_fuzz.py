@@ -14,7 +14,7 @@ Then either
 * it raises the documented exception (ValueError / TypeError), and ``out`` and every input
   are byte-for-byte unchanged.
 
-Default: ``PYACT_FUZZ_EXAMPLES`` (60) examples per activation, about a minute in all.
+Default: ``PYACT_FUZZ_EXAMPLES`` (40) examples per activation, about a minute in all.
 ``PYACT_FUZZ_EXAMPLES=2000 pytest tests/test_fuzz.py`` runs a deeper search.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ from refcheck import assert_matches
 # a falsifying example into an INTERNALERROR under filterwarnings=error.
 pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
 
-EXAMPLES = int(os.environ.get("PYACT_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("PYACT_FUZZ_EXAMPLES", "40"))
 DTYPES = (np.float16, np.float32, np.float64)
 # 1..3 vector widths ± 1 for every lane count pyact has (2..64 lanes, times the unroll).
 SIZES = sorted({0, 1, 2, 3, 5, 7} | {k * w + d for w in (2, 4, 8, 16, 32, 64) for k in (1, 2, 3) for d in (-1, 0, 1)})
