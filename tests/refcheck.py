@@ -22,19 +22,32 @@ def compute_params(params: dict, dtype) -> dict:
     return out
 
 
-def expected_forward(name: str, x, params: dict) -> np.ndarray:
-    """f(x) in float64; NaN where x is NaN."""
-    x64 = np.asarray(x, np.float64)
+def _at_infinity(fn, x64: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Where x = ±inf made the formula NaN (0 * inf: leaky_relu with slope 0), the limit:
+    the value at ±the largest float64."""
+    bad = np.isinf(x64) & np.isnan(r)
+    if not bad.any():
+        return r
     with np.errstate(all="ignore"):
-        y = np.asarray(REF[name][0](x64, **params), np.float64)
+        at_max = np.asarray(fn(np.where(bad, np.copysign(np.finfo(np.float64).max, x64), x64)), np.float64)
+    return np.where(bad, at_max, r)
+
+
+def expected_forward(name: str, x, params: dict) -> np.ndarray:
+    """f(x) in float64; NaN where x is NaN; the limit at ±inf."""
+    x64 = np.asarray(x, np.float64)
+    f = lambda v: REF[name][0](v, **params)  # noqa: E731
+    with np.errstate(all="ignore"):
+        y = _at_infinity(f, x64, np.asarray(f(x64), np.float64))
     return np.where(np.isnan(x64), np.nan, y)
 
 
 def expected_backward(name: str, g, x, params: dict) -> np.ndarray:
     """g * f'(x) in float64; NaN where x is NaN (and where g * f'(x) is)."""
     x64, g64 = np.asarray(x, np.float64), np.asarray(g, np.float64)
+    df = lambda v: REF[name][1](v, **params)  # noqa: E731
     with np.errstate(all="ignore"):
-        d = g64 * np.asarray(REF[name][1](x64, **params), np.float64)
+        d = g64 * _at_infinity(df, x64, np.asarray(df(x64), np.float64))
     return np.where(np.isnan(x64), np.nan, d)
 
 
