@@ -186,6 +186,10 @@ def test_fuzz(act, data):
     if draw(st.integers(0, 29)) == 0:
         params["no_such_parameter"], invalid = 1.0, True
     dtype = np.dtype(draw(st.sampled_from(DTYPES), label="dtype"))
+    if any(isinstance(v, float) and v != 0 and np.float32(v) == 0 for v in params.values()):
+        # a nonzero parameter that float32 flushes to 0 is fuzzed in float64 only (squareplus
+        # with such a b is broken in float32: test_squareplus_b_underflowing_float32)
+        dtype = np.dtype(np.float64)
     shape = _shape(draw)
     num = {k: v for k, v in params.items() if isinstance(v, float)}
     # grad_out finite: SPEC §2 says what a NaN x or y gives, not what g = inf times a zero
@@ -352,3 +356,14 @@ def test_hard_sigmoid_tiny_slopes(dtype, slope):
     a = pa.get("hard_sigmoid", slope=slope)
     assert_matches(a(x), "hard_sigmoid", x, {"slope": slope}, what=f"slope={slope} fwd")
     assert_matches(a.backward(g, x=x), "hard_sigmoid", x, {"slope": slope}, g=g, what=f"slope={slope} bwd")
+
+
+@pytest.mark.skipif("squareplus" not in REF, reason="no squareplus reference")
+@pytest.mark.xfail(strict=True, reason="open bug (reported): squareplus's b=5e-324 is 0 in float32, so "
+                   "s = sqrt(x*x + b) is 0 wherever x*x underflows (|x| < 1e-19): forward x/2 instead of x, "
+                   "backward NaN")
+def test_squareplus_b_underflowing_float32():
+    x = np.array([1e-30, 1e-45, 1e-20], np.float32)
+    g = np.ones_like(x)
+    assert_matches(pa.squareplus(x, b=5e-324), "squareplus", x, {"b": 5e-324})
+    assert_matches(pa.grad("squareplus", g, x=x, b=5e-324), "squareplus", x, {"b": 5e-324}, g=g)
