@@ -54,7 +54,7 @@ def _mxcsr():
     try:
         exec(_MXCSR_SRC, ns)  # noqa: S102 - fixed source above
         ns["get_mxcsr"]()
-    except (OSError, ValueError, PermissionError):
+    except (OSError, ValueError, TypeError, AttributeError):  # no W+X pages, no mmap prot=
         return None
     return ns["get_mxcsr"], ns["set_mxcsr"]
 
