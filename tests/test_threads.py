@@ -122,27 +122,34 @@ def test_gil_released_concurrent_calls():
 
 
 def test_gil_is_released_while_a_kernel_runs():
-    """Another Python thread makes progress while one thread sits in a long kernel."""
+    """Another Python thread runs *during* one long kernel call (timestamps strictly
+    inside the call), which it cannot while the call holds the GIL."""
+    import time
+
     x = np.ones(1 << 24, np.float32)
-    ticks = []
+    stamps = []
     done = threading.Event()
 
     def ticker():
         while not done.is_set():
-            ticks.append(1)
+            stamps.append(time.perf_counter())
 
     t = threading.Thread(target=ticker)
+    inside = 0
     with pa.threads(1):
         t.start()
-        while not ticks:
-            pass
-        before = len(ticks)
-        for _ in range(3):
+        while not stamps:
+            time.sleep(0)
+        for _ in range(5):
+            t0 = time.perf_counter()
             pa.relu(x, out=x)
-        after = len(ticks)
+            t1 = time.perf_counter()
+            inside += sum(t0 < s < t1 for s in stamps[-100000:])
+            if inside:
+                break
     done.set()
     t.join()
-    assert after > before
+    assert inside > 0
 
 
 def test_forked_child_runs_single_threaded():

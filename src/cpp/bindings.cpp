@@ -237,6 +237,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("get_num_threads", &thread_count);
   m.def("set_num_threads", &set_thread_count, py::arg("n"));
   m.def("requested_num_threads", &requested_thread_count);
+  m.def("_set_grain", &set_grain_override, py::arg("n"),
+        "Benchmarks only: elements per thread for every kernel (0: the compiled grains).");
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;
 #endif

@@ -10,6 +10,7 @@ namespace pyact {
 namespace {
 std::atomic<int> g_requested{0};
 std::atomic<bool> g_forked_child{false};
+std::atomic<int64_t> g_grain{0};
 
 // After fork() only the calling thread exists in the child; libgomp's pool of the
 // parent is gone but libgomp believes it is there. Run single-threaded in the child.
@@ -35,6 +36,9 @@ int thread_count() {
 int requested_thread_count() { return g_requested.load(); }
 
 void set_thread_count(int n) { g_requested.store(n > 0 ? n : 0); }
+
+int64_t grain_override() { return g_grain.load(std::memory_order_relaxed); }
+void set_grain_override(int64_t n) { g_grain.store(n > 0 ? n : 0); }
 
 bool have_openmp() {
 #ifdef PYACT_OPENMP

@@ -12,4 +12,9 @@ int requested_thread_count();
 // n <= 0 restores OpenMP's default.
 void set_thread_count(int n);
 bool have_openmp();
+// Benchmarks only (benchmarks/bench_threads.py): replace every kernel's grain by n
+// elements per thread (0: the compiled grains). Lets the sweep time 2 threads on
+// sizes the compiled grain keeps on one.
+int64_t grain_override();
+void set_grain_override(int64_t n);
 }  // namespace pyact

@@ -122,7 +122,9 @@ CATALOG: tuple[Act, ...] = (
     Act("relu", "max_value if x>=max_value; x if threshold<=x<max_value; negative_slope*(x-threshold) otherwise",
         "ReLU",
         params=(P("negative_slope", 0.0), P("max_value", None, number_or_none), P("threshold", 0.0)),
-        y_ok=lambda p: float(p["threshold"]) == 0 and float(p["negative_slope"]) >= 0,
+        # (max_value = 0 maps every x >= 0 to y = 0, where the slope is then unknowable)
+        y_ok=lambda p: (float(p["threshold"]) == 0 and float(p["negative_slope"]) >= 0
+                        and (p["max_value"] is None or float(p["max_value"]) > 0)),
         validate=_relu_valid, torch="relu"),
     Act("relu6", "min(max(x, 0), 6)", "ReLU6", y_ok=True, torch="relu6"),
     Act("leaky_relu", "x if x>0 else negative_slope*x", "LeakyReLU",

@@ -106,15 +106,16 @@ def build_functions() -> None:
 build_functions()
 
 
-_DEFAULT_KERNELS: dict[str, _kernels.BoundKernel] = {}
-"""Name or alias -> the bound kernel at default parameters (pa.grad's fast path)."""
+_DEFAULT_BACKWARD: dict[str, tuple[Callable, bool]] = {}
+"""Name or alias -> (the C++ fast backward at default parameters, y_ok): pa.grad's fast path."""
 
 
 def _index_defaults() -> None:
     for act in _catalog.CATALOG:
         if act.family == "elementwise" and all(q.default is not _catalog.REQUIRED for q in act.params):
+            k = bound_kernel(act, {})
             for n in (act.name, *act.aliases):
-                _DEFAULT_KERNELS.setdefault(n, bound_kernel(act, {}))
+                _DEFAULT_BACKWARD.setdefault(n, (k.fast.backward, k.y_ok))
 
 
 _index_defaults()
@@ -144,12 +145,12 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
         dL/dx, of ``grad_out``'s shape and float dtype (or ``out``).
     """
     if not params and type(name) is str:
-        k = _DEFAULT_KERNELS.get(name)
-        if k is not None:
+        fast = _DEFAULT_BACKWARD.get(name)
+        if fast is not None:
             if x is not None:
-                r = k.fast.backward(grad_out, x, False, out)
-            elif y is not None and k.y_ok:
-                r = k.fast.backward(grad_out, y, True, out)
+                r = fast[0](grad_out, x, False, out)
+            elif y is not None and fast[1]:
+                r = fast[0](grad_out, y, True, out)
             else:
                 r = None
             if r is not None:

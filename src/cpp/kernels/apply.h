@@ -22,11 +22,17 @@
 
 namespace pyact { namespace PYACT_TARGET {
 
-// Elements per thread below which one thread is faster than two. Chosen with
-//   pytest benchmarks/bench_threads.py   (the grain sweep; docs/PERFORMANCE.md)
-// for kCost == 1 (relu-like); heavier functors split earlier in proportion.
+// Elements per thread below which one thread is faster than two, for kCost == 1
+// (relu-like); heavier functors split earlier in proportion. Measured with
+//   pytest benchmarks/bench_threads.py -p no:cacheprovider   (docs/PERFORMANCE.md)
+// On the shared 2-core Zen 3 (load ~25) two threads lost at every size up to 2^22, so
+// the sweep could not move it: 2^16 float32 take ~3 us on one quiet core, about what
+// waking and joining an OpenMP team costs. Re-run the sweep on a quiet machine.
 constexpr int64_t kGrainCheap = 1 << 16;
-inline int64_t grain_for(int cost) { return kGrainCheap / (cost > 0 ? cost : 1); }
+inline int64_t grain_for(int cost) {
+  const int64_t forced = grain_override();
+  return forced > 0 ? forced : kGrainCheap / (cost > 0 ? cost : 1);
+}
 
 template <class F, class = void> struct has_bwd_y : std::false_type {};
 template <class F>
