@@ -6,6 +6,9 @@ cache, so a call with the same parameters costs one ``_core`` call plus the arra
 """
 from __future__ import annotations
 
+import math
+import os
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -18,21 +21,38 @@ __all__ = ["grad", "FUNCTIONS"]
 
 _CACHE_SIZE = 64
 _bound_cache: dict[tuple, _kernels.BoundKernel] = {}
+_cache_lock = threading.Lock()  # eviction from many threads at once would pop a key twice
+
+
+def _reset_lock() -> None:  # a lock another thread held at fork() stays held in the child
+    global _cache_lock
+    _cache_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
+
+
+def _key(v: Any) -> tuple:
+    # 0.0 == -0.0 and 1 == 1.0 == True hash alike, but the kernel (and the validation)
+    # tells them apart: the type and the sign of a float are part of the cache key.
+    return (type(v), v, math.copysign(1.0, v) if isinstance(v, float) else None)
 
 
 def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
     """The kernel of an elementwise entry with these (unvalidated) parameters, cached."""
     try:
-        key = (act.name, *sorted(params.items()))
+        key = (act.name, *sorted((k, _key(v)) for k, v in params.items()))
         hash(key)
     except TypeError:
         return _kernels.bind(act, resolve_params(act, params))
     k = _bound_cache.get(key)
     if k is None:
         k = _kernels.bind(act, resolve_params(act, params))
-        if len(_bound_cache) >= _CACHE_SIZE:
-            _bound_cache.pop(next(iter(_bound_cache)))
-        _bound_cache[key] = k
+        with _cache_lock:
+            if len(_bound_cache) >= _CACHE_SIZE:
+                _bound_cache.pop(next(iter(_bound_cache)))
+            _bound_cache[key] = k
     return k
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import threading
 from typing import Any, Callable
 
@@ -12,6 +13,15 @@ __all__ = ["get", "available", "register", "resolve", "spec_of"]
 
 _USER: dict[str, type[UserActivation]] = {}
 _LOCK = threading.Lock()
+
+
+def _reset_lock() -> None:  # a lock another thread held at fork() stays held in the child
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
 
 
 def _all_names() -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
+import os
 import threading
 from typing import Iterator
 
@@ -12,6 +13,15 @@ from . import _core
 __all__ = ["set_num_threads", "get_num_threads", "threads"]
 
 _lock = threading.Lock()
+
+
+def _reset_lock() -> None:  # a lock another thread held at fork() stays held in the child
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
 
 
 def set_num_threads(n: int | None) -> None:

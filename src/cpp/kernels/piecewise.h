@@ -62,11 +62,16 @@ template <class T> struct LeakyRelu {
 // clip(slope * x + offset, 0, 1). Params: slope (nonzero), offset. Computed as
 // (x + offset/slope) * slope with the shift formed in double: near the lower kink
 // slope*x + offset cancels (x = -3 + 1e-4 lost 15 bits in float32), x + 3 does not.
+// A slope so small that offset/slope overflows T (or the slope itself rounds to 0) keeps
+// the plain form: the shifted one would give inf * tiny = 1, or inf * 0 = NaN, for any x.
 template <class T> struct HardSigmoid {
   PYACT_FUNCTOR_TYPES(1);
-  T slope, shift;
-  explicit HardSigmoid(const double* p) : slope(T(p[0])), shift(T(p[1] / p[0])) {}
-  V z(V x) const { return (x + shift) * slope; }
+  T slope, offset, shift;
+  bool shifted;
+  explicit HardSigmoid(const double* p)
+      : slope(T(p[0])), offset(T(p[1])), shift(T(p[1] / p[0])),
+        shifted(slope != T(0) && shift - shift == T(0)) {}  // shift finite
+  V z(V x) const { return shifted ? (x + shift) * slope : x * slope + offset; }
   V fwd(V x) const { return clamp(z(x), T(0), T(1)); }
   V bwd_y(V g, V y) const { return select((y > T(0)) & (y < T(1)), g * slope, T(0)); }
   V bwd_x(V g, V x) const { return bwd_y(g, z(x)); }

@@ -1,0 +1,179 @@
+"""Floating-point state (SPEC §2): pyact never leaves flush-to-zero / denormals-are-zero
+or a changed rounding mode in the caller's thread (not at import, not after any call,
+not after an error), keeps whatever state the caller chose, and computes denormal inputs
+correctly on every ISA.
+
+On x86-64 the SSE control register MXCSR is read and written directly with two
+4-byte machine-code functions (stmxcsr/ldmxcsr) placed in an executable page through
+ctypes; elsewhere (or where W+X pages are refused) those checks skip, and the NumPy
+behaviour checks (a denormal survives a multiplication) still run.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import mmap
+import platform
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import pyact as pa
+from pyact import _catalog
+
+from conftest import catalog, example_params
+from reference import REF
+from refcheck import assert_matches
+
+FTZ, DAZ, ROUND_MASK, ROUND_UP = 0x8000, 0x0040, 0x6000, 0x4000
+CONTROL = 0xFFC0  # MXCSR's control bits; bits 0-5 are sticky exception flags any arithmetic sets
+ACTS = [a for a in catalog() if a.name in REF]
+
+_MXCSR_SRC = """
+import ctypes, mmap
+_page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+_page.write(bytes([0x0F, 0xAE, 0x1F, 0xC3, 0x0F, 0xAE, 0x17, 0xC3]))  # stmxcsr [rdi]; ret / ldmxcsr [rdi]; ret
+_addr = ctypes.addressof(ctypes.c_char.from_buffer(_page))
+_fn = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_uint32))
+_st, _ld = _fn(_addr), _fn(_addr + 4)
+def get_mxcsr():
+    v = ctypes.c_uint32(0); _st(ctypes.byref(v)); return v.value
+def set_mxcsr(value):
+    v = ctypes.c_uint32(value); _ld(ctypes.byref(v))
+"""
+
+
+def _mxcsr():
+    """(get, set) for this thread's MXCSR, or None where that cannot be done."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return None
+    ns: dict = {}
+    try:
+        exec(_MXCSR_SRC, ns)  # noqa: S102 - fixed source above
+        ns["get_mxcsr"]()
+    except (OSError, ValueError, TypeError, AttributeError):  # no W+X pages, no mmap prot=
+        return None
+    return ns["get_mxcsr"], ns["set_mxcsr"]
+
+
+MXCSR = _mxcsr()
+needs_mxcsr = pytest.mark.skipif(MXCSR is None, reason="MXCSR is readable only on x86-64 with W+X pages allowed")
+
+
+def _denormals_survive() -> bool:
+    """NumPy in this thread keeps a denormal through a multiply (no FTZ/DAZ)."""
+    with np.errstate(all="ignore"):
+        t32 = np.array([np.finfo(np.float32).smallest_subnormal], np.float32)
+        t64 = np.array([np.finfo(np.float64).smallest_subnormal])
+        return bool((t32 * np.float32(1.0))[0] != 0 and (t64 * 1.0)[0] != 0)
+
+
+def _run_everything() -> None:
+    """Every catalog activation with a reference, forward and backward, every dtype,
+    a size that uses several threads, plus an error raised from the array checks."""
+    with pa.threads(2):
+        for act in ACTS:
+            p = example_params(act)
+            for dt in (np.float16, np.float32, np.float64):
+                x = np.linspace(-10, 10, 1 << 18).astype(dt)
+                x[:3] = [np.finfo(dt).smallest_subnormal, -np.finfo(dt).smallest_subnormal, np.nan]
+                pa.get(act.name, **p)(x)
+                pa.grad(act.name, np.ones_like(x), x=x, **p)
+                with pytest.raises((ValueError, TypeError)):
+                    pa.get(act.name, **p)(x, out=np.empty(3, dt))
+
+
+def test_denormals_survive_numpy_after_calls():
+    assert _denormals_survive(), "FTZ/DAZ already on before pyact ran"
+    _run_everything()
+    assert _denormals_survive(), "pyact left flush-to-zero / denormals-are-zero on"
+
+
+@needs_mxcsr
+def test_mxcsr_unchanged_by_calls():
+    get, _ = MXCSR
+    before = get() & CONTROL
+    _run_everything()
+    after = get() & CONTROL
+    assert after == before, f"MXCSR control {before:#06x} -> {after:#06x}"
+
+
+@needs_mxcsr
+def test_caller_state_kept():
+    """A caller that chose FTZ+DAZ and upward rounding gets them back unchanged."""
+    get, set_ = MXCSR
+    before = get()
+    chosen = (before & ~ROUND_MASK) | FTZ | DAZ | ROUND_UP
+    try:
+        set_(chosen)
+        _run_everything()
+        after = get() & CONTROL
+    finally:
+        set_(before)
+    assert after == chosen & CONTROL, f"MXCSR set to {chosen:#06x} by the caller, {after:#06x} after pyact"
+
+
+def test_rounding_mode_kept():
+    """fesetround(FE_UPWARD) in the caller survives pyact calls (libm's view)."""
+    libm_name = ctypes.util.find_library("m")
+    if platform.machine().lower() not in ("x86_64", "amd64") or libm_name is None:
+        pytest.skip("FE_UPWARD's value is known here for x86-64 glibc only")
+    libm = ctypes.CDLL(libm_name)
+    fe_upward = 0x800
+    old = libm.fegetround()
+    assert libm.fesetround(fe_upward) == 0
+    try:
+        _run_everything()
+        now = libm.fegetround()
+    finally:
+        libm.fesetround(old)
+    assert now == fe_upward, f"rounding mode {fe_upward:#x} -> {now:#x}"
+
+
+@needs_mxcsr
+def test_import_leaves_mxcsr_alone():
+    """Importing pyact (loading _core and OpenMP) does not switch FTZ/DAZ on, as a
+    library built with -ffast-math (crtfastmath.o) would."""
+    code = _MXCSR_SRC + textwrap.dedent("""
+        before = get_mxcsr()
+        import numpy as np
+        import pyact as pa
+        pa.relu(np.ones(100000, np.float32))
+        print(before, get_mxcsr())
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    before, after = map(int, r.stdout.split())
+    assert before & CONTROL == after & CONTROL, f"MXCSR {before:#06x} before import pyact, {after:#06x} after"
+
+
+def _subnormals(dtype) -> np.ndarray:
+    fi = np.finfo(dtype)
+    tiny, small = float(fi.smallest_subnormal), float(fi.smallest_normal)
+    v = np.array([tiny, 2 * tiny, 3 * tiny, small / 2, small - tiny, small / 3, small])
+    return np.concatenate([v, -v, [0.0, -0.0]]).astype(dtype)
+
+
+@pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
+def test_denormal_inputs(act, isa, dtype):
+    """Denormal x (and x at the parameters scaled into the denormal range) give the
+    reference's result, forward and backward, on every ISA."""
+    p = example_params(act)
+    x = np.tile(_subnormals(dtype), 5)  # long enough for the full-vector path
+    g = np.ones_like(x)
+    a = pa.get(act.name, **p)
+    assert_matches(a(x), act.name, x, p, shift=0, what=f"{act.name} fwd {dtype} {isa}")
+    assert_matches(a.backward(g, x=x), act.name, x, p, g=g, shift=0, what=f"{act.name} bwd {dtype} {isa}")
+    gd = _subnormals(dtype)[np.arange(x.size) % 7]  # denormal grad_out too
+    assert_matches(a.backward(gd, x=x), act.name, x, p, g=gd, shift=0, what=f"{act.name} bwd(g denormal) {dtype}")
+
+
+def test_catalog_covered():
+    """Every elementwise entry is checked here or has no reference yet (said why)."""
+    missing = [a.name for a in catalog() if a.name not in REF]
+    assert all(a.family for a in _catalog.CATALOG)
+    if missing:
+        pytest.skip(f"no float64 reference in tests/reference.py for: {', '.join(missing)}")
