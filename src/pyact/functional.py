@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _arrays, _catalog, _kernels
+from . import _arrays, _catalog, _dask, _kernels
 from .activations import CLASSES, backward_inputs, resolve_params
 from .registry import get, resolve
 
@@ -41,6 +41,8 @@ def _elementwise_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
     default = None if any(q.default is _catalog.REQUIRED for q in act.params) else bound_kernel(act, {})
 
     def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        if type(x) is not np.ndarray and _dask.is_dask(x):  # Dask hook: lazy, block by block
+            return _dask.forward(act.name, x, out, params)
         k = default if not params and default is not None else bound_kernel(act, params)
         return k.forward(as_float(x), out)
 
@@ -51,6 +53,8 @@ def _object_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
     """Functions of the other families: an object per call (their parameters are
     arrays, and their modules may override this with a faster form)."""
     def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        if type(x) is not np.ndarray and _dask.is_dask(x):  # Dask hook: lazy, block by block
+            return _dask.forward(act.name, x, out, params)
         return CLASSES[act.name](**params)(x, out=out)
 
     return fn
@@ -87,6 +91,8 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
     Pass the input ``x`` (always works) or the output ``y`` (where the activation's
     ``y_ok`` is true). ``out`` may be ``grad_out`` itself. Parameters as for the forward.
     """
+    if type(grad_out) is not np.ndarray and _dask.any_dask(grad_out, x, y) or _dask.any_dask(x, y):  # Dask hook
+        return _dask.grad(name, grad_out, x, y, out, params)
     act = _catalog.by_name(name) if isinstance(name, str) else None
     if act is None or act.family != "elementwise":
         return get(resolve(name) if isinstance(name, str) else name, **params).backward(grad_out, x=x, y=y, out=out)

@@ -1,0 +1,177 @@
+"""Dask arrays in, lazy Dask arrays out (``pip install 'pyact[dask]'``).
+
+Every ``pa.<name>``, ``pa.grad`` and ``pa.bias_act`` hands a Dask array here (the
+functional API checks :func:`is_dask` first). Each block is computed by the very same
+NumPy path, so the result is bit-identical to computing the whole array at once:
+
+* elementwise functions run block by block (``map_blocks``) and keep the chunks;
+* a function with an ``axis`` parameter (softmax, glu, maxout, and the per-channel
+  parameters of prelu/srelu/apl/swish) needs that axis whole in every block: it is
+  **rechunked to a single chunk along that axis automatically** (the other axes keep
+  their chunks; an axis that already was one chunk is left alone);
+* ``bias_act``: the bias is split like the last axis of x, so chunks are kept;
+* stochastic forms whose value depends on each element's place in the whole array
+  (``rrelu(training=True)``) run as one block, with the seed drawn once, at call time.
+
+Errors (bad parameters, dtypes, shapes) are raised at call time, not at compute time:
+the call is first tried on a tiny NumPy sample shaped like one block. ``out=`` is a
+``TypeError`` (Dask arrays are immutable). pyact imports dask only from here, and this
+module only runs when a Dask array was given.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from . import _catalog
+
+__all__ = ["is_dask", "any_dask", "forward", "grad", "bias_act"]
+
+
+def is_dask(a: Any) -> bool:
+    """A Dask array (checked without importing dask)."""
+    t = type(a)
+    return t.__module__.startswith("dask.") and hasattr(t, "__dask_graph__") and hasattr(a, "chunks")
+
+
+def any_dask(*arrays: Any) -> bool:
+    """Whether any of these is a Dask array (None and ndarrays cost one type check)."""
+    return any(a is not None and type(a) is not np.ndarray and is_dask(a) for a in arrays)
+
+
+def _no_out(name: str, out: Any) -> None:
+    if out is not None:
+        raise TypeError(f"pyact.{name}: out= cannot be used with a Dask array (Dask arrays are immutable); "
+                        f"use the returned array")
+
+
+def _whole_axis(act: _catalog.Act | None, params: dict, ndim: int) -> int | None:
+    """The axis every block must hold whole, or None for position-free functions."""
+    if act is None or act.family == "elementwise":
+        return None
+    names = {q.name: q.default for q in act.params}
+    if "axis" not in params and "axis" not in names:
+        return None
+    axis = params.get("axis", names.get("axis"))
+    if axis is None:
+        return None
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        return None  # out of range: the NumPy sample call raises the proper error
+    return axis % ndim
+
+
+def _stochastic(params: dict) -> bool:
+    return bool(params.get("training", False))
+
+
+def _rechunk(arrays: list, lead: int, axis: int | None, whole: bool) -> list:
+    """Dask arrays chunked like the lead one, ``axis`` in one chunk (``whole``: one block)."""
+    import dask.array as da
+
+    arrays = [a if is_dask(a) else da.asarray(a) for a in arrays]
+    ref = arrays[lead]
+    for a in arrays:
+        if a.ndim != ref.ndim or any(m != n for k, (m, n) in enumerate(zip(a.shape, ref.shape)) if k != axis):
+            raise ValueError(f"pyact: array shapes {a.shape} and {ref.shape} do not match")
+    if whole:
+        return [a.rechunk(-1) for a in arrays]
+    chunks = tuple(-1 if k == axis else c for k, c in enumerate(ref.chunks))
+    return [a.rechunk(chunks) for a in arrays]  # a no-op where the chunks already are these
+
+
+def _sample(a: Any, axis: int | None) -> np.ndarray:
+    """A tiny NumPy array like one block of ``a``: length 1 except along ``axis``."""
+    shape = tuple(n if k == axis else min(n, 1) for k, n in enumerate(a.shape))
+    return np.zeros(shape, dtype=a.dtype)
+
+
+def _lazy(block_fn: functools.partial, arrays: list, lead: int, axis: int | None, whole: bool) -> Any:
+    """map_blocks of ``block_fn`` over ``arrays``, checked eagerly on a sample."""
+    import dask.array as da
+
+    arrays = _rechunk(arrays, lead, axis, whole)
+    with np.errstate(all="ignore"):
+        probe = np.asarray(block_fn(*(_sample(a, axis) for a in arrays)))
+    chunks = list(arrays[lead].chunks)
+    if axis is not None:
+        chunks[axis] = (probe.shape[axis],)
+    return da.map_blocks(block_fn, *arrays, dtype=probe.dtype, chunks=tuple(chunks),
+                         meta=np.empty((0,) * probe.ndim, probe.dtype))
+
+
+# Block functions: module-level (picklable by reference for dask.distributed workers),
+# looking pyact up in the worker process.
+def _forward_block(name: str, args: tuple, params: dict, x: np.ndarray) -> np.ndarray:
+    from . import functional
+    return functional.FUNCTIONS[name](x, *args, **params)
+
+
+def _grad_block(name: Any, which: str, params: dict, g: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    from . import functional
+    return functional.grad(name, g, **{which: xy}, **params)
+
+
+def _bias_act_block(name: str, params: dict, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    from . import functional
+    return functional.FUNCTIONS["bias_act"](x, bias, name, **params)
+
+
+def _seeded(params: dict) -> dict:
+    """Stochastic forms: the seed drawn once now, so every block and retry agrees."""
+    if _stochastic(params) and params.get("seed") is None:
+        params = {**params, "seed": int(np.random.randint(0, 2**31 - 1))}
+    return params
+
+
+def forward(name: str, x: Any, out: Any, params: dict, args: tuple = ()) -> Any:
+    """``pa.<name>(x, *args, **params)`` for a Dask array ``x``: a lazy Dask array."""
+    _no_out(name, out)
+    act = _catalog.by_name(name)
+    params = _seeded(params)
+    axis = _whole_axis(act, params, x.ndim)
+    fn = functools.partial(_forward_block, name, tuple(args), params)
+    return _lazy(fn, [x], 0, axis, _stochastic(params))
+
+
+def grad(name: Any, grad_out: Any, x: Any, y: Any, out: Any, params: dict) -> Any:
+    """``pa.grad(name, grad_out, x=..., y=..., **params)`` where an array is a Dask array."""
+    label = name if isinstance(name, str) else type(name).__name__
+    _no_out(f"grad({label!r})", out)
+    if x is None and y is None:
+        raise TypeError(f"{label} backward needs x= (or y=, where the activation allows it)")
+    which, xy = ("x", x) if x is not None else ("y", y)
+    spec = _catalog.by_name(name) if isinstance(name, str) else getattr(name, "spec", None)
+    all_params = {**getattr(name, "params", {}), **params} if not isinstance(name, str) else params
+    xy = xy if is_dask(xy) else np.asarray(xy)
+    axis = _whole_axis(spec, all_params, xy.ndim)
+    fn = functools.partial(_grad_block, name, which, params)
+    return _lazy(fn, [grad_out, xy], 1, axis, _stochastic(all_params))
+
+
+def bias_act(x: Any, bias: Any, name: str, out: Any, params: dict) -> Any:
+    """``pa.bias_act(x, bias, name, **params)`` for a Dask ``x``: a bias of x's last-axis
+    length is split like that axis (chunks kept); any other bias is given whole to every
+    block (a scalar or one-element bias broadcasts anywhere)."""
+    import dask.array as da
+
+    _no_out("bias_act", out)
+    x = x if is_dask(x) else da.asarray(x)
+    b = bias if is_dask(bias) else np.asarray(bias)
+    last = x.ndim - 1 if x.ndim else None
+    if b.ndim == 1 and last is not None and b.shape[0] == x.shape[-1] and x.shape[-1] != 1:
+        fn = functools.partial(_bias_act_block, name, params)
+        with np.errstate(all="ignore"):
+            probe = fn(_sample(x, last), np.zeros(b.shape, b.dtype))
+        b = da.asarray(b).rechunk((x.chunks[-1],))
+        return da.map_blocks(fn, x, b, dtype=probe.dtype, meta=np.empty((0,) * x.ndim, probe.dtype))
+    fn = functools.partial(_with_bias, name, params, np.asarray(b))
+    with np.errstate(all="ignore"):
+        fn(_sample(x, last))  # a bias that fits no block raises now, as in the NumPy path
+    return _lazy(fn, [x], 0, None, False)
+
+
+def _with_bias(name: str, params: dict, bias: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return _bias_act_block(name, params, x, bias)
