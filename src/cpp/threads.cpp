@@ -1,8 +1,10 @@
 #include "threads.h"
 
 #include <atomic>
+#include <string>
 #include <pthread.h>
 #ifdef PYACT_OPENMP
+#include <dlfcn.h>
 #include <omp.h>
 #endif
 
@@ -35,6 +37,19 @@ int thread_count() {
 int requested_thread_count() { return g_requested.load(); }
 
 void set_thread_count(int n) { g_requested.store(n > 0 ? n : 0); }
+
+std::string openmp_runtime() {
+#ifdef PYACT_OPENMP
+  // The shared object that omp_get_max_threads resolved to for this module: the OpenMP
+  // runtime pyact's threads come from (libgomp, libomp, a wheel's bundled copy ...).
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&omp_get_max_threads), &info) && info.dli_fname)
+    return info.dli_fname;
+  return "linked statically";
+#else
+  return "";
+#endif
+}
 
 bool have_openmp() {
 #ifdef PYACT_OPENMP

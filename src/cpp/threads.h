@@ -1,6 +1,7 @@
 // Thread policy shared by every ISA's kernels. Compiled once (baseline) in threads.cpp.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace pyact {
 // Threads a kernel may use now: pa.set_num_threads(n) if set, else OpenMP's default for
@@ -12,4 +13,6 @@ int requested_thread_count();
 // n <= 0 restores OpenMP's default.
 void set_thread_count(int n);
 bool have_openmp();
+// Path of the loaded OpenMP runtime library pyact uses ("" without OpenMP).
+std::string openmp_runtime();
 }  // namespace pyact

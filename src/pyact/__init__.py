@@ -38,6 +38,7 @@ def info() -> dict:
         "isas_supported": _core.isas_supported(),
         "isas_available": _core.isas_available(),
         "openmp": _core.openmp(),
+        "openmp_runtime": _core.openmp_runtime() or None,
         "num_threads": _core.get_num_threads(),
         "numpy": _np.__version__,
     }

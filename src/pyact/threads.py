@@ -15,7 +15,23 @@ _lock = threading.Lock()
 
 
 def set_num_threads(n: int | None) -> None:
-    """Threads every later kernel may use; ``None`` or 0 restores OpenMP's default."""
+    """Set the number of threads every later kernel may use, in every Python thread.
+
+    Parameters
+    ----------
+    n : int or None
+        Threads (>= 1); ``None`` or 0 restores the default: OpenMP's
+        ``omp_get_max_threads()`` of the calling thread, which follows ``OMP_NUM_THREADS``
+        and ``threadpoolctl.threadpool_limits`` (OpenMP applies such a limit to the thread
+        that set it). An explicit ``n`` takes precedence over both until reset.
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> pa.set_num_threads(1); pa.get_num_threads()
+    1
+    >>> pa.set_num_threads(None)
+    """
     if n is None:
         n = 0
     n = operator.index(n)
