@@ -29,8 +29,23 @@ except PackageNotFoundError:  # running from a source tree
 
 
 def info() -> dict:
-    """Build and runtime facts: version, ISA in use, ISAs compiled/supported, OpenMP,
-    threads, NumPy version."""
+    """Build and runtime facts.
+
+    Returns
+    -------
+    dict
+        ``version``; ``isa`` (the kernels in use: scalar, sse4, avx2, avx512 or neon);
+        ``isas_compiled``, ``isas_supported`` (by this CPU), ``isas_available`` (both);
+        ``openmp`` (built with OpenMP), ``openmp_runtime`` (path of the loaded OpenMP
+        library, e.g. libgomp, or None); ``num_threads`` (threads a kernel may use now);
+        ``numpy`` (its version).
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> pa.info()["isa"] in pa.info()["isas_available"]
+    True
+    """
     return {
         "version": __version__,
         "isa": _core.isa(),

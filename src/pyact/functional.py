@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _arrays, _catalog, _dask, _kernels
+from . import _arrays, _catalog, _dask, _docs, _kernels
 from .activations import CLASSES, backward_inputs, resolve_params
 from .registry import get, resolve
 
@@ -62,11 +62,7 @@ def _object_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
 
 def _document(fn: Callable, act: _catalog.Act) -> Callable:
     fn.__name__ = fn.__qualname__ = act.name
-    sig = ", ".join(f"{q.name}={q.default!r}" for q in act.params)
-    fn.__doc__ = (f"{act.name}(x, *, out=None{', ' + sig if sig else ''})\n\n"
-                  f"f(x) = {act.formula}\n\n"
-                  f"Returns a new array of x's shape and float dtype, or ``out``. "
-                  f"See ``pyact.grad('{act.name}', ...)`` for the derivative.")
+    fn.__doc__ = _docs.function_doc(act)  # numpydoc, built from the catalog entry
     return fn
 
 
@@ -86,10 +82,43 @@ build_functions()
 
 def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndarray | None = None,
          **params: Any) -> np.ndarray:
-    """dL/dx of activation ``name`` given dL/dy = ``grad_out``.
+    """Gradient of an activation with respect to its input: dL/dx = f'(x) * dL/dy.
 
-    Pass the input ``x`` (always works) or the output ``y`` (where the activation's
-    ``y_ok`` is true). ``out`` may be ``grad_out`` itself. Parameters as for the forward.
+    Parameters
+    ----------
+    name : str or Activation
+        Canonical name or alias (``pyact.available()``), or an Activation object.
+    grad_out : array_like
+        dL/dy, the gradient flowing back into the activation's output.
+    x : array_like, optional
+        The activation's input (always works).
+    y : array_like, optional
+        The activation's output, instead of ``x``, where the activation's ``y_ok`` is true
+        (so a forward done in place on ``x`` can still be differentiated).
+    out : ndarray, optional
+        Where to write dL/dx; may be ``grad_out`` itself.
+    **params
+        The activation's parameters, as for the forward (defaults as there).
+
+    Returns
+    -------
+    ndarray
+        dL/dx, of x's (or y's) shape and float dtype (``out`` when given). A Dask array
+        in any argument gives a lazy Dask array.
+
+    Raises
+    ------
+    TypeError
+        Neither ``x`` nor ``y`` given, or only ``y`` for an activation that needs ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np, pyact as pa
+    >>> x = np.array([-1.0, 0.5, 2.0])
+    >>> pa.grad("leaky_relu", np.ones(3), x=x, negative_slope=0.1)
+    array([0.1, 1. , 1. ])
+    >>> pa.grad("relu6", np.ones(3), y=pa.relu6(x))
+    array([0., 1., 1.])
     """
     if type(grad_out) is not np.ndarray and _dask.any_dask(grad_out, x, y) or _dask.any_dask(x, y):  # Dask hook
         return _dask.grad(name, grad_out, x, y, out, params)

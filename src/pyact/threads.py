@@ -41,13 +41,39 @@ def set_num_threads(n: int | None) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads a kernel may use now."""
+    """Threads a kernel may use now.
+
+    Returns
+    -------
+    int
+        ``pa.set_num_threads``'s value if set, else OpenMP's default for the calling
+        thread (1 in a process forked after OpenMP ran).
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> pa.get_num_threads() >= 1
+    True
+    """
     return _core.get_num_threads()
 
 
 @contextlib.contextmanager
 def threads(n: int) -> Iterator[None]:
-    """``with pa.threads(n): ...`` runs the block with ``n`` threads, then restores."""
+    """Context manager: run a block with ``n`` threads, then restore the setting.
+
+    Parameters
+    ----------
+    n : int
+        Threads (>= 1) for every kernel called inside the block.
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> with pa.threads(1):
+    ...     pa.get_num_threads()
+    1
+    """
     n = operator.index(n)
     if n < 1:
         raise ValueError(f"threads: n must be >= 1, got {n}")

@@ -39,7 +39,10 @@ def _numpy(t: torch.Tensor, what: str) -> np.ndarray:
                         f"(pyact's kernels run on the CPU)")
     if t.dtype not in _DTYPES:
         raise TypeError(f"pyact.torch: {what} has dtype {t.dtype}; expected float16, float32 or float64")
-    return t.detach().resolve_conj().resolve_neg().numpy()
+    try:
+        return t.detach().numpy()
+    except RuntimeError:  # a lazily negated view (torch's neg bit): materialise it
+        return t.detach().resolve_neg().numpy()
 
 
 def _with_weights(act: Activation, weights: tuple[torch.Tensor, ...]) -> Activation:
