@@ -1,0 +1,30 @@
+# pyact._core: the compiled kernels (private; the pyact package is the API). Buffers are
+# checked here (one float dtype, one size, contiguous, same layout, writeable out); the
+# Python layer (pyact._arrays) enforces the public rules first.
+import numpy as np
+from numpy.typing import NDArray
+
+__version__: str
+
+def kernel_names() -> list[str]:
+    """Elementwise kernel names in id order."""
+def has_bwd_y(kernel: int) -> bool:
+    """Whether kernel ``kernel`` has a backward from the output."""
+def forward(kernel: int, x: NDArray[np.floating], out: NDArray[np.floating], params: tuple[float, ...]) -> None:
+    """out = f(x) elementwise; x and out contiguous with the same dtype and layout."""
+def backward(kernel: int, from_y: bool, g: NDArray[np.floating], xy: NDArray[np.floating],
+             out: NDArray[np.floating], params: tuple[float, ...]) -> None:
+    """out = dL/dx from g = dL/dy and x (or y when from_y)."""
+def isa() -> str:
+    """The ISA whose kernels run now."""
+def use_isa(name: str) -> None:
+    """Switch every later call to this ISA's kernels (tests; PYACT_ISA at import)."""
+def isas_compiled() -> list[str]: ...
+def isas_supported() -> list[str]: ...
+def isas_available() -> list[str]: ...
+def openmp() -> bool: ...
+def openmp_runtime() -> str:
+    """Path of the loaded OpenMP runtime ("" without OpenMP)."""
+def get_num_threads() -> int: ...
+def set_num_threads(n: int) -> None: ...
+def requested_num_threads() -> int: ...
