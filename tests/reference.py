@@ -55,10 +55,19 @@ def _():
 
 @ref("hard_sigmoid")
 def _():
+    # At the defaults this is PyTorch's relu6(x + 3) / 6, evaluated without the
+    # cancellation of slope*x + offset near x = -3 (x + 3 is exact there).
+    def default(slope, offset):
+        return slope == 1 / 6 and offset == 0.5
+
     def f(x, slope=1 / 6, offset=0.5):
+        if default(slope, offset):
+            return np.clip((x + 3) / 6, 0, 1)
         return np.clip(slope * x + offset, 0, 1)
 
     def df(x, slope=1 / 6, offset=0.5):
+        if default(slope, offset):
+            return _w((x > -3) & (x < 3), 1 / 6, 0.0)
         z = slope * x + offset
         return _w((z > 0) & (z < 1), slope, 0.0)
     return f, df
@@ -73,7 +82,7 @@ def _():
 @ref("hard_swish")
 def _():
     def f(x):
-        return _w(x < -3, 0.0, x * np.clip(x + 3, 0, 6) / 6)
+        return _w(x < -3, 0.0, _w(x > 3, x, x * (x + 3) / 6))
 
     def df(x):
         return _w(x < -3, 0.0, _w(x <= 3, x / 3 + 0.5, 1.0))
@@ -114,15 +123,23 @@ def _():
 
 @ref("squareplus")
 def _():
-    def f(x, b=4.0):
+    # s = sqrt(x^2 + b) = |x| q, q = sqrt(1 + b/x^2): no overflow for any float64 x;
+    # below 0 the conjugate b / (s - x) = (b/|x|) / (q + 1) avoids the cancellation.
+    def parts(x, b):
         x = np.asarray(x, np.float64)
+        ax = np.abs(x)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            s = np.where(np.abs(x) > 1e150, np.abs(x), np.sqrt(x * x + b))
-            return np.where(x < 0, b / (2 * (s - x)), (x + s) / 2)
+            q = np.sqrt(1 + (b / ax) / ax)
+            s = np.where(ax > 1e150, ax * q, np.sqrt(x * x + b))
+            conj = np.where(ax > 1e150, (b / ax) / (q + 1), b / (s - x))
+        return x, s, conj
+
+    def f(x, b=4.0):
+        x, s, conj = parts(x, b)
+        return np.where(x < 0, conj / 2, x / 2 + s / 2)
 
     def df(x, b=4.0):
-        x = np.asarray(x, np.float64)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            s = np.where(np.abs(x) > 1e150, np.abs(x), np.sqrt(x * x + b))
-            return np.where(x < 0, 0.5 * b / ((s - x) * s), 0.5 * (1 + np.where(np.isinf(x), 1.0, x / s)))
+        x, s, conj = parts(x, b)
+        with np.errstate(invalid="ignore"):
+            return np.where(x < 0, 0.5 * conj / s, 0.5 * (1 + np.where(np.isinf(x), 1.0, x / s)))
     return f, df

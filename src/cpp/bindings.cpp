@@ -22,44 +22,78 @@ namespace {
 constexpr py::ssize_t kReleaseGilAt = 8192;
 constexpr int kMaxParams = 8;
 constexpr int kNpyHalf = 23;  // NPY_HALF (pybind11 names no enumerator for it)
+constexpr int kC = py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_;
+constexpr int kF = py::detail::npy_api::NPY_ARRAY_F_CONTIGUOUS_;
+constexpr int kWriteable = py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
 
-int dtype_index(const py::array& a) {
-  switch (a.dtype().num()) {
+// The table index of a native-byte-order float16/32/64 descriptor, else -1.
+int dtype_index(PyObject* descr) {
+  const auto* d = py::detail::array_descriptor_proxy(descr);
+  constexpr char kSwapped = PY_LITTLE_ENDIAN ? '>' : '<';
+  if (d->byteorder == kSwapped) return -1;
+  switch (d->type_num) {
     case kNpyHalf: return static_cast<int>(Dtype::f16);
     case py::detail::npy_api::NPY_FLOAT_: return static_cast<int>(Dtype::f32);
     case py::detail::npy_api::NPY_DOUBLE_: return static_cast<int>(Dtype::f64);
-    default: throw py::type_error("pyact._core: dtype must be float16, float32 or float64");
+    default: return -1;
   }
 }
 
-bool flat(const py::array& a) {
-  const int f = py::detail::array_proxy(a.ptr())->flags;
-  return f & (py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_ | py::detail::npy_api::NPY_ARRAY_F_CONTIGUOUS_);
-}
-
-// All arrays: same dtype, same size, contiguous; out writeable. Returns the dtype index.
-int check_buffers(std::initializer_list<const py::array*> ins, const py::array& out) {
-  const int dt = dtype_index(out);
-  if (!out.writeable()) throw py::value_error("pyact._core: output array is read-only");
-  if (!flat(out)) throw py::value_error("pyact._core: output must be contiguous");
-  for (const py::array* a : ins) {
-    if (dtype_index(*a) != dt) throw py::type_error("pyact._core: input and output dtypes differ");
-    if (a->size() != out.size()) throw py::value_error("pyact._core: input and output sizes differ");
-    if (!flat(*a)) throw py::value_error("pyact._core: input must be contiguous");
-    if (a->ndim() > 1 && a->size() > 1) {
-      for (py::ssize_t k = 0; k < a->ndim(); ++k)
-        if (a->shape(k) > 1 && a->strides(k) != out.strides(k))
-          throw py::value_error("pyact._core: input and output memory layouts differ");
-    }
+// A buffer the kernels can run on as it is: an exact ndarray of a native float dtype,
+// one C- or F-ordered block. Read straight from the array struct: this check is the
+// whole per-call cost of the fast path.
+struct Flat {
+  PyObject* obj = nullptr;
+  const py::detail::PyArray_Proxy* a = nullptr;
+  int dt = -1;
+  bool ok = false;
+  explicit Flat(py::handle h) : obj(h.ptr()) {
+    if (Py_TYPE(obj) != py::detail::npy_api::get().PyArray_Type_) return;
+    a = py::detail::array_proxy(obj);
+    if (!(a->flags & (kC | kF))) return;
+    dt = dtype_index(a->descr);
+    ok = dt >= 0;
   }
-  return dt;
+  py::ssize_t size() const {
+    py::ssize_t n = 1;
+    for (int k = 0; k < a->nd; ++k) n *= a->dimensions[k];
+    return n;
+  }
+  size_t nbytes() const { return size_t(size()) * (dt == 0 ? 2 : dt == 1 ? 4 : 8); }
+  // Same shape, and the same element order (both C or both F ordered).
+  bool same_layout(const Flat& o) const {
+    if (a->nd != o.a->nd || dt != o.dt) return false;
+    for (int k = 0; k < a->nd; ++k)
+      if (a->dimensions[k] != o.a->dimensions[k]) return false;
+    return (a->flags & o.a->flags & kC) || (a->flags & o.a->flags & kF);
+  }
+  // The exact same elements (in place) or disjoint memory: anything else needs a copy.
+  bool same_or_disjoint(const Flat& o) const {
+    const char *p = a->data, *q = o.a->data;
+    return p == q || p + nbytes() <= q || q + o.nbytes() <= p;
+  }
+};
+
+// out as given (checked), or a new array ordered like x. nullptr: not the fast case.
+PyObject* fast_out(const Flat& x, py::handle out) {
+  if (out.is_none()) {
+    auto& api = py::detail::npy_api::get();
+    Py_INCREF(x.a->descr);  // NewFromDescr steals it
+    return api.PyArray_NewFromDescr_(api.PyArray_Type_, x.a->descr, x.a->nd, x.a->dimensions, nullptr, nullptr,
+                                     (x.a->flags & kC) ? 0 : kF, nullptr);
+  }
+  const Flat o(out);
+  if (!o.ok || !(o.a->flags & kWriteable) || !x.same_layout(o)) return nullptr;
+  return out.inc_ref().ptr();
 }
 
-std::vector<double> param_array(const py::tuple& params) {
-  if (params.size() > kMaxParams) throw py::value_error("pyact._core: too many parameters");
-  std::vector<double> p(kMaxParams, 0.0);
-  for (size_t i = 0; i < params.size(); ++i) p[i] = params[i].cast<double>();
-  return p;
+void call(ElementwiseFn fn, const void* const* in, void* out, py::ssize_t n, const double* p) {
+  if (n >= kReleaseGilAt) {
+    py::gil_scoped_release release;
+    fn(in, out, n, p);
+  } else if (n > 0) {
+    fn(in, out, n, p);
+  }
 }
 
 const ElementwiseFns& elementwise(int kernel) {
@@ -67,13 +101,69 @@ const ElementwiseFns& elementwise(int kernel) {
   return active_table().elementwise[kernel];
 }
 
-void call(ElementwiseFn fn, const void* const* in, void* out, py::ssize_t n, const double* p) {
-  if (n >= kReleaseGilAt) {
-    py::gil_scoped_release release;
-    fn(in, out, n, p);
-  } else {
-    fn(in, out, n, p);
+// One elementwise kernel with its parameters bound (pyact/_kernels.py holds one per
+// parameter set). forward/backward take the fast path or return None, never raise
+// about the arrays: the Python layer then applies SPEC §2's rules and error messages.
+struct Bound {
+  int kernel;
+  double p[kMaxParams] = {};
+  Bound(int k, const std::vector<double>& params) : kernel(k) {
+    elementwise(k);
+    if (params.size() > kMaxParams) throw py::value_error("pyact._core: too many parameters");
+    std::copy(params.begin(), params.end(), p);
   }
+
+  py::object forward(py::handle x, py::handle out) const {
+    const Flat fx(x);
+    if (!fx.ok) return py::none();
+    if (!out.is_none()) {
+      const Flat fo(out);
+      if (!fo.ok || !fx.same_or_disjoint(fo)) return py::none();
+    }
+    PyObject* r = fast_out(fx, out);
+    if (!r) return py::none();
+    auto result = py::reinterpret_steal<py::object>(r);
+    const void* in[1] = {fx.a->data};
+    call(elementwise(kernel).fwd[fx.dt], in, py::detail::array_proxy(r)->data, fx.size(), p);
+    return result;
+  }
+
+  py::object backward(py::handle g, py::handle xy, bool from_y, py::handle out) const {
+    const Flat fg(g), fxy(xy);
+    if (!fg.ok || !fxy.ok || !fg.same_layout(fxy)) return py::none();
+    const ElementwiseFn fn = from_y ? elementwise(kernel).bwd_y[fg.dt] : elementwise(kernel).bwd_x[fg.dt];
+    if (!fn) return py::none();
+    if (!out.is_none()) {
+      const Flat fo(out);
+      if (!fo.ok || !fg.same_or_disjoint(fo) || !fxy.same_or_disjoint(fo)) return py::none();
+    }
+    PyObject* r = fast_out(fg, out);
+    if (!r) return py::none();
+    auto result = py::reinterpret_steal<py::object>(r);
+    const void* in[2] = {fg.a->data, fxy.a->data};
+    call(fn, in, py::detail::array_proxy(r)->data, fg.size(), p);
+    return result;
+  }
+};
+
+// The strict entry points (_core.forward/_core.backward): the buffers must already be
+// what the Python layer promised; a misuse of the private API raises instead of crashing.
+void check_same(const Flat& a, const Flat& out, const char* what) {
+  if (!a.ok) throw py::type_error(std::string("pyact._core: ") + what + " must be a contiguous float16/32/64 ndarray");
+  if (!a.same_layout(out)) throw py::value_error(std::string("pyact._core: ") + what + " and out differ in dtype, shape or layout");
+}
+
+Flat checked_out(py::handle out) {
+  const Flat o(out);
+  if (!o.ok) throw py::type_error("pyact._core: out must be a contiguous float16/32/64 ndarray");
+  if (!(o.a->flags & kWriteable)) throw py::value_error("pyact._core: output array is read-only");
+  return o;
+}
+
+std::vector<double> param_vector(const py::tuple& params) {
+  std::vector<double> p;
+  for (const auto& v : params) p.push_back(v.cast<double>());
+  return p;
 }
 
 std::vector<std::string> isa_list(bool (*pred)(Isa)) {
@@ -103,22 +193,32 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("has_bwd_y", [](int kernel) { return elementwise(kernel).bwd_y[1] != nullptr; }, py::arg("kernel"));
 
-  m.def("forward", [](int kernel, const py::array& x, py::array& out, const py::tuple& params) {
-    const int dt = check_buffers({&x}, out);
-    const auto p = param_array(params);
-    const void* in[1] = {x.data()};
-    call(elementwise(kernel).fwd[dt], in, out.mutable_data(), out.size(), p.data());
-  }, py::arg("kernel"), py::arg("x"), py::arg("out"), py::arg("params"),
-     "out = f(x) elementwise; x and out contiguous with the same dtype and layout.");
+  py::class_<Bound>(m, "Bound", "An elementwise kernel with bound parameters (the fast path).")
+      .def(py::init<int, const std::vector<double>&>(), py::arg("kernel"), py::arg("params"))
+      .def("forward", &Bound::forward, py::arg("x"), py::arg("out"),
+           "f(x) into out (or a new array like x); None unless x and out are flat, matching and "
+           "not partially overlapping.")
+      .def("backward", &Bound::backward, py::arg("g"), py::arg("xy"), py::arg("from_y"), py::arg("out"),
+           "dL/dx from g and x (or y when from_y) into out; None as for forward.");
 
-  m.def("backward", [](int kernel, bool from_y, const py::array& g, const py::array& xy, py::array& out,
-                       const py::tuple& params) {
-    const int dt = check_buffers({&g, &xy}, out);
-    const auto p = param_array(params);
-    const ElementwiseFn fn = from_y ? elementwise(kernel).bwd_y[dt] : elementwise(kernel).bwd_x[dt];
+  m.def("forward", [](int kernel, py::handle x, py::handle out, const py::tuple& params) {
+    const Flat fo = checked_out(out), fx(x);
+    check_same(fx, fo, "x");
+    const Bound b(kernel, param_vector(params));
+    const void* in[1] = {fx.a->data};
+    call(elementwise(kernel).fwd[fx.dt], in, fo.a->data, fo.size(), b.p);
+  }, py::arg("kernel"), py::arg("x"), py::arg("out"), py::arg("params"),
+     "out = f(x) elementwise; x and out contiguous with the same dtype, shape and layout.");
+
+  m.def("backward", [](int kernel, bool from_y, py::handle g, py::handle xy, py::handle out, const py::tuple& params) {
+    const Flat fo = checked_out(out), fg(g), fxy(xy);
+    check_same(fg, fo, "g");
+    check_same(fxy, fo, "x/y");
+    const Bound b(kernel, param_vector(params));
+    const ElementwiseFn fn = from_y ? elementwise(kernel).bwd_y[fo.dt] : elementwise(kernel).bwd_x[fo.dt];
     if (!fn) throw py::value_error("pyact._core: this kernel has no backward from y");
-    const void* in[2] = {g.data(), xy.data()};
-    call(fn, in, out.mutable_data(), out.size(), p.data());
+    const void* in[2] = {fg.a->data, fxy.a->data};
+    call(fn, in, fo.a->data, fo.size(), b.p);
   }, py::arg("kernel"), py::arg("from_y"), py::arg("g"), py::arg("xy"), py::arg("out"), py::arg("params"),
      "out = dL/dx from g = dL/dy and x (or y when from_y).");
 

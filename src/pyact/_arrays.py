@@ -20,8 +20,8 @@ _NATIVE = (_F16, _F32, _F64)
 def result_dtype(dt: np.dtype) -> np.dtype:
     """The float dtype an input of dtype ``dt`` is computed in: itself for float16/32/64,
     what ``np.exp`` would give for bool and integers (int32/int64 -> float64)."""
-    if dt in _NATIVE:
-        return dt if dt.isnative else dt.newbyteorder("=")
+    if dt.kind == "f" and dt.itemsize <= 8:  # float16/32/64, either byte order
+        return dt.newbyteorder("=")
     if dt.kind in "biu":
         return np.promote_types(dt, np.float16)
     raise TypeError(f"pyact: unsupported dtype {dt} (expected float16, float32, float64, bool or an integer dtype)")

@@ -1,6 +1,8 @@
 # pyact._core: the compiled kernels (private; the pyact package is the API). Buffers are
 # checked here (one float dtype, one size, contiguous, same layout, writeable out); the
 # Python layer (pyact._arrays) enforces the public rules first.
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -10,11 +12,19 @@ def kernel_names() -> list[str]:
     """Elementwise kernel names in id order."""
 def has_bwd_y(kernel: int) -> bool:
     """Whether kernel ``kernel`` has a backward from the output."""
-def forward(kernel: int, x: NDArray[np.floating], out: NDArray[np.floating], params: tuple[float, ...]) -> None:
+def forward(kernel: int, x: object, out: object, params: tuple[float, ...]) -> None:
     """out = f(x) elementwise; x and out contiguous with the same dtype and layout."""
-def backward(kernel: int, from_y: bool, g: NDArray[np.floating], xy: NDArray[np.floating],
-             out: NDArray[np.floating], params: tuple[float, ...]) -> None:
+def backward(kernel: int, from_y: bool, g: object, xy: object, out: object, params: tuple[float, ...]) -> None:
     """out = dL/dx from g = dL/dy and x (or y when from_y)."""
+class Bound:
+    """An elementwise kernel with bound parameters (the fast path)."""
+    def __init__(self, kernel: int, params: Sequence[float]) -> None: ...
+    def forward(self, x: object, out: object) -> NDArray[np.floating] | None:
+        """f(x) into out (or a new array like x); None unless x and out are flat, matching
+        and not partially overlapping."""
+    def backward(self, g: object, xy: object, from_y: bool, out: object) -> NDArray[np.floating] | None:
+        """dL/dx from g and x (or y when from_y) into out; None as for forward."""
+
 def isa() -> str:
     """The ISA whose kernels run now."""
 def use_isa(name: str) -> None:

@@ -79,7 +79,14 @@ def _known(act: _catalog.Act) -> bool:
 def render() -> str:
     import pyact
 
+    from .activations import FAMILY_BASES
+
     out = [_HEADER]
+    bases = {}
+    for family, base in FAMILY_BASES.items():  # each family's concrete base, by its module
+        bases[family] = base.__name__
+        out.append(f"from {base.__module__.replace('pyact.', '.', 1)} import {base.__name__}")
+    out.append("")
     exported = set(pyact.__all__)
     for act in _catalog.CATALOG:
         if act.name not in exported:
@@ -100,7 +107,7 @@ def render() -> str:
             init = f"    def __init__(self{', *' + params if params else ''}) -> None: ..."
         else:
             init = "    def __init__(self, **params: Any) -> None: ..."
-        out.append(f"class {act.cls}(Activation):\n{init}")
+        out.append(f"class {act.cls}({bases.get(act.family, 'Activation')}):\n{init}")
     return "\n".join(out) + "\n" + _TRAILER
 
 

@@ -6,6 +6,7 @@ catalog, named as in PyTorch), and activations registered from Python callables.
 from __future__ import annotations
 
 import difflib
+from abc import ABC, abstractmethod
 from typing import Any, Callable, ClassVar
 
 import numpy as np
@@ -70,7 +71,7 @@ def backward_inputs(name: str, y_ok: bool, params: dict, grad_out: Any, x: Any, 
     return g, xy, which == "y"
 
 
-class Activation:
+class Activation(ABC):
     """Base of every activation object.
 
     Subclasses set ``spec`` (the catalog entry, or None for user activations) and
@@ -120,11 +121,13 @@ class Activation:
         g, xy, from_y = backward_inputs(self.name, self.y_ok, self._params, grad_out, x, y)
         return self._backward(g, xy, from_y, out)
 
+    @abstractmethod
     def _forward(self, x: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-        raise NotImplementedError  # abstract: every concrete family overrides it
+        """f(x) for a float array ``x`` into ``out`` (or a new array)."""
 
+    @abstractmethod
     def _backward(self, g: np.ndarray, xy: np.ndarray, from_y: bool, out: np.ndarray | None) -> np.ndarray:
-        raise NotImplementedError  # abstract: every concrete family overrides it
+        """dL/dx from float arrays ``g`` and ``xy`` (x, or y when ``from_y``)."""
 
     # --- copy / pickle: the parameters are the whole state --------------------------
     def __reduce__(self):
@@ -247,6 +250,3 @@ def _user_rebuild(name: str) -> Activation:
     from .registry import get
     return get(name)
 
-
-# Functions of the Activation API that subclasses share with NumPy semantics.
-Activation.__module__ = __name__

@@ -37,14 +37,21 @@ def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
 
 
 def _elementwise_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
-    as_float = _arrays.as_float_array
+    # Default parameters: the bound C++ fast path is called directly (one C++ call for
+    # a flat float array); it returns None for everything that needs SPEC §2's rules.
     default = None if any(q.default is _catalog.REQUIRED for q in act.params) else bound_kernel(act, {})
+    fast = default.fast.forward if default is not None else None
 
     def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        if not params and fast is not None:
+            r = fast(x, out)
+            if r is not None:
+                return r
         if type(x) is not np.ndarray and _dask.is_dask(x):  # Dask hook: lazy, block by block
             return _dask.forward(act.name, x, out, params)
-        k = default if not params and default is not None else bound_kernel(act, params)
-        return k.forward(as_float(x), out)
+        if not params and default is not None:
+            return default.forward(x, out)
+        return bound_kernel(act, params).forward(x, out)
 
     return fn
 
@@ -80,30 +87,42 @@ def build_functions() -> None:
 build_functions()
 
 
+_DEFAULT_KERNELS: dict[str, _kernels.BoundKernel] = {}
+"""Name or alias -> the bound kernel at default parameters (pa.grad's fast path)."""
+
+
+def _index_defaults() -> None:
+    for act in _catalog.CATALOG:
+        if act.family == "elementwise" and all(q.default is not _catalog.REQUIRED for q in act.params):
+            for n in (act.name, *act.aliases):
+                _DEFAULT_KERNELS.setdefault(n, bound_kernel(act, {}))
+
+
+_index_defaults()
+
+
 def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndarray | None = None,
          **params: Any) -> np.ndarray:
-    """Gradient of an activation with respect to its input: dL/dx = f'(x) * dL/dy.
+    """dL/dx of an activation given dL/dy.
 
     Parameters
     ----------
     name : str or Activation
-        Canonical name or alias (``pyact.available()``), or an Activation object.
+        Canonical name, alias or registered name (or an Activation object).
     grad_out : array_like
-        dL/dy, the gradient flowing back into the activation's output.
-    x : array_like, optional
-        The activation's input (always works).
-    y : array_like, optional
-        The activation's output, instead of ``x``, where the activation's ``y_ok`` is true
-        (so a forward done in place on ``x`` can still be differentiated).
+        dL/dy, the gradient with respect to the activation's output.
+    x, y : array_like, optional
+        The input (always works) or the output (where the activation's ``y_ok`` is
+        true). ``x`` wins when both are given.
     out : ndarray, optional
-        Where to write dL/dx; may be ``grad_out`` itself.
+        Where to write the result; may be ``grad_out`` itself.
     **params
-        The activation's parameters, as for the forward (defaults as there).
+        The activation's parameters, as for the forward.
 
     Returns
     -------
     ndarray
-        dL/dx, of x's (or y's) shape and float dtype (``out`` when given). A Dask array
+        dL/dx, of ``grad_out``'s shape and float dtype (or ``out``). A Dask array
         in any argument gives a lazy Dask array.
 
     Raises
@@ -120,7 +139,18 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
     >>> pa.grad("relu6", np.ones(3), y=pa.relu6(x))
     array([0., 1., 1.])
     """
-    if type(grad_out) is not np.ndarray and _dask.any_dask(grad_out, x, y) or _dask.any_dask(x, y):  # Dask hook
+    if not params and type(name) is str:
+        k = _DEFAULT_KERNELS.get(name)
+        if k is not None:
+            if x is not None:
+                r = k.fast.backward(grad_out, x, False, out)
+            elif y is not None and k.y_ok:
+                r = k.fast.backward(grad_out, y, True, out)
+            else:
+                r = None
+            if r is not None:
+                return r
+    if _dask.any_dask(grad_out, x, y):  # Dask hook: lazy, block by block
         return _dask.grad(name, grad_out, x, y, out, params)
     act = _catalog.by_name(name) if isinstance(name, str) else None
     if act is None or act.family != "elementwise":

@@ -60,12 +60,16 @@ def get_num_threads() -> int:
 
 @contextlib.contextmanager
 def threads(n: int) -> Iterator[None]:
-    """Context manager: run a block with ``n`` threads, then restore the setting.
+    """Run a block with ``n`` threads, then restore the previous setting exactly.
+
+    The previous setting is what :func:`set_num_threads` last asked for, so a block
+    entered while OpenMP's default is in force returns to the default (and follows a
+    later change of ``OMP_NUM_THREADS``-derived defaults), not to a fixed number.
 
     Parameters
     ----------
     n : int
-        Threads (>= 1) for every kernel called inside the block.
+        Threads for the block (>= 1).
 
     Examples
     --------
@@ -78,13 +82,9 @@ def threads(n: int) -> Iterator[None]:
     if n < 1:
         raise ValueError(f"threads: n must be >= 1, got {n}")
     with _lock:
-        previous = _core.get_num_threads() if _requested() else 0
+        previous = _core.requested_num_threads()
         _core.set_num_threads(n)
     try:
         yield
     finally:
         _core.set_num_threads(previous)
-
-
-def _requested() -> bool:
-    return _core.requested_num_threads() > 0

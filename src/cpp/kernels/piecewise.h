@@ -59,14 +59,17 @@ template <class T> struct LeakyRelu {
   V bwd_y(V g, V y) const { return bwd_x(g, y); }  // y > 0 iff x > 0 when slope > 0
 };
 
-// clip(slope * x + offset, 0, 1). Params: slope, offset.
+// clip(slope * x + offset, 0, 1). Params: slope (nonzero), offset. Computed as
+// (x + offset/slope) * slope with the shift formed in double: near the lower kink
+// slope*x + offset cancels (x = -3 + 1e-4 lost 15 bits in float32), x + 3 does not.
 template <class T> struct HardSigmoid {
   PYACT_FUNCTOR_TYPES(1);
-  T slope, offset;
-  explicit HardSigmoid(const double* p) : slope(T(p[0])), offset(T(p[1])) {}
-  V fwd(V x) const { return clamp(x * slope + offset, T(0), T(1)); }
+  T slope, shift;
+  explicit HardSigmoid(const double* p) : slope(T(p[0])), shift(T(p[1] / p[0])) {}
+  V z(V x) const { return (x + shift) * slope; }
+  V fwd(V x) const { return clamp(z(x), T(0), T(1)); }
   V bwd_y(V g, V y) const { return select((y > T(0)) & (y < T(1)), g * slope, T(0)); }
-  V bwd_x(V g, V x) const { return bwd_y(g, x * slope + offset); }
+  V bwd_x(V g, V x) const { return bwd_y(g, z(x)); }
 };
 
 // clip(x, min_val, max_val). Params: min_val, max_val.
@@ -80,10 +83,11 @@ template <class T> struct HardTanh {
 };
 
 // x * relu6(x + 3) / 6; derivative as PyTorch: 0 below -3, x/3 + 1/2 up to 3, then 1.
+// Above 3 the value is x itself: x * 6 / 6 would overflow for |x| > max/6.
 template <class T> struct HardSwish {
   PYACT_FUNCTOR_TYPES(4);
   explicit HardSwish(const double*) {}
-  V fwd(V x) const { return select(x < T(-3), V{}, x * clamp(x + T(3), T(0), T(6)) / T(6)); }  // -inf * 0
+  V fwd(V x) const { return select(x < T(-3), V{}, select(x > T(3), x, x * (x + T(3)) / T(6))); }  // -inf * 0
   V bwd_x(V g, V x) const {
     const V mid = g * (x / T(3) + T(0.5));
     return select(x < T(-3), V{}, select(x <= T(3), mid, g));
@@ -147,32 +151,35 @@ template <class T> struct Softsign {
 };
 
 // (x + sqrt(x^2 + b)) / 2, b > 0. Below 0 the sum cancels, so use the conjugate
-// b / (2 (s - x)); for |x| where x^2 would overflow, s = |x| sqrt(1 + b/x^2).
+// b / (2 (s - x)). Where x^2 would overflow (|x| > kBig), s = |x| q with
+// q = sqrt(1 + b/x^2), and s - x = |x| (q + 1) for x < 0, formed without overflow.
 template <class T> struct Squareplus {
   PYACT_FUNCTOR_TYPES(4);
   T b;
   explicit Squareplus(const double* p) : b(T(p[0])) {}
   // |x| beyond which x*x is not formed: 2^50 (f32) / 2^500 (f64), far below overflow.
   static constexpr T kBig = sizeof(T) == 4 ? T(0x1p50) : T(0x1p500);
-  // s = sqrt(x^2 + b) and r = x / s, both without overflow.
-  void root(V x, V& s, V& r) const {
+  struct Root {
+    V s;     // sqrt(x^2 + b)
+    V r;     // x / s
+    V conj;  // b / (s - x), used for x < 0
+  };
+  Root root(V x) const {
     const V ax = abs(x);
     const auto big = ax > kBig;
-    const V q = sqrt(T(1) + (b / ax) / ax);          // for big |x|
-    s = select(big, ax * q, sqrt(x * x + b));
-    r = select(big, copysign(T(1) / q, x), x / s);
+    const V q = sqrt(T(1) + (b / ax) / ax);  // for big |x|
+    const V s = select(big, ax * q, sqrt(x * x + b));
+    return {s, select(big, copysign(T(1) / q, x), x / s), select(big, (b / ax) / (q + T(1)), b / (s - x))};
   }
   V fwd(V x) const {
-    V s, r;
-    root(x, s, r);
-    return select(x < T(0), T(0.5) * b / (s - x), T(0.5) * (x + s));
+    const Root t = root(x);
+    const V pos = T(0.5) * x + T(0.5) * t.s;  // halves first: x + s overflows near max
+    return select(x < T(0), T(0.5) * t.conj, pos);
   }
   V bwd_x(V g, V x) const {
-    V s, r;
-    root(x, s, r);
+    const Root t = root(x);
     // 1 + x/s cancels below 0: (s + x)/s = b / ((s - x) s).
-    const V neg = (b / (s - x)) / s;
-    return g * (T(0.5) * select(x < T(0), neg, T(1) + r));
+    return g * (T(0.5) * select(x < T(0), t.conj / t.s, T(1) + t.r));
   }
 };
 
