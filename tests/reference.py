@@ -143,3 +143,86 @@ def _():
         with np.errstate(invalid="ignore"):
             return np.where(x < 0, 0.5 * conj / s, 0.5 * (1 + np.where(np.isinf(x), 1.0, x / s)))
     return f, df
+
+
+# ---- LEARNABLE_REF: the learnable family (per-channel parameters) -------------------
+# LEARNABLE_REF[name] = (f, grads): f(x, **p) -> y and grads(g, x, **p) -> (dx, {param:
+# dL/dparam}), float64, p's arrays already broadcast against x (shape (C, 1, ..) etc.,
+# APL's a and b with a leading hinge axis); the tests reduce the parameter gradients.
+LEARNABLE_REF: dict[str, tuple] = {}
+
+
+def learnable_ref(name):
+    def deco(pair_fn):
+        LEARNABLE_REF[name] = pair_fn()
+        return pair_fn
+    return deco
+
+
+@learnable_ref("prelu")
+def _():
+    def f(x, alpha):
+        return np.where(x > 0, x, alpha * x)
+
+    def grads(g, x, alpha):
+        return np.where(x > 0, g, g * alpha), {"alpha": np.where(x > 0, 0.0, g * x)}
+    return f, grads
+
+
+@learnable_ref("srelu")
+def _():
+    def f(x, t_left, a_left, t_right, a_right):
+        return np.where(x <= t_left, t_left + a_left * (x - t_left),
+                        np.where(x >= t_right, t_right + a_right * (x - t_right), x))
+
+    def grads(g, x, t_left, a_left, t_right, a_right):
+        left = x <= t_left
+        right = (x >= t_right) & ~left
+        dx = g * np.where(left, a_left, np.where(right, a_right, 1.0))
+        return dx, {"t_left": np.where(left, g * (1 - a_left), 0.0), "a_left": np.where(left, g * (x - t_left), 0.0),
+                    "t_right": np.where(right, g * (1 - a_right), 0.0),
+                    "a_right": np.where(right, g * (x - t_right), 0.0)}
+    return f, grads
+
+
+@learnable_ref("apl")
+def _():
+    # a, b: shape (S, *broadcast shape of one channel's value)
+    def f(x, a, b):
+        return np.maximum(x, 0) + sum(a[s] * np.maximum(b[s] - x, 0) for s in range(a.shape[0]))
+
+    def grads(g, x, a, b):
+        on = [(b[s] - x) > 0 for s in range(a.shape[0])]
+        dx = g * (x > 0) - sum(np.where(on[s], g * a[s], 0.0) for s in range(a.shape[0]))
+        da = np.stack([np.where(on[s], g * (b[s] - x), 0.0) for s in range(a.shape[0])])
+        db = np.stack([np.where(on[s], g * a[s], 0.0) for s in range(a.shape[0])])
+        return dx, {"a": da, "b": db}
+    return f, grads
+
+
+@learnable_ref("swish")
+def _():
+    from scipy.special import expit
+
+    def f(x, beta):
+        return x * expit(beta * x)
+
+    def grads(g, x, beta):
+        s = expit(beta * x)
+        t = s * expit(-beta * x)
+        return g * (s + beta * x * t), {"beta": g * x * x * t}
+    return f, grads
+
+
+def splitmix_uniform(seed: int, n: int, dtype) -> np.ndarray:
+    """RReLU's u(seed, j), j < n: SplitMix64 output j + 1 of the stream `seed`, its top
+    mantissa bits as a number in [0, 1) of `dtype` (float32 for float16), written here
+    from the published algorithm with NumPy's wrapping uint64 arithmetic."""
+    j = np.arange(1, n + 1, dtype=np.uint64)
+    z = np.uint64(seed) + j * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    if np.dtype(dtype) == np.float64:
+        return ((z >> np.uint64(12)) | np.uint64(0x3FF0000000000000)).view(np.float64) - 1.0
+    return (((z >> np.uint64(41)).astype(np.uint32)) | np.uint32(0x3F800000)).view(np.float32) - np.float32(1)

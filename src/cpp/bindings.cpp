@@ -16,6 +16,8 @@
 namespace py = pybind11;
 using namespace pyact;
 
+void bind_learnable(py::module_& m);  // bind_learnable.cpp
+
 namespace {
 
 // Below this many elements the kernel is shorter than releasing and retaking the GIL.
@@ -238,6 +240,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("get_num_threads", &thread_count);
   m.def("set_num_threads", &set_thread_count, py::arg("n"));
   m.def("requested_num_threads", &requested_thread_count);
+  bind_learnable(m);
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;
 #endif

@@ -21,6 +21,7 @@ from .functional import FUNCTIONS as _FUNCTIONS
 from .functional import grad
 from .registry import available, get, register
 from .threads import get_num_threads, set_num_threads, threads
+from . import learnable as _learnable  # noqa: E402,F401  (adds the learnable family)
 
 try:
     __version__ = _dist_version("pyact")

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 __all__ = ["P", "Act", "CATALOG", "REQUIRED", "by_name"]
 
 
@@ -60,6 +62,47 @@ def one_of(*choices: str) -> Callable[[Any], str | None]:
         return None if v in choices else f"must be one of {', '.join(map(repr, choices))}, got {v!r}"
 
     return check
+
+
+def integer(lo: int | None = None) -> Callable[[Any], str | None]:
+    """An int (bool excluded), at least ``lo`` when given."""
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not hasattr(v, "__index__"):
+            return f"must be an integer, got {type(v).__name__}"
+        return None if lo is None or int(v) >= lo else f"must be >= {lo}"
+
+    return check
+
+
+def finite_or_array(v: Any) -> str | None:
+    """A finite number, or an array-like of finite real numbers (learnable initial values)."""
+    if v is None:
+        return "must be a number or an array of numbers, got None"
+    try:
+        a = np.asarray(v)
+    except (TypeError, ValueError):
+        return f"must be a number or an array of numbers, got {type(v).__name__}"
+    if a.dtype.kind not in "biuf" or a.dtype.kind == "b":
+        return f"must be real numbers, got dtype {a.dtype}"
+    if a.size == 0:
+        return "must not be empty"
+    return None if np.isfinite(a).all() else "must be finite"
+
+
+def array_or_none(v: Any) -> str | None:
+    return None if v is None else finite_or_array(v)
+
+
+def seed_value(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        return f"must be None or an integer, got {type(v).__name__}"
+    return None if 0 <= int(v) < 2**64 else "must be in [0, 2**64)"
+
+
+def boolean(v: Any) -> str | None:
+    return None if isinstance(v, (bool, np.bool_)) else f"must be True or False, got {v!r}"
 
 
 @dataclass(frozen=True)
@@ -144,6 +187,26 @@ CATALOG: tuple[Act, ...] = (
         params=(P("threshold", REQUIRED), P("value", REQUIRED)), torch="threshold"),
     Act("softsign", "x/(1+|x|)", "Softsign", y_ok=True, torch="softsign"),
     Act("squareplus", "(x+sqrt(x^2+b))/2", "Squareplus", params=(P("b", 4.0, positive),)),
+    # learnable and stochastic (src/pyact/learnable.py): the params are the constructor's
+    Act("prelu", "x if x>0 else alpha_c*x", "PReLU",
+        params=(P("num_parameters", 1, integer(1)), P("init", 0.25), P("axis", 1, integer())),
+        family="learnable", torch="prelu"),
+    Act("srelu", "t_l+a_l*(x-t_l) if x<=t_l; x if t_l<x<t_r; t_r+a_r*(x-t_r) if x>=t_r", "SReLU",
+        params=(P("num_parameters", 1, integer(1)), P("t_left", 0.0, finite_or_array),
+                P("a_left", 0.0, finite_or_array), P("t_right", 1.0, finite_or_array),
+                P("a_right", 1.0, finite_or_array), P("axis", 1, integer())),
+        family="learnable"),
+    Act("apl", "max(0,x) + sum_s a_s*max(0, b_s-x)", "APL",
+        params=(P("hinges", 2, integer(1)), P("num_parameters", 1, integer(1)), P("a", None, array_or_none),
+                P("b", None, array_or_none), P("axis", 1, integer())),
+        family="learnable"),
+    Act("rrelu", "x if x>0 else slope*x; slope ~ U(lower, upper) when training, (lower+upper)/2 otherwise",
+        "RReLU",
+        params=(P("lower", 1.0 / 8.0), P("upper", 1.0 / 3.0), P("seed", None, seed_value),
+                P("training", True, boolean)),
+        y_ok=lambda p: float(p["lower"]) >= 0, family="learnable", torch="rrelu",
+        validate=lambda p: None if float(p["lower"]) <= float(p["upper"])
+        else f"lower ({p['lower']}) must be <= upper ({p['upper']})"),
 )
 
 _BY_NAME: dict[str, Act] = {}

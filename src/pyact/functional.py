@@ -75,6 +75,10 @@ def _document(fn: Callable, act: _catalog.Act) -> Callable:
 
 FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {}
 
+GRADS: dict[str, Callable[..., np.ndarray]] = {}
+"""``pa.grad`` of the entries whose parameters are arrays or state (learnable.py):
+canonical name -> fn(grad_out, *, x, y, out, **params)."""
+
 
 def build_functions() -> None:
     for act in _catalog.CATALOG:
@@ -153,6 +157,8 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
     if _dask.any_dask(grad_out, x, y):  # Dask hook: lazy, block by block
         return _dask.grad(name, grad_out, x, y, out, params)
     act = _catalog.by_name(name) if isinstance(name, str) else None
+    if act is not None and act.name in GRADS:
+        return GRADS[act.name](grad_out, x=x, y=y, out=out, **params)
     if act is None or act.family != "elementwise":
         return get(resolve(name) if isinstance(name, str) else name, **params).backward(grad_out, x=x, y=y, out=out)
     k = bound_kernel(act, params)

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/learnable_fns.h"
+
 namespace pyact {
 
 enum class Isa : int { scalar = 0, sse4, avx2, avx512, neon, count };
@@ -32,6 +34,7 @@ struct ElementwiseFns {
 struct KernelTable {
   Isa isa;
   ElementwiseFns elementwise[kNumKernels];
+  LearnableFns learnable;  // kernels/learnable.h
 };
 
 // One per compiled ISA (dispatch/table_isa.cpp, built once per ISA). Call only when

@@ -3,6 +3,7 @@
 // the kernels.
 #include "dispatch/table.h"
 #include "kernels/apply.h"
+#include "kernels/learnable.h"
 #include "kernels/piecewise.h"
 
 #define PYACT_CAT2(a, b) a##b
@@ -37,6 +38,7 @@ void PYACT_CAT(fill_table_, PYACT_TARGET)(KernelTable& t) {
 #define PYACT_ELEMENTWISE(name, Functor) fill_elementwise<Functor>(t.elementwise[static_cast<int>(Kernel::name)]);
 #include "kernels/activations.inc"
 #undef PYACT_ELEMENTWISE
+  fill_learnable(t.learnable);
 }
 
 }  // namespace pyact

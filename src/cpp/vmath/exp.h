@@ -1,0 +1,109 @@
+// exp(x), written once over V<T> for float and double (DESIGN.md §4), plus the helpers
+// the other vmath functions share (Horner's rule, rounding to an integer, 2^n from bits).
+//
+// exp(x)
+//   Method: Cody-Waite reduction x = n*ln2 + r, |r| <= ln2/2, with n = round(x/ln2) by
+//   the 1.5*2^(p-1) magic-number trick and ln2 split in hi + lo (n*hi exact for every n
+//   reached, so the reduction is exact without FMA); e^r = 1 + r + r^2*q(r), q a
+//   near-minimax polynomial (degree 4 float, 9 double; tools/fit_vmath.py); the result
+//   is scaled by 2^n as two factors 2^(n/2) * 2^(n-n/2) built from bits, so that the
+//   whole range from overflow down to the smallest denormal rounds once.
+//   Range: every input. Measured max error (all 2^32 floats; 1e8-point double sweep):
+//   see docs/ACCURACY.md, `python -m pyact.accuracy --exhaustive` (float 1 ULP, double 1 ULP).
+//   Special cases (branch-free selects/clamps):
+//     x = NaN  -> NaN           x = +inf -> +inf          x = -inf -> +0
+//     x > 88.72 (709.78) -> +inf (rounded overflow)   x < -103.97 (-745.13) -> +0
+//     denormal results are rounded correctly (no flush to zero).
+#pragma once
+#include "simd/vec.h"
+
+namespace pyact { namespace PYACT_TARGET { namespace vm {
+
+// Integer lanes of the same width as T (signed) and the float format's fields.
+template <class T> struct Fmt;
+template <> struct Fmt<float> {
+  using I = Simd<float>::M;
+  using U = Simd<float>::U;
+  static constexpr int kMant = 23, kBias = 127;
+  static constexpr float kMagic = 0x1.8p23f;      // 1.5*2^23: x + kMagic rounds x to an integer
+  static constexpr uint32_t kMagicBits = 0x4B400000u;
+};
+template <> struct Fmt<double> {
+  using I = Simd<double>::M;
+  using U = Simd<double>::U;
+  static constexpr int kMant = 52, kBias = 1023;
+  static constexpr double kMagic = 0x1.8p52;
+  static constexpr uint64_t kMagicBits = 0x4338000000000000ull;
+};
+
+// Horner's rule c[0] + x*(c[1] + x*(...)), coefficients in ascending order.
+template <class Vec, class T, size_t K>
+inline Vec horner(Vec x, const T (&c)[K]) {
+  Vec r = set1<T>(c[K - 1]);
+  for (size_t i = K - 1; i-- > 0;) r = mul_add(r, x, set1<T>(c[i]));
+  return r;
+}
+
+// 2^n for integer lanes n in the normal exponent range.
+template <class T> inline V<T> pow2i(typename Fmt<T>::I n) {
+  using U = typename Fmt<T>::U;
+  return (V<T>)(((U)(n + Fmt<T>::kBias)) << Fmt<T>::kMant);
+}
+
+// n = round(x) as float lanes, and as integer lanes (|x| < 2^(p-2)).
+template <class Vec> struct Rounded {
+  Vec n;
+  typename Fmt<elem_t<Vec>>::I i;
+};
+template <class Vec> inline Rounded<Vec> round_int(Vec x) {
+  using T = elem_t<Vec>;
+  using I = typename Fmt<T>::I;
+  const Vec z = x + Fmt<T>::kMagic;
+  return {z - Fmt<T>::kMagic, (I)(bits(z) - Fmt<T>::kMagicBits)};
+}
+
+template <class T> struct ExpC;
+template <> struct ExpC<float> {
+  static constexpr float kLog2e = 0x1.715476p+0f;
+  static constexpr float kLn2Hi = 0x1.62e4p-1f;      // 15 significant bits: n*hi exact
+  static constexpr float kLn2Lo = 0x1.7f7d1cp-20f;
+  static constexpr float kLo = -104.0f, kHi = 89.0f; // beyond: +0 / +inf after rounding
+  static constexpr float q[] = {0x1p-1f, 0x1.5554dcp-3f, 0x1.55551ap-5f, 0x1.120b6ep-7f, 0x1.6d110ap-10f};
+};
+template <> struct ExpC<double> {
+  static constexpr double kLog2e = 0x1.71547652b82fep+0;
+  static constexpr double kLn2Hi = 0x1.62e42feep-1;  // 32 significant bits: n*hi exact
+  static constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;
+  static constexpr double kLo = -746.0, kHi = 710.0;
+  static constexpr double q[] = {0x1.0000000000001p-1, 0x1.5555555555556p-3, 0x1.5555555553d63p-5,
+                                 0x1.11111111109b3p-7, 0x1.6c16c1788bd90p-10, 0x1.a01a01a7c41d5p-13,
+                                 0x1.a019b90d2ae7ap-16, 0x1.71de0dae63bb3p-19, 0x1.289185613a3d6p-22,
+                                 0x1.af38a9b0ec855p-26};
+};
+
+// x = n*ln2 + r with |r| <= ln2/2 (x already clamped to the range where n fits).
+template <class Vec> inline Rounded<Vec> reduce_ln2(Vec x, Vec& r) {
+  using C = ExpC<elem_t<Vec>>;
+  const Rounded<Vec> n = round_int(x * C::kLog2e);
+  r = mul_add(n.n, set1<elem_t<Vec>>(-C::kLn2Hi), x);
+  r = mul_add(n.n, set1<elem_t<Vec>>(-C::kLn2Lo), r);
+  return n;
+}
+
+// e^r - 1 - r for |r| <= ln2/2, as r^2 q(r).
+template <class Vec> inline Vec exp_poly_tail(Vec r) {
+  return r * r * horner(r, ExpC<elem_t<Vec>>::q);
+}
+
+template <class Vec> inline Vec exp(Vec x) {
+  using T = elem_t<Vec>;
+  using C = ExpC<T>;
+  const Vec xc = clamp(x, C::kLo, C::kHi);  // keeps n in [-1076, 1024]: two normal halves
+  Vec r;
+  const Rounded<Vec> n = reduce_ln2(xc, r);
+  const Vec p = (exp_poly_tail(r) + r) + T(1);
+  const auto n1 = n.i >> 1;
+  return p * pow2i<T>(n1) * pow2i<T>(n.i - n1);
+}
+
+}}}  // namespace pyact::<isa>::vm

@@ -1,0 +1,32 @@
+// tanh(x) over V<T>, float and double.
+//
+//   Method: tanh|x| = m / (m + 2) with m = expm1(2|x|) (exact doubling; no cancellation
+//   for small x, where m ~ 2x); |x| is clamped at 9.1 (19.1), beyond which tanh rounds
+//   to 1; the sign is copied back from x.
+//   Measured max error: docs/ACCURACY.md (`python -m pyact.accuracy --exhaustive`).
+//   Special cases: NaN -> NaN, ±inf -> ±1, ±0 -> ±0, denormal x -> x.
+#pragma once
+#include "vmath/expm1.h"
+
+namespace pyact { namespace PYACT_TARGET { namespace vm {
+
+template <class T> struct TanhC;
+template <> struct TanhC<float> { static constexpr float kSat = 9.1f; };
+template <> struct TanhC<double> { static constexpr double kSat = 19.1; };
+
+// 1 - tanh^2 = 4e/(1+e)^2 with e = exp(-2|x|): no cancellation where tanh -> ±1.
+template <class Vec> inline Vec sech2(Vec x) {
+  using T = elem_t<Vec>;
+  const Vec e = exp(T(-2) * abs(x));
+  const Vec d = T(1) / (e + T(1));
+  return T(4) * e * d * d;
+}
+
+template <class Vec> inline Vec tanh(Vec x) {
+  using T = elem_t<Vec>;
+  const Vec a = clamp(abs(x), T(0), TanhC<T>::kSat);
+  const Vec m = expm1(a + a);
+  return copysign(m / (m + T(2)), x);
+}
+
+}}}  // namespace pyact::<isa>::vm
