@@ -146,3 +146,50 @@ def test_distributed_local_cluster_bit_identical():
         assert len(client.scheduler_info()["workers"]) == 2
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w, strict=True)
+
+
+def _need(*names):
+    return pytest.mark.skipif(not set(names) <= set(pa.available()), reason=f"needs {names} in this build")
+
+
+@_need("prelu", "srelu", "apl")
+@pytest.mark.parametrize("case", ["prelu", "srelu", "apl", "prelu_shared"])
+def test_per_channel_parameters_rechunk_the_channel_axis(case):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((6, 9, 5)).astype(np.float32)
+    dx = da.from_array(x, chunks=(4, 4, 2))  # the channel axis (1) split in three
+    call = {
+        "prelu": lambda f, a: f.prelu(a, np.linspace(0.1, 0.9, 9)),
+        "prelu_shared": lambda f, a: f.prelu(a, 0.3),
+        "srelu": lambda f, a: f.srelu(a, t_left=np.linspace(-1, 0, 9), a_right=np.linspace(0.5, 2, 9)),
+        "apl": lambda f, a: f.apl(a, a=np.full((2, 9), 0.2),
+                                  b=np.tile([[-0.5], [0.5]], (1, 9))),
+    }[case]
+    want = call(pa, x)
+    got = call(pa, dx)
+    assert isinstance(got, da.Array)
+    assert got.chunks == ((4, 2), (9,), (2, 2, 1))  # only the channel axis became one chunk
+    np.testing.assert_array_equal(got.compute(scheduler="threads"), want, strict=True)
+
+
+@_need("prelu")
+def test_per_channel_grad():
+    x = np.random.default_rng(8).standard_normal((10, 4)).astype(np.float64)
+    alpha = np.array([0.1, 0.2, 0.3, 0.4])
+    g = np.cos(x)
+    want = pa.grad("prelu", g, x=x, alpha=alpha)
+    got = pa.grad("prelu", da.from_array(g, chunks=(3, 2)), x=da.from_array(x, chunks=(3, 2)), alpha=alpha)
+    np.testing.assert_array_equal(got.compute(), want, strict=True)
+
+
+@_need("rrelu")
+def test_rrelu_training_is_one_block_with_one_seed():
+    x = np.linspace(-4, 4, 1000).reshape(40, 25)
+    dx = da.from_array(x, chunks=(7, 5))
+    want = pa.rrelu(x, training=True, seed=11)
+    got = pa.rrelu(dx, training=True, seed=11)  # slopes follow each element's place in x
+    np.testing.assert_array_equal(got.compute(), want, strict=True)
+    np.random.seed(3)
+    lazy = pa.rrelu(dx, training=True)  # the seed is drawn now, once: recomputing agrees
+    np.testing.assert_array_equal(lazy.compute(), lazy.compute(), strict=True)
+    np.testing.assert_array_equal(pa.rrelu(dx).compute(), pa.rrelu(x), strict=True)  # eval: blockwise

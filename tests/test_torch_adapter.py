@@ -47,8 +47,8 @@ def test_gradcheck(name):
     for p in m.parameters():
         p.requires_grad_(True)
 
-    def f(x, *weights):
-        return pat.ActivationFunction.apply(m.act, x, *weights)
+    def f(x, *weights):  # the module's own parameters are these weights, perturbed in place
+        return m(x)
 
     assert torch.autograd.gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-4)
 
@@ -69,7 +69,7 @@ def test_matches_pyact_numpy_path(name, dtype):
     np.testing.assert_array_equal(x.grad.numpy(), act.backward(g.numpy(), x=xn))
 
 
-TORCH_NAMED = [a for a in _catalog.CATALOG if a.torch and a.name in pat.MODULES]
+TORCH_NAMED = [a for a in _catalog.CATALOG if a.torch and a.name in pat.MODULES and a.family == "elementwise"]
 
 
 @pytest.mark.parametrize("act", TORCH_NAMED, ids=lambda a: a.name)
@@ -85,6 +85,34 @@ def test_agrees_with_torch_functional(act):
     theirs.sum().backward()
     # (PyTorch's hardsigmoid backward uses 1/6 rounded to float32 even in float64.)
     torch.testing.assert_close(x.grad, x2.grad, rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.skipif("prelu" not in NAMES, reason="no prelu in this build")
+def test_prelu_module_trains_like_torch_prelu():
+    torch.manual_seed(0)
+    x = _x((8, 3, 5), torch.float64, seed=6)
+    ours, theirs = pat.PReLU(num_parameters=3).double(), torch.nn.PReLU(num_parameters=3).double()
+    for m in (ours, theirs):
+        opt = torch.optim.SGD(m.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            (m(x) ** 2).mean().backward()
+            opt.step()
+    torch.testing.assert_close(ours.alpha, theirs.weight, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(ours(x), theirs(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.skipif("rrelu" not in NAMES, reason="no rrelu in this build")
+def test_rrelu_modes():
+    x = _x((4, 50), torch.float64, seed=9).requires_grad_(True)
+    m = pat.RReLU(seed=5)
+    torch.testing.assert_close(m.eval()(x), torch.nn.functional.rrelu(x, training=False), rtol=1e-12, atol=0)
+    m.train()
+    y1, y2 = m(x), m(x)  # a new draw each training forward ...
+    assert not torch.equal(y1, y2)
+    (g1,) = torch.autograd.grad(y1.sum(), x)  # ... and each backward replays its own forward
+    slope1 = torch.where(x < 0, y1 / x, torch.ones_like(x)).detach()
+    torch.testing.assert_close(g1, slope1, rtol=1e-12, atol=1e-12)
 
 
 def test_zero_copy_views():

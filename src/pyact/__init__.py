@@ -73,3 +73,9 @@ def _export() -> list[str]:
 
 __all__ = ["Activation", "available", "get", "grad", "info", "register",
            "get_num_threads", "set_num_threads", "threads", *_export()]
+
+# Dask arrays (lazy, block by block) also in the functions that family modules define
+# themselves; pyact._dask imports dask only when given a Dask array.
+from . import _dask as _dask_hook  # noqa: E402
+
+_dask_hook.install(globals(), _FUNCTIONS)

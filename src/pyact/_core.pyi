@@ -38,3 +38,20 @@ def openmp_runtime() -> str:
 def get_num_threads() -> int: ...
 def set_num_threads(n: int) -> None: ...
 def requested_num_threads() -> int: ...
+
+# --- learnable family (src/cpp/bind_learnable.cpp) -----------------------------------
+def learnable_names() -> list[str]:
+    """Per-channel learnable kernel names in id order."""
+def channel_forward(kind: int, x: NDArray[np.floating], out: NDArray[np.floating], params: NDArray[np.float64],
+                    outer: int, channels: int, inner: int, nparams: int) -> None:
+    """out = f(x; params) with x seen as (outer, channels, inner)."""
+def channel_backward(kind: int, g: NDArray[np.floating], x: NDArray[np.floating], out: NDArray[np.floating],
+                     params: NDArray[np.float64], outer: int, channels: int, inner: int,
+                     nparams: int) -> NDArray[np.float64]:
+    """out = dL/dx; returns dL/dparams (float64, reduced in the same pass)."""
+def rrelu_forward(x: NDArray[np.floating], out: NDArray[np.floating], lower: float, upper: float, seed: int,
+                  training: bool) -> None:
+    """out = rrelu(x); element j of the C-order buffer draws its slope from (seed, j)."""
+def rrelu_backward(g: NDArray[np.floating], x: NDArray[np.floating], out: NDArray[np.floating], lower: float,
+                   upper: float, seed: int, training: bool) -> None:
+    """out = dL/dx of rrelu, the slopes regenerated from (seed, j)."""

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import _catalog
 
-__all__ = ["is_dask", "any_dask", "forward", "grad", "bias_act"]
+__all__ = ["is_dask", "any_dask", "forward", "grad", "bias_act", "install"]
 
 
 def is_dask(a: Any) -> bool:
@@ -47,15 +47,18 @@ def _no_out(name: str, out: Any) -> None:
                         f"use the returned array")
 
 
-def _whole_axis(act: _catalog.Act | None, params: dict, ndim: int) -> int | None:
-    """The axis every block must hold whole, or None for position-free functions."""
-    if act is None or act.family == "elementwise":
+def _whole_axis(act: _catalog.Act | None, params: dict, ndim: int, args: tuple = ()) -> int | None:
+    """The axis every block must hold whole, or None for position-free functions: the
+    ``axis`` of axis and per-channel functions (an array parameter means per channel,
+    along ``axis``, default 1 as in PyTorch)."""
+    if act is None:
         return None
-    names = {q.name: q.default for q in act.params}
-    if "axis" not in params and "axis" not in names:
+    defaults = act.defaults
+    per_channel = any(np.ndim(v) > 0 for v in (*args, *params.values()) if not isinstance(v, str))
+    if act.family == "elementwise" and not per_channel and "axis" not in params:
         return None
-    axis = params.get("axis", names.get("axis"))
-    if axis is None:
+    axis = params.get("axis", defaults.get("axis", 1 if per_channel else None))
+    if axis is None or isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or ndim == 0:
         return None
     axis = int(axis)
     if not -ndim <= axis < ndim:
@@ -115,8 +118,8 @@ def _grad_block(name: Any, which: str, params: dict, g: np.ndarray, xy: np.ndarr
 
 
 def _bias_act_block(name: str, params: dict, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    from . import functional
-    return functional.FUNCTIONS["bias_act"](x, bias, name, **params)
+    import pyact
+    return pyact.bias_act(x, bias, name, **params)
 
 
 def _seeded(params: dict) -> dict:
@@ -131,7 +134,7 @@ def forward(name: str, x: Any, out: Any, params: dict, args: tuple = ()) -> Any:
     _no_out(name, out)
     act = _catalog.by_name(name)
     params = _seeded(params)
-    axis = _whole_axis(act, params, x.ndim)
+    axis = _whole_axis(act, params, x.ndim, tuple(args))
     fn = functools.partial(_forward_block, name, tuple(args), params)
     return _lazy(fn, [x], 0, axis, _stochastic(params))
 
@@ -175,3 +178,39 @@ def bias_act(x: Any, bias: Any, name: str, out: Any, params: dict) -> Any:
 
 def _with_bias(name: str, params: dict, bias: np.ndarray, x: np.ndarray) -> np.ndarray:
     return _bias_act_block(name, params, x, bias)
+
+
+# --- wiring: functions that a family module defines itself (prelu(x, alpha, ...), the
+# fused bias_act) get the same hook as the generated ones, as a thin wrapper.
+def _hooked(fn: Any, name: str) -> Any:
+    @functools.wraps(fn)
+    def wrapper(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(x) is not np.ndarray and is_dask(x):
+            return forward(name, x, kwargs.pop("out", None), kwargs, args)
+        return fn(x, *args, **kwargs)
+
+    wrapper._dask_aware = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _hooked_bias_act(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def wrapper(x: Any, bias: Any, name: Any, *, out: Any = None, **params: Any) -> Any:
+        if any_dask(x, bias):
+            return bias_act(x, bias, name, out, params)
+        return fn(x, bias, name, out=out, **params)
+
+    wrapper._dask_aware = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def install(namespace: dict, functions: dict) -> None:
+    """Give every ``pa.<name>`` of ``functions`` and ``pa.bias_act`` in ``namespace`` (the
+    package's globals) the Dask hook, where they have not got it built in."""
+    for name in functions:
+        fn = namespace.get(name)
+        if fn is not None and not getattr(fn, "_dask_aware", False):
+            namespace[name] = _hooked(fn, name)
+    fn = namespace.get("bias_act")
+    if fn is not None and not getattr(fn, "_dask_aware", False):
+        namespace["bias_act"] = _hooked_bias_act(fn)

@@ -53,6 +53,7 @@ def _elementwise_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
             return default.forward(x, out)
         return bound_kernel(act, params).forward(x, out)
 
+    fn._dask_aware = True  # type: ignore[attr-defined]
     return fn
 
 
@@ -64,6 +65,7 @@ def _object_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
             return _dask.forward(act.name, x, out, params)
         return CLASSES[act.name](**params)(x, out=out)
 
+    fn._dask_aware = True  # type: ignore[attr-defined]
     return fn
 
 

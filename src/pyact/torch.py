@@ -17,6 +17,7 @@ The classes are built from pyact's catalog: ``pyact.torch.<Class>`` for each
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,9 @@ class ActivationFunction(torch.autograd.Function):
     def forward(ctx: Any, act: Activation, x: torch.Tensor, *weights: torch.Tensor) -> torch.Tensor:
         act = _with_weights(act, weights)
         y = act(_numpy(x, "x"))
-        ctx.act = act
+        # A stochastic activation (rrelu) moves on at each training forward and its
+        # backward replays the last one: keep this forward's state for this backward.
+        ctx.act = copy.deepcopy(act) if not weights and callable(getattr(act, "train", None)) else act
         ctx.save_for_backward(x, *weights)
         return torch.from_numpy(y)
 
@@ -132,10 +135,14 @@ class ActivationModule(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         act = self.act
-        mode = getattr(act, "train" if self.training else "eval", None)
-        if callable(mode):  # stochastic activations (rrelu) follow the module's mode
-            mode()
         return ActivationFunction.apply(act, x, *(getattr(self, k) for k in act.learnable))
+
+    def train(self, mode: bool = True) -> "ActivationModule":
+        super().train(mode)
+        switch = getattr(self.act, "train", None)
+        if callable(switch):
+            switch(mode)
+        return self
 
     def extra_repr(self) -> str:
         fixed = {k: v for k, v in self.act.params.items() if k not in self.act.learnable}
@@ -150,7 +157,10 @@ def _function_doc(act: _catalog.Act) -> str:
 
 def _make_function(name: str):
     def fn(x: torch.Tensor, **params: Any) -> torch.Tensor:
-        return ActivationFunction.apply(get(name, **params), x)
+        act = get(name, **params)
+        if "training" not in params and callable(getattr(act, "eval", None)):
+            act.eval()  # as pa.<name> and torch.nn.functional: stochastic only when asked
+        return ActivationFunction.apply(act, x)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = _function_doc(_catalog.by_name(name))
