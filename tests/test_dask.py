@@ -193,3 +193,14 @@ def test_rrelu_training_is_one_block_with_one_seed():
     lazy = pa.rrelu(dx, training=True)  # the seed is drawn now, once: recomputing agrees
     np.testing.assert_array_equal(lazy.compute(), lazy.compute(), strict=True)
     np.testing.assert_array_equal(pa.rrelu(dx).compute(), pa.rrelu(x), strict=True)  # eval: blockwise
+
+
+@_need("rrelu", "prelu")
+def test_positional_parameters():
+    x = np.linspace(-3, 3, 60).reshape(4, 15)
+    dx = da.from_array(x, chunks=(2, 4))
+    np.testing.assert_array_equal(pa.rrelu(dx, 0.1, 0.3, True, 9).compute(), pa.rrelu(x, 0.1, 0.3, True, 9))
+    alpha = np.linspace(0, 1, 15)
+    got = pa.prelu(dx, alpha, 1)
+    assert got.chunks[1] == (15,)
+    np.testing.assert_array_equal(got.compute(), pa.prelu(x, alpha, 1))

@@ -21,6 +21,7 @@ module only runs when a Dask array was given.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any
 
 import numpy as np
@@ -122,6 +123,22 @@ def _bias_act_block(name: str, params: dict, x: np.ndarray, bias: np.ndarray) ->
     return pyact.bias_act(x, bias, name, **params)
 
 
+def _by_name(name: str, args: tuple, params: dict) -> tuple[dict, tuple]:
+    """Positional parameters (``prelu(x, alpha)``) by their names, where the NumPy
+    function's signature tells them, so ``axis``/``training``/``seed`` are seen."""
+    if not args:
+        return params, args
+    from . import functional
+    try:
+        bound = inspect.signature(functional.FUNCTIONS[name]).bind_partial(None, *args, **params)
+    except (KeyError, TypeError, ValueError):
+        return params, args  # the NumPy sample call raises the proper error
+    named = dict(bound.arguments)
+    named.pop(next(iter(named)))  # x
+    extra = named.pop(next((k for k, p in bound.signature.parameters.items() if p.kind is p.VAR_KEYWORD), ""), {})
+    return {**named, **extra}, ()
+
+
 def _seeded(params: dict) -> dict:
     """Stochastic forms: the seed drawn once now, so every block and retry agrees."""
     if _stochastic(params) and params.get("seed") is None:
@@ -133,6 +150,7 @@ def forward(name: str, x: Any, out: Any, params: dict, args: tuple = ()) -> Any:
     """``pa.<name>(x, *args, **params)`` for a Dask array ``x``: a lazy Dask array."""
     _no_out(name, out)
     act = _catalog.by_name(name)
+    params, args = _by_name(name, args, params)
     params = _seeded(params)
     axis = _whole_axis(act, params, x.ndim, tuple(args))
     fn = functools.partial(_forward_block, name, tuple(args), params)
