@@ -26,7 +26,10 @@ def test_core_stub_declares_every_extension_function():
     declared = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     public = {n for n in dir(_core) if not n.startswith("_") and callable(getattr(_core, n))}
     assert public - declared == set(), f"_core.pyi lacks {sorted(public - declared)}"
-    assert declared - public == set(), f"_core.pyi declares missing {sorted(declared - public)}"
+    # Only functions of families declared ahead of their merge may be absent from the build.
+    ahead = (PKG / "_core.pyi").read_text().split("declared ahead of merging", 1)[-1]
+    absent = {n for n in declared - public if f"def {n}(" not in ahead}
+    assert absent == set(), f"_core.pyi declares {sorted(absent)}, which _core has not"
 
 
 def test_init_stub_is_current():

@@ -2,6 +2,7 @@
 # checked here (one float dtype, one size, contiguous, same layout, writeable out); the
 # Python layer (pyact._arrays) enforces the public rules first.
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,3 +56,29 @@ def rrelu_forward(x: NDArray[np.floating], out: NDArray[np.floating], lower: flo
 def rrelu_backward(g: NDArray[np.floating], x: NDArray[np.floating], out: NDArray[np.floating], lower: float,
                    upper: float, seed: int, training: bool) -> None:
     """out = dL/dx of rrelu, the slopes regenerated from (seed, j)."""
+
+# --- declared ahead of merging, from the other families' branches (a test checks that
+# every function this build has is declared; these are the ones it may not have yet) ---
+# axis family (src/cpp/bind_axis.cpp)
+def axis_ops() -> list[str]:
+    """Kernels along an axis, in id order (dispatch/table.h AxisOp)."""
+def axis_forward(op: int, x: NDArray[np.floating], out: NDArray[np.floating], outer: int, n: int, inner: int,
+                 param: float = 0.0) -> None:
+    """out = op(x) along the middle axis of x viewed as (outer, n, inner)."""
+def axis_backward(op: int, g: NDArray[np.floating], xy: NDArray[np.floating], out: NDArray[np.floating], outer: int,
+                  n: int, inner: int, param: float = 0.0) -> None:
+    """out = dL/dx along the middle axis: from y for the softmax family, from x for glu and maxout."""
+# fused family (src/cpp/bind_fused.cpp)
+def bias_act(kernel: int, x: NDArray[np.floating], bias: NDArray[np.floating], out: NDArray[np.floating],
+             pre: NDArray[np.floating] | None, params: tuple[float, ...]) -> None:
+    """out = f(x + bias) (bias over the last axis); pre, unless None, receives x + bias."""
+def bias_act_grad(kernel: int, from_y: bool, g: NDArray[np.floating], xy: NDArray[np.floating],
+                  grad_x: NDArray[np.floating], grad_bias: NDArray[np.floating], params: tuple[float, ...]) -> None:
+    """grad_x = f'(.) * g from the pre-activation (or y when from_y); grad_bias = column sums of grad_x."""
+# accuracy sweeps (src/cpp/bind_accuracy.cpp)
+def sweep_kernels() -> list[str]:
+    """Kernel names that ulp_sweep has a reference for."""
+def ulp_sweep(kernel: str, direction: str, dtype: str, start: int = 0, stop: int = 1 << 32, step: int = 1,
+              isa: str | None = None, params: list[float] = ..., abs_tol: float = 0.0) -> dict[str, Any]:
+    """Max ULP error of a kernel over a sweep of inputs against a double (float32) or long
+    double (float64) reference; returns a dict (count, max_ulp, worst_x, ...)."""
