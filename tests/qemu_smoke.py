@@ -52,8 +52,10 @@ def run(isa: str) -> tuple[int, int, str]:
             x = _inputs(dtype)
             x64 = x.astype(np.float64)
             with np.errstate(all="ignore"):
-                want_y, want_g = f(x64, **params), np.cos(x64) * df(x64, **params)
-            g = np.cos(x64).astype(dtype)
+                want_y = f(x64, **params)
+            # g from IEEE-exact operations only: NumPy's own cos/exp pick CPU-specific
+            # SIMD code, whose last bits would differ between the emulated and real CPU.
+            g = (1.0 / (1.0 + x64 * x64)).astype(dtype)
             for n in LENGTHS:
                 y = getattr(pa, act.name)(x[:n], **params)
                 gx = pa.grad(act.name, g[:n], x=x[:n], **params)
@@ -82,7 +84,7 @@ def run(isa: str) -> tuple[int, int, str]:
         for dtype in (np.float32, np.float64):
             x = x2.astype(dtype)
             y = obj(x)
-            gx = obj.backward(np.cos(y), x=x)
+            gx = obj.backward(1 / (1 + y * y), x=x)
             digest.update(y.tobytes() + gx.tobytes() + b"".join(np.asarray(v).tobytes() for v in obj.grads.values()))
             ok = y.dtype == dtype and gx.shape == x.shape
             passed, failed = passed + ok, failed + (not ok)

@@ -92,13 +92,25 @@ def _sample(a: Any, axis: int | None) -> np.ndarray:
     return np.zeros(shape, dtype=a.dtype)
 
 
+def _probe(fn: Any, arrays: list, samples: list) -> np.ndarray:
+    """``fn`` on the samples: the NumPy path's own checks, raised now, naming the real
+    shapes rather than the samples'."""
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(*samples))
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        for a, smp in zip(arrays, samples):
+            msg = msg.replace(str(smp.shape), str(tuple(a.shape)))
+        raise type(e)(msg) from None
+
+
 def _lazy(block_fn: functools.partial, arrays: list, lead: int, axis: int | None, whole: bool) -> Any:
     """map_blocks of ``block_fn`` over ``arrays``, checked eagerly on a sample."""
     import dask.array as da
 
     arrays = _rechunk(arrays, lead, axis, whole)
-    with np.errstate(all="ignore"):
-        probe = np.asarray(block_fn(*(_sample(a, axis) for a in arrays)))
+    probe = _probe(block_fn, arrays, [_sample(a, axis) for a in arrays])
     chunks = list(arrays[lead].chunks)
     if axis is not None:
         chunks[axis] = (probe.shape[axis],)
@@ -184,13 +196,11 @@ def bias_act(x: Any, bias: Any, name: str, out: Any, params: dict) -> Any:
     last = x.ndim - 1 if x.ndim else None
     if b.ndim == 1 and last is not None and b.shape[0] == x.shape[-1] and x.shape[-1] != 1:
         fn = functools.partial(_bias_act_block, name, params)
-        with np.errstate(all="ignore"):
-            probe = fn(_sample(x, last), np.zeros(b.shape, b.dtype))
+        probe = _probe(fn, [x, b], [_sample(x, last), np.zeros(b.shape, b.dtype)])
         b = da.asarray(b).rechunk((x.chunks[-1],))
         return da.map_blocks(fn, x, b, dtype=probe.dtype, meta=np.empty((0,) * x.ndim, probe.dtype))
     fn = functools.partial(_with_bias, name, params, np.asarray(b))
-    with np.errstate(all="ignore"):
-        fn(_sample(x, last))  # a bias that fits no block raises now, as in the NumPy path
+    _probe(fn, [x], [_sample(x, last)])  # a bias that fits no block raises now, as in the NumPy path
     return _lazy(fn, [x], 0, None, False)
 
 
