@@ -17,7 +17,7 @@ pat = pytest.importorskip("pyact.torch")
 NAMES = [a.name for a in _catalog.CATALOG if a.name in pat.MODULES]
 
 
-def _x(shape=(3, 4, 5), dtype=torch.float64, seed=0) -> torch.Tensor:
+def _x(shape=(3, 4, 6), dtype=torch.float64, seed=0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(shape, generator=g, dtype=dtype) * 3
     return x
@@ -57,7 +57,7 @@ def test_gradcheck(name):
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
 def test_matches_pyact_numpy_path(name, dtype):
     m = _module(name, dtype).eval()
-    x = _x((2, 3, 7), dtype).requires_grad_(True)
+    x = _x((2, 3, 8), dtype).requires_grad_(True)  # even last axis: glu, maxout
     y = m(x)
     assert y.dtype == dtype
     xn = x.detach().numpy()
