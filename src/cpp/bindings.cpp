@@ -239,6 +239,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("isas_supported", [] { return isa_list(cpu_supports); });
   m.def("isas_available", [] { return isa_list([](Isa i) { return table_for(i) != nullptr; }); });
   m.def("openmp", &have_openmp);
+  m.def("openmp_runtime", &openmp_runtime, "Path of the loaded OpenMP runtime (\"\" without OpenMP).");
   m.def("get_num_threads", &thread_count);
   m.def("set_num_threads", &set_thread_count, py::arg("n"));
   m.def("requested_num_threads", &requested_thread_count);

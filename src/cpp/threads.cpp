@@ -1,8 +1,10 @@
 #include "threads.h"
 
 #include <atomic>
+#include <string>
 #include <pthread.h>
 #ifdef PYACT_OPENMP
+#include <dlfcn.h>
 #include <omp.h>
 #endif
 
@@ -39,6 +41,18 @@ void set_thread_count(int n) { g_requested.store(n > 0 ? n : 0); }
 
 int64_t grain_override() { return g_grain.load(std::memory_order_relaxed); }
 void set_grain_override(int64_t n) { g_grain.store(n > 0 ? n : 0); }
+std::string openmp_runtime() {
+#ifdef PYACT_OPENMP
+  // The shared object that omp_get_max_threads resolved to for this module: the OpenMP
+  // runtime pyact's threads come from (libgomp, libomp, a wheel's bundled copy ...).
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&omp_get_max_threads), &info) && info.dli_fname)
+    return info.dli_fname;
+  return "linked statically";
+#else
+  return "";
+#endif
+}
 
 bool have_openmp() {
 #ifdef PYACT_OPENMP

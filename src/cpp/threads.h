@@ -1,6 +1,7 @@
 // Thread policy shared by every ISA's kernels. Compiled once (baseline) in threads.cpp.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace pyact {
 // Threads a kernel may use now: pa.set_num_threads(n) if set, else OpenMP's default for
@@ -17,4 +18,6 @@ bool have_openmp();
 // sizes the compiled grain keeps on one.
 int64_t grain_override();
 void set_grain_override(int64_t n);
+// Path of the loaded OpenMP runtime library pyact uses ("" without OpenMP).
+std::string openmp_runtime();
 }  // namespace pyact

@@ -42,8 +42,23 @@ except PackageNotFoundError:  # running from a source tree
 
 
 def info() -> dict:
-    """Build and runtime facts: version, ISA in use, ISAs compiled/supported, OpenMP,
-    threads, NumPy version."""
+    """Build and runtime facts.
+
+    Returns
+    -------
+    dict
+        ``version``; ``isa`` (the kernels in use: scalar, sse4, avx2, avx512 or neon);
+        ``isas_compiled``, ``isas_supported`` (by this CPU), ``isas_available`` (both);
+        ``openmp`` (built with OpenMP), ``openmp_runtime`` (path of the loaded OpenMP
+        library, e.g. libgomp, or None); ``num_threads`` (threads a kernel may use now);
+        ``numpy`` (its version).
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> pa.info()["isa"] in pa.info()["isas_available"]
+    True
+    """
     return {
         "version": __version__,
         "isa": _core.isa(),
@@ -51,6 +66,7 @@ def info() -> dict:
         "isas_supported": _core.isas_supported(),
         "isas_available": _core.isas_available(),
         "openmp": _core.openmp(),
+        "openmp_runtime": _core.openmp_runtime() or None,
         "num_threads": _core.get_num_threads(),
         "numpy": _np.__version__,
     }
@@ -70,3 +86,9 @@ def _export() -> list[str]:
 __all__ = ["Activation", "available", "get", "grad", "info", "register",
            "get_num_threads", "set_num_threads", "threads", *_export()]
 __all__ += ["bias_act", "bias_act_grad", "datasets", "MLP"]
+
+# Dask arrays (lazy, block by block) also in the functions that family modules define
+# themselves; pyact._dask imports dask only when given a Dask array.
+from . import _dask as _dask_hook  # noqa: E402
+
+_dask_hook.install(globals(), _FUNCTIONS)

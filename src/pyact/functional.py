@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _arrays, _catalog, _kernels
+from . import _arrays, _catalog, _dask, _docs, _kernels
 from .activations import CLASSES, backward_inputs, resolve_params
 from .registry import get, resolve
 
@@ -67,9 +67,13 @@ def _elementwise_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
             r = fast(x, out)
             if r is not None:
                 return r
+        if type(x) is not np.ndarray and _dask.is_dask(x):  # Dask hook: lazy, block by block
+            return _dask.forward(act.name, x, out, params)
+        if not params and default is not None:
             return default.forward(x, out)
         return bound_kernel(act, params).forward(x, out)
 
+    fn._dask_aware = True  # type: ignore[attr-defined]
     return fn
 
 
@@ -77,18 +81,17 @@ def _object_function(act: _catalog.Act) -> Callable[..., np.ndarray]:
     """Functions of the other families: an object per call (their parameters are
     arrays, and their modules may override this with a faster form)."""
     def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        if type(x) is not np.ndarray and _dask.is_dask(x):  # Dask hook: lazy, block by block
+            return _dask.forward(act.name, x, out, params)
         return CLASSES[act.name](**params)(x, out=out)
 
+    fn._dask_aware = True  # type: ignore[attr-defined]
     return fn
 
 
 def _document(fn: Callable, act: _catalog.Act) -> Callable:
     fn.__name__ = fn.__qualname__ = act.name
-    sig = ", ".join(f"{q.name}={q.default!r}" for q in act.params)
-    fn.__doc__ = (f"{act.name}(x, *, out=None{', ' + sig if sig else ''})\n\n"
-                  f"f(x) = {act.formula}\n\n"
-                  f"Returns a new array of x's shape and float dtype, or ``out``. "
-                  f"See ``pyact.grad('{act.name}', ...)`` for the derivative.")
+    fn.__doc__ = _docs.function_doc(act)  # numpydoc, built from the catalog entry
     return fn
 
 
@@ -146,7 +149,22 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
     Returns
     -------
     ndarray
-        dL/dx, of ``grad_out``'s shape and float dtype (or ``out``).
+        dL/dx, of ``grad_out``'s shape and float dtype (or ``out``). A Dask array
+        in any argument gives a lazy Dask array.
+
+    Raises
+    ------
+    TypeError
+        Neither ``x`` nor ``y`` given, or only ``y`` for an activation that needs ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np, pyact as pa
+    >>> x = np.array([-1.0, 0.5, 2.0])
+    >>> pa.grad("leaky_relu", np.ones(3), x=x, negative_slope=0.1)
+    array([0.1, 1. , 1. ])
+    >>> pa.grad("relu6", np.ones(3), y=pa.relu6(x))
+    array([0., 1., 1.])
     """
     if not params and type(name) is str:
         fast = _DEFAULT_BACKWARD.get(name)
@@ -159,6 +177,8 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
                 r = None
             if r is not None:
                 return r
+    if _dask.any_dask(grad_out, x, y):  # Dask hook: lazy, block by block
+        return _dask.grad(name, grad_out, x, y, out, params)
     act = _catalog.by_name(name) if isinstance(name, str) else None
     if act is not None and act.name in GRADS:
         return GRADS[act.name](grad_out, x=x, y=y, out=out, **params)

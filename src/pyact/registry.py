@@ -44,14 +44,50 @@ def resolve(name: str) -> str:
 
 
 def available() -> list[str]:
-    """Sorted canonical names of every activation, built-in and registered."""
+    """Names of every activation.
+
+    Returns
+    -------
+    list of str
+        Sorted canonical names, built-in and registered (aliases are not listed).
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> "relu" in pa.available()
+    True
+    """
     return sorted({a.name for a in _catalog.CATALOG} | set(_USER))
 
 
 def get(name: str | Activation, **params: Any) -> Activation:
-    """A new Activation object for ``name`` (canonical or alias) with these parameters.
+    """A new Activation object.
 
-    An Activation passed as ``name`` is returned as is (no parameters allowed)."""
+    Parameters
+    ----------
+    name : str or Activation
+        Canonical name or alias; an Activation is returned as is (no parameters allowed).
+    **params
+        The activation's parameters (defaults: the catalog's, see ``pa.<name>``).
+
+    Returns
+    -------
+    Activation
+        ``act(x)``, ``act.backward(g, x=...)``, ``act.params``, ``act.y_ok``.
+
+    Raises
+    ------
+    KeyError
+        Unknown name (the message lists the closest ones).
+    TypeError, ValueError
+        Unknown parameter, invalid value.
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> pa.get("leaky_relu", negative_slope=0.1)
+    LeakyReLU(negative_slope=0.1)
+    """
     if isinstance(name, Activation):
         if params:
             raise TypeError("get(activation_object) takes no parameters")
@@ -68,9 +104,29 @@ def register(name: str, forward: Callable | None = None, backward: Callable | No
              overwrite: bool = False):
     """Register an activation from Python callables.
 
-    ``forward(x) -> y``; ``backward(g, x, y) -> dL/dx`` (optional: without it a float64
-    central difference is used and ``act.numeric_grad`` is True). Usable as a decorator:
-    ``@pa.register("sine")`` on the forward function.
+    Parameters
+    ----------
+    name : str
+        A new identifier (an existing one needs ``overwrite=True``; built-ins never).
+    forward : callable, optional
+        ``forward(x) -> y`` on NumPy arrays. Omitted: ``register`` returns a decorator.
+    backward : callable, optional
+        ``backward(g, x, y) -> dL/dx``. Default None: a float64 central difference is
+        used and ``act.numeric_grad`` is True.
+    overwrite : bool, default False
+        Replace an activation registered earlier under ``name``.
+
+    Returns
+    -------
+    callable
+        ``forward`` (so it works as a decorator).
+
+    Examples
+    --------
+    >>> import numpy as np, pyact as pa
+    >>> _ = pa.register("sine_doc", np.sin, lambda g, x, y: g * np.cos(x), overwrite=True)
+    >>> float(pa.get("sine_doc")(np.array(0.0)))
+    0.0
     """
     if forward is None:
         def decorator(fn: Callable) -> Callable:

@@ -25,12 +25,22 @@ if hasattr(os, "register_at_fork"):
 
 
 def set_num_threads(n: int | None) -> None:
-    """Set the threads every later kernel may use.
+    """Set the number of threads every later kernel may use, in every Python thread.
 
     Parameters
     ----------
     n : int or None
-        Threads (>= 1); ``None`` or 0 restores OpenMP's default (``OMP_NUM_THREADS``).
+        Threads (>= 1); ``None`` or 0 restores the default: OpenMP's
+        ``omp_get_max_threads()`` of the calling thread, which follows ``OMP_NUM_THREADS``
+        and ``threadpoolctl.threadpool_limits`` (OpenMP applies such a limit to the thread
+        that set it). An explicit ``n`` takes precedence over both until reset.
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> pa.set_num_threads(1); pa.get_num_threads()
+    1
+    >>> pa.set_num_threads(None)
     """
     if n is None:
         n = 0
@@ -41,7 +51,20 @@ def set_num_threads(n: int | None) -> None:
 
 
 def get_num_threads() -> int:
-    """Threads a kernel may use now (the setting, else OpenMP's default; 1 without OpenMP)."""
+    """Threads a kernel may use now.
+
+    Returns
+    -------
+    int
+        ``pa.set_num_threads``'s value if set, else OpenMP's default for the calling
+        thread (1 in a process forked after OpenMP ran).
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> pa.get_num_threads() >= 1
+    True
+    """
     return _core.get_num_threads()
 
 
@@ -57,6 +80,13 @@ def threads(n: int) -> Iterator[None]:
     ----------
     n : int
         Threads for the block (>= 1).
+
+    Examples
+    --------
+    >>> import pyact as pa
+    >>> with pa.threads(1):
+    ...     pa.get_num_threads()
+    1
     """
     n = operator.index(n)
     if n < 1:

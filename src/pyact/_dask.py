@@ -1,0 +1,244 @@
+"""Dask arrays in, lazy Dask arrays out (``pip install 'pyact[dask]'``).
+
+Every ``pa.<name>``, ``pa.grad`` and ``pa.bias_act`` hands a Dask array here (the
+functional API checks :func:`is_dask` first). Each block is computed by the very same
+NumPy path, so the result is bit-identical to computing the whole array at once:
+
+* elementwise functions run block by block (``map_blocks``) and keep the chunks;
+* a function with an ``axis`` parameter (softmax, glu, maxout, and the per-channel
+  parameters of prelu/srelu/apl/swish) needs that axis whole in every block: it is
+  **rechunked to a single chunk along that axis automatically** (the other axes keep
+  their chunks; an axis that already was one chunk is left alone);
+* ``bias_act``: the bias is split like the last axis of x, so chunks are kept;
+* stochastic forms whose value depends on each element's place in the whole array
+  (``rrelu(training=True)``) run as one block, with the seed drawn once, at call time.
+
+Errors (bad parameters, dtypes, shapes) are raised at call time, not at compute time:
+the call is first tried on a tiny NumPy sample shaped like one block. ``out=`` is a
+``TypeError`` (Dask arrays are immutable). pyact imports dask only from here, and this
+module only runs when a Dask array was given.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import numpy as np
+
+from . import _catalog
+
+__all__ = ["is_dask", "any_dask", "forward", "grad", "bias_act", "install"]
+
+
+def is_dask(a: Any) -> bool:
+    """A Dask array (checked without importing dask)."""
+    t = type(a)
+    return t.__module__.startswith("dask.") and hasattr(t, "__dask_graph__") and hasattr(a, "chunks")
+
+
+def any_dask(*arrays: Any) -> bool:
+    """Whether any of these is a Dask array (None and ndarrays cost one type check)."""
+    return any(a is not None and type(a) is not np.ndarray and is_dask(a) for a in arrays)
+
+
+def _no_out(name: str, out: Any) -> None:
+    if out is not None:
+        raise TypeError(f"pyact.{name}: out= cannot be used with a Dask array (Dask arrays are immutable); "
+                        f"use the returned array")
+
+
+def _whole_axis(act: _catalog.Act | None, params: dict, ndim: int, args: tuple = ()) -> int | None:
+    """The axis every block must hold whole, or None for position-free functions: the
+    ``axis`` of axis and per-channel functions (an array parameter means per channel,
+    along ``axis``, default 1 as in PyTorch)."""
+    if act is None:
+        return None
+    defaults = act.defaults
+    per_channel = any(np.ndim(v) > 0 for v in (*args, *params.values()) if not isinstance(v, str))
+    if act.family == "elementwise" and not per_channel and "axis" not in params:
+        return None
+    axis = params.get("axis", defaults.get("axis", 1 if per_channel else None))
+    if axis is None or isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or ndim == 0:
+        return None
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        return None  # out of range: the NumPy sample call raises the proper error
+    return axis % ndim
+
+
+def _stochastic(params: dict) -> bool:
+    return bool(params.get("training", False))
+
+
+def _rechunk(arrays: list, lead: int, axis: int | None, whole: bool) -> list:
+    """Dask arrays chunked like the lead one, ``axis`` in one chunk (``whole``: one block)."""
+    import dask.array as da
+
+    arrays = [a if is_dask(a) else da.asarray(a) for a in arrays]
+    ref = arrays[lead]
+    for a in arrays:
+        if a.ndim != ref.ndim or any(m != n for k, (m, n) in enumerate(zip(a.shape, ref.shape)) if k != axis):
+            raise ValueError(f"pyact: array shapes {a.shape} and {ref.shape} do not match")
+    if whole:
+        return [a.rechunk(-1) for a in arrays]
+    chunks = tuple(-1 if k == axis else c for k, c in enumerate(ref.chunks))
+    return [a.rechunk(chunks) for a in arrays]  # a no-op where the chunks already are these
+
+
+def _sample(a: Any, axis: int | None) -> np.ndarray:
+    """A tiny NumPy array like one block of ``a``: length 1 except along ``axis``."""
+    shape = tuple(n if k == axis else min(n, 1) for k, n in enumerate(a.shape))
+    return np.zeros(shape, dtype=a.dtype)
+
+
+def _probe(fn: Any, arrays: list, samples: list) -> np.ndarray:
+    """``fn`` on the samples: the NumPy path's own checks, raised now, naming the real
+    shapes rather than the samples'."""
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(*samples))
+    except (ValueError, TypeError) as e:
+        msg = str(e)
+        for a, smp in zip(arrays, samples):
+            msg = msg.replace(str(smp.shape), str(tuple(a.shape)))
+        raise type(e)(msg) from None
+
+
+def _lazy(block_fn: functools.partial, arrays: list, lead: int, axis: int | None, whole: bool) -> Any:
+    """map_blocks of ``block_fn`` over ``arrays``, checked eagerly on a sample."""
+    import dask.array as da
+
+    arrays = _rechunk(arrays, lead, axis, whole)
+    probe = _probe(block_fn, arrays, [_sample(a, axis) for a in arrays])
+    chunks = list(arrays[lead].chunks)
+    if axis is not None:
+        chunks[axis] = (probe.shape[axis],)
+    return da.map_blocks(block_fn, *arrays, dtype=probe.dtype, chunks=tuple(chunks),
+                         meta=np.empty((0,) * probe.ndim, probe.dtype))
+
+
+# Block functions: module-level (picklable by reference for dask.distributed workers),
+# looking pyact up in the worker process.
+def _forward_block(name: str, args: tuple, params: dict, x: np.ndarray) -> np.ndarray:
+    from . import functional
+    return functional.FUNCTIONS[name](x, *args, **params)
+
+
+def _grad_block(name: Any, which: str, params: dict, g: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    from . import functional
+    return functional.grad(name, g, **{which: xy}, **params)
+
+
+def _bias_act_block(name: str, params: dict, x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    import pyact
+    return pyact.bias_act(x, bias, name, **params)
+
+
+def _by_name(name: str, args: tuple, params: dict) -> tuple[dict, tuple]:
+    """Positional parameters (``prelu(x, alpha)``) by their names, where the NumPy
+    function's signature tells them, so ``axis``/``training``/``seed`` are seen."""
+    if not args:
+        return params, args
+    from . import functional
+    try:
+        bound = inspect.signature(functional.FUNCTIONS[name]).bind_partial(None, *args, **params)
+    except (KeyError, TypeError, ValueError):
+        return params, args  # the NumPy sample call raises the proper error
+    named = dict(bound.arguments)
+    named.pop(next(iter(named)))  # x
+    extra = named.pop(next((k for k, p in bound.signature.parameters.items() if p.kind is p.VAR_KEYWORD), ""), {})
+    return {**named, **extra}, ()
+
+
+def _seeded(params: dict) -> dict:
+    """Stochastic forms: the seed drawn once now, so every block and retry agrees."""
+    if _stochastic(params) and params.get("seed") is None:
+        params = {**params, "seed": int(np.random.randint(0, 2**31 - 1))}
+    return params
+
+
+def forward(name: str, x: Any, out: Any, params: dict, args: tuple = ()) -> Any:
+    """``pa.<name>(x, *args, **params)`` for a Dask array ``x``: a lazy Dask array."""
+    _no_out(name, out)
+    act = _catalog.by_name(name)
+    params, args = _by_name(name, args, params)
+    params = _seeded(params)
+    axis = _whole_axis(act, params, x.ndim, tuple(args))
+    fn = functools.partial(_forward_block, name, tuple(args), params)
+    return _lazy(fn, [x], 0, axis, _stochastic(params))
+
+
+def grad(name: Any, grad_out: Any, x: Any, y: Any, out: Any, params: dict) -> Any:
+    """``pa.grad(name, grad_out, x=..., y=..., **params)`` where an array is a Dask array."""
+    label = name if isinstance(name, str) else type(name).__name__
+    _no_out(f"grad({label!r})", out)
+    if x is None and y is None:
+        raise TypeError(f"{label} backward needs x= (or y=, where the activation allows it)")
+    which, xy = ("x", x) if x is not None else ("y", y)
+    spec = _catalog.by_name(name) if isinstance(name, str) else getattr(name, "spec", None)
+    all_params = {**getattr(name, "params", {}), **params} if not isinstance(name, str) else params
+    xy = xy if is_dask(xy) else np.asarray(xy)
+    axis = _whole_axis(spec, all_params, xy.ndim)
+    fn = functools.partial(_grad_block, name, which, params)
+    return _lazy(fn, [grad_out, xy], 1, axis, _stochastic(all_params))
+
+
+def bias_act(x: Any, bias: Any, name: str, out: Any, params: dict) -> Any:
+    """``pa.bias_act(x, bias, name, **params)`` for a Dask ``x``: a bias of x's last-axis
+    length is split like that axis (chunks kept); any other bias is given whole to every
+    block (a scalar or one-element bias broadcasts anywhere)."""
+    import dask.array as da
+
+    _no_out("bias_act", out)
+    x = x if is_dask(x) else da.asarray(x)
+    b = bias if is_dask(bias) else np.asarray(bias)
+    last = x.ndim - 1 if x.ndim else None
+    if b.ndim == 1 and last is not None and b.shape[0] == x.shape[-1] and x.shape[-1] != 1:
+        fn = functools.partial(_bias_act_block, name, params)
+        probe = _probe(fn, [x, b], [_sample(x, last), np.zeros(b.shape, b.dtype)])
+        b = da.asarray(b).rechunk((x.chunks[-1],))
+        return da.map_blocks(fn, x, b, dtype=probe.dtype, meta=np.empty((0,) * x.ndim, probe.dtype))
+    fn = functools.partial(_with_bias, name, params, np.asarray(b))
+    _probe(fn, [x], [_sample(x, last)])  # a bias that fits no block raises now, as in the NumPy path
+    return _lazy(fn, [x], 0, None, False)
+
+
+def _with_bias(name: str, params: dict, bias: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return _bias_act_block(name, params, x, bias)
+
+
+# --- wiring: functions that a family module defines itself (prelu(x, alpha, ...), the
+# fused bias_act) get the same hook as the generated ones, as a thin wrapper.
+def _hooked(fn: Any, name: str) -> Any:
+    @functools.wraps(fn)
+    def wrapper(x: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(x) is not np.ndarray and is_dask(x):
+            return forward(name, x, kwargs.pop("out", None), kwargs, args)
+        return fn(x, *args, **kwargs)
+
+    wrapper._dask_aware = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _hooked_bias_act(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def wrapper(x: Any, bias: Any, name: Any, *, out: Any = None, **params: Any) -> Any:
+        if any_dask(x, bias):
+            return bias_act(x, bias, name, out, params)
+        return fn(x, bias, name, out=out, **params)
+
+    wrapper._dask_aware = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def install(namespace: dict, functions: dict) -> None:
+    """Give every ``pa.<name>`` of ``functions`` and ``pa.bias_act`` in ``namespace`` (the
+    package's globals) the Dask hook, where they have not got it built in."""
+    for name in functions:
+        fn = namespace.get(name)
+        if fn is not None and not getattr(fn, "_dask_aware", False):
+            namespace[name] = _hooked(fn, name)
+    fn = namespace.get("bias_act")
+    if fn is not None and not getattr(fn, "_dask_aware", False):
+        namespace["bias_act"] = _hooked_bias_act(fn)

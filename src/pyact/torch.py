@@ -1,0 +1,192 @@
+"""PyTorch adapter: every pyact activation as a ``torch.autograd.Function`` and a
+``torch.nn.Module`` (optional; ``import pyact.torch`` imports torch, ``import pyact``
+never does).
+
+    import torch, pyact.torch as pat
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), pat.SReLU(num_parameters=16), ...)
+    y = pat.squareplus(x, b=4.0)             # functional, differentiable
+    y = pat.apply(pa.get("gelu"), x)          # any pyact Activation object
+
+CPU tensors of float32 or float64 (float16 is computed in float32, as in pyact) are
+passed to the kernels as zero-copy NumPy views (``tensor.detach().numpy()``); the result
+is wrapped without a copy (``torch.from_numpy``). Learnable parameters (``act.learnable``)
+are ``nn.Parameter``s: the autograd Function receives them as inputs and returns
+pyact's ``act.grads`` as their gradients, so any ``torch.optim`` optimiser trains them.
+The classes are built from pyact's catalog: ``pyact.torch.<Class>`` for each
+``pyact.<Class>``, same names and parameters.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import torch
+from torch.autograd.function import once_differentiable
+
+from . import _catalog
+from .activations import CLASSES, Activation, _rebuild
+from .registry import get
+
+__all__ = ["apply", "ActivationFunction", "ActivationModule", "MODULES", "FUNCTIONS"]
+
+_DTYPES = (torch.float16, torch.float32, torch.float64)
+
+
+def _numpy(t: torch.Tensor, what: str) -> np.ndarray:
+    """A zero-copy NumPy view of a CPU floating tensor."""
+    if t.device.type != "cpu":
+        raise TypeError(f"pyact.torch: {what} must be a CPU tensor, got device {t.device} "
+                        f"(pyact's kernels run on the CPU)")
+    if t.dtype not in _DTYPES:
+        raise TypeError(f"pyact.torch: {what} has dtype {t.dtype}; expected float16, float32 or float64")
+    try:
+        return t.detach().numpy()
+    except RuntimeError:  # a lazily negated view (torch's neg bit): materialise it
+        return t.detach().resolve_neg().numpy()
+
+
+def _with_weights(act: Activation, weights: tuple[torch.Tensor, ...]) -> Activation:
+    """``act`` with its learnable parameters set to these tensors' values (a new object,
+    built like an unpickled one; the tensors are read, never copied)."""
+    if not weights:
+        return act
+    params = act.params
+    for k, w in zip(act.learnable, weights):
+        params[k] = _numpy(w, f"parameter {k!r}")
+    obj = _rebuild(type(act), params, {})
+    for attr in ("training", "seed"):  # state beside the parameters (rrelu)
+        if attr in vars(act):
+            setattr(obj, attr, vars(act)[attr])
+    return obj
+
+
+class ActivationFunction(torch.autograd.Function):
+    """``y = act(x)`` with backward through ``act.backward``: inputs ``(act, x, *weights)``
+    where ``weights`` are the learnable parameters in ``act.learnable`` order."""
+
+    @staticmethod
+    def forward(ctx: Any, act: Activation, x: torch.Tensor, *weights: torch.Tensor) -> torch.Tensor:
+        act = _with_weights(act, weights)
+        y = act(_numpy(x, "x"))
+        # A stochastic activation (rrelu) moves on at each training forward and its
+        # backward replays the last one: keep this forward's state for this backward.
+        ctx.act = copy.deepcopy(act) if not weights and callable(getattr(act, "train", None)) else act
+        ctx.save_for_backward(x, *weights)
+        return torch.from_numpy(y)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad_y: torch.Tensor):
+        x, *weights = ctx.saved_tensors
+        act = ctx.act
+        gx = act.backward(_numpy(grad_y, "grad_output"), x=_numpy(x, "x"))
+        gw = [torch.from_numpy(np.asarray(act.grads[k], dtype=_numpy(w, k).dtype).reshape(w.shape))
+              if ctx.needs_input_grad[2 + i] else None
+              for i, (k, w) in enumerate(zip(act.learnable, weights))]
+        return (None, torch.from_numpy(np.asarray(gx)), *gw)
+
+
+def apply(act: Activation | str, x: torch.Tensor, *weights: torch.Tensor, **params: Any) -> torch.Tensor:
+    """Apply a pyact activation to a tensor, differentiably.
+
+    Parameters
+    ----------
+    act : Activation or str
+        A pyact Activation object, or a name (with ``params``) for :func:`pyact.get`.
+    x : torch.Tensor
+        CPU tensor, float16/float32/float64, any shape and strides.
+    *weights : torch.Tensor
+        Values for the learnable parameters (``act.learnable`` order); default: the
+        object's own values, not trained.
+    **params
+        Parameters when ``act`` is a name.
+
+    Returns
+    -------
+    torch.Tensor
+        ``act(x)``, same shape and dtype (except axis functions that change the shape).
+
+    Examples
+    --------
+    >>> import torch, pyact.torch as pat
+    >>> pat.apply("leaky_relu", torch.tensor([-1.0, 2.0]), negative_slope=0.1)
+    tensor([-0.1000,  2.0000])
+    """
+    act = get(act, **params)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"pyact.torch.apply: x must be a torch.Tensor, got {type(x).__name__}")
+    return ActivationFunction.apply(act, x, *weights)
+
+
+class ActivationModule(torch.nn.Module):
+    """Base of the generated modules: holds a pyact Activation; its learnable parameters
+    are ``nn.Parameter``s of the default dtype (``.double()`` etc. convert them)."""
+
+    name: str = ""
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__()
+        act = get(self.name, **params)
+        self.act = act
+        for k in act.learnable:
+            value = np.asarray(act.params[k])
+            self.register_parameter(k, torch.nn.Parameter(torch.tensor(value, dtype=torch.get_default_dtype())))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        act = self.act
+        return ActivationFunction.apply(act, x, *(getattr(self, k) for k in act.learnable))
+
+    def train(self, mode: bool = True) -> "ActivationModule":
+        super().train(mode)
+        switch = getattr(self.act, "train", None)
+        if callable(switch):
+            switch(mode)
+        return self
+
+    def extra_repr(self) -> str:
+        fixed = {k: v for k, v in self.act.params.items() if k not in self.act.learnable}
+        return ", ".join(f"{k}={v!r}" for k, v in fixed.items())
+
+
+def _function_doc(act: _catalog.Act) -> str:
+    sig = ", ".join(f"{q.name}={q.default!r}" for q in act.params)
+    return (f"{act.name}(x, **params) on a torch.Tensor: f(x) = {act.formula}.\n\n"
+            f"Parameters (defaults): {sig or 'none'}. Differentiable; see :func:`apply`.")
+
+
+def _make_function(name: str):
+    def fn(x: torch.Tensor, **params: Any) -> torch.Tensor:
+        act = get(name, **params)
+        if "training" not in params and callable(getattr(act, "eval", None)):
+            act.eval()  # as pa.<name> and torch.nn.functional: stochastic only when asked
+        return ActivationFunction.apply(act, x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = _function_doc(_catalog.by_name(name))
+    return fn
+
+
+MODULES: dict[str, type[ActivationModule]] = {}
+"""Canonical name -> nn.Module class, for every catalog activation."""
+FUNCTIONS: dict[str, Any] = {}
+"""Canonical name -> differentiable function of a tensor."""
+
+
+def _build() -> None:
+    for act in _catalog.CATALOG:
+        if act.name not in CLASSES or act.name in MODULES:
+            continue
+        doc = (f"torch.nn.Module for pyact's {act.name}: f(x) = {act.formula}.\n\n"
+               f"Parameters as :class:`pyact.{act.cls}`"
+               + (": " + ", ".join(f"{q.name}={q.default!r}" for q in act.params) if act.params else "")
+               + ".")
+        cls = type(act.cls, (ActivationModule,), {"name": act.name, "__doc__": doc, "__module__": __name__})
+        cls.__qualname__ = act.cls
+        MODULES[act.name] = cls
+        FUNCTIONS[act.name] = _make_function(act.name)
+        globals()[act.cls] = cls
+        globals()[act.name] = FUNCTIONS[act.name]
+
+
+_build()
