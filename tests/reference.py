@@ -434,8 +434,11 @@ def _():
 
 
 def _tanhshrink_exact(v):
-    with _mp.workdps(40):
-        return float(_mp.mpf(float(v)) - _mp.tanh(_mp.mpf(float(v))))
+    v = float(v)
+    if abs(v) < 1e-4:  # the series: its next term is ~x^6 relative, far below an ulp
+        return v ** 3 / 3 - 2 * v ** 5 / 15 + 17 * v ** 7 / 315
+    with _mp.workdps(60):
+        return float(_mp.mpf(v) - _mp.tanh(_mp.mpf(v)))
 
 
 @ref("tanhshrink")

@@ -53,6 +53,12 @@ def nonzero(v: Any) -> str | None:
     return finite(v) or (None if float(v) != 0 else "must be nonzero")
 
 
+def invertible(v: Any) -> str | None:
+    """Nonzero, and 1/v finite in float32 (the kernels compute x/alpha as x * (1/alpha))."""
+    return nonzero(v) or (None if abs(float(v)) >= 2.0 ** -126 else
+                          "must be nonzero with |value| >= 1.18e-38 (1/value must be finite in float32)")
+
+
 def number_or_none(v: Any) -> str | None:
     return None if v is None else _number(v)
 
@@ -218,7 +224,7 @@ CATALOG: tuple[Act, ...] = (
         y_ok=lambda p: float(p["alpha"]) > 0, torch="elu"),
     Act("selu", "scale*elu(x, alpha), alpha=1.6732632423543772, scale=1.0507009873554805", "SELU",
         y_ok=True, torch="selu"),
-    Act("celu", "max(0,x) + min(0, alpha*(exp(x/alpha)-1))", "CELU", params=(P("alpha", 1.0, nonzero),),
+    Act("celu", "max(0,x) + min(0, alpha*(exp(x/alpha)-1))", "CELU", params=(P("alpha", 1.0, invertible),),
         y_ok=True, torch="celu"),
     Act("sigmoid", "1/(1+exp(-x))", "Sigmoid", aliases=("logistic",), y_ok=True, torch="sigmoid"),
     Act("log_sigmoid", "-softplus(-x)", "LogSigmoid", torch="logsigmoid"),
