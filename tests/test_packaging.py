@@ -89,6 +89,9 @@ def test_wheel_contents(dist):
     assert not odd, f"wheel holds files the package does not need: {odd}"
     assert not [n for n in pkg if "__pycache__" in n or "/tests/" in n or n.endswith((".cpp", ".h", ".inc"))]
     assert whl.stat().st_size < 20 * 2**20, f"wheel is {whl.stat().st_size / 2**20:.1f} MiB"
+    for want in ("pyact/__init__.py", "pyact/__init__.pyi", "pyact/_core.pyi", "pyact/py.typed",
+                 "pyact/torch.py", "pyact/_dask.py"):  # typing and the optional adapters ship too
+        assert want in names, f"{want} not in {whl.name}"
 
 
 def test_wheel_in_fresh_venv(dist, tmp_path):
