@@ -1,7 +1,7 @@
 """softmax and log_softmax, forward and backward (from y), float32, pyact vs PyTorch in
 the same run (issue 5), 1 and 2 threads, with GB/s next to the streaming bandwidth.
 
-    python benchmarks/bench_axis.py            # the table of docs/PERFORMANCE_AXIS.md
+    python benchmarks/bench_axis.py            # the table of docs/PERFORMANCE.md
     pytest benchmarks/bench_axis.py            # the same cases under pytest-benchmark
 
 Bytes moved: forward reads x and writes y (8 B/element), backward reads g and y and

@@ -1,4 +1,4 @@
-"""The learnable family's speed (issue 4; table in docs/PERFORMANCE_LEARNABLE.md).
+"""The learnable family's speed (issue 4; table in docs/PERFORMANCE.md).
 
 * PReLU forward + backward (dL/dx and the per-channel dL/dalpha), alpha per channel,
   x of shape (256, 64, 32, 32) float32, 1 and 2 threads, against PyTorch's

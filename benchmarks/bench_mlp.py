@@ -1,4 +1,4 @@
-"""Trainer speed (issue 6), one run, printed as the Markdown of docs/PERFORMANCE_MLP.md.
+"""Trainer speed (issue 6), one run, printed as the Markdown of docs/PERFORMANCE.md.
 
 1. digits (1,797 × 64, 75/25 stratified split, standardised with eps=1), hidden (128, 64), relu, batch 64,
    Adam 1e-3: seconds per epoch of pa.MLP against scikit-learn's MLPClassifier with the

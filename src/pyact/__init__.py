@@ -18,7 +18,7 @@ import numpy as _np
 
 # OpenMP workers that spin after a kernel steal the cores of NumPy's BLAS threads when the
 # two alternate, as in a dense layer: measured 8.5 ms instead of 1.0 ms for a
-# (256x1024)@(1024x1024) matmul + bias_act on 16 cores (docs/PERFORMANCE_MLP.md). Let
+# (256x1024)@(1024x1024) matmul + bias_act on 16 cores (docs/PERFORMANCE.md). Let
 # them sleep unless the user chose a policy. Read once, when OpenMP starts (import of _core).
 _os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
