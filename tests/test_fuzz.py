@@ -59,6 +59,11 @@ _EDGES = {
                     [-1.0, -_TINY, math.nan, math.inf, None]),
     "nonzero": ([_TINY, -_TINY, 1.0 / 6, 0.2, -0.5, 3.0, 1e-30, 1e30],
                 [0.0, -0.0, math.nan, math.inf, "x"]),
+    # float32 kernels must not lose the parameter: the smallest normal float32 and up
+    "invertible": ([2.0 ** -126, -2.0 ** -126, 1.0 / 6, 0.2, -0.5, 3.0, 1e-30, 1e30],
+                   [0.0, -0.0, _TINY, -_TINY, 1e-40, math.nan, math.inf, "x"]),
+    "positive_f32": ([2.0 ** -126, 1e-30, 0.25, 1.0, 4.0, 1e30],
+                     [0.0, -0.0, -1.0, _TINY, 1e-40, math.nan, math.inf, "2"]),
     "number_or_none": ([None, 0.0, 1.0, 6.0, -1.0, math.inf, 1e30],
                        [math.nan, "6", [1.0]]),
 }
@@ -93,12 +98,14 @@ def _param_value(draw, q: _catalog.P) -> tuple[object, bool]:
         return draw(st.sampled_from(valid)), False
     base = 0.0 if not isinstance(q.default, (int, float)) or q.default is None else float(q.default)
     v = draw(st.floats(-8, 8, allow_nan=False))
-    if _kind(q) in ("positive",):
-        v = abs(v) or 1.0
+    if _kind(q) in ("positive", "positive_f32"):
+        v = abs(v) if abs(v) >= 2.0 ** -126 else 1.0
     elif _kind(q) == "nonnegative":
         v = abs(v)
     elif _kind(q) == "nonzero":
         v = v or 1.0
+    elif _kind(q) == "invertible":
+        v = v if abs(v) >= 2.0 ** -126 else 1.0
     elif _kind(q) not in _EDGES and q.default is not _catalog.REQUIRED:  # unknown check: near the default
         v = base + v / 8
     return v, False
@@ -187,8 +194,8 @@ def test_fuzz(act, data):
         params["no_such_parameter"], invalid = 1.0, True
     dtype = np.dtype(draw(st.sampled_from(DTYPES), label="dtype"))
     if any(isinstance(v, float) and v != 0 and np.float32(v) == 0 for v in params.values()):
-        # a nonzero parameter that float32 flushes to 0 is fuzzed in float64 only (squareplus
-        # with such a b is broken in float32: test_squareplus_b_underflowing_float32)
+        # a nonzero parameter that float32 flushes to 0 is fuzzed in float64 only (where the
+        # kernels need it nonzero the catalog rejects it: test_squareplus_b_underflowing_...)
         dtype = np.dtype(np.float64)
     shape = _shape(draw)
     num = {k: v for k, v in params.items() if isinstance(v, float)}
@@ -358,12 +365,11 @@ def test_hard_sigmoid_tiny_slopes(dtype, slope):
     assert_matches(a.backward(g, x=x), "hard_sigmoid", x, {"slope": slope}, g=g, what=f"slope={slope} bwd")
 
 
-@pytest.mark.skipif("squareplus" not in REF, reason="no squareplus reference")
-@pytest.mark.xfail(strict=True, reason="open bug (reported): squareplus's b=5e-324 is 0 in float32, so "
-                   "s = sqrt(x*x + b) is 0 wherever x*x underflows (|x| < 1e-19): forward x/2 instead of x, "
-                   "backward NaN")
-def test_squareplus_b_underflowing_float32():
-    x = np.array([1e-30, 1e-45, 1e-20], np.float32)
-    g = np.ones_like(x)
-    assert_matches(pa.squareplus(x, b=5e-324), "squareplus", x, {"b": 5e-324})
-    assert_matches(pa.grad("squareplus", g, x=x, b=5e-324), "squareplus", x, {"b": 5e-324}, g=g)
+def test_squareplus_b_underflowing_float32_is_rejected():
+    # b = 5e-324 would be 0 in float32 (s = sqrt(x*x + b) = 0 where x*x underflows): the
+    # catalog asks for b >= 1.18e-38, like celu's alpha (1/alpha finite in float32).
+    for name, p in (("squareplus", {"b": 5e-324}), ("celu", {"alpha": 1e-40})):
+        with pytest.raises(ValueError, match="1.18e-38"):
+            pa.get(name, **p)
+        with pytest.raises(ValueError, match="1.18e-38"):
+            getattr(pa, name)(np.ones(3, np.float32), **p)

@@ -53,9 +53,17 @@ def nonzero(v: Any) -> str | None:
     return finite(v) or (None if float(v) != 0 else "must be nonzero")
 
 
+_F32_TINY = 2.0 ** -126  # smallest normal float32: parameters the float32 kernels must not lose
+
+
+def positive_f32(v: Any) -> str | None:
+    """> 0 and still nonzero when the float32 kernels round it (squareplus's b)."""
+    return positive(v) or (None if float(v) >= _F32_TINY else "must be >= 1.18e-38 (nonzero in float32)")
+
+
 def invertible(v: Any) -> str | None:
     """Nonzero, and 1/v finite in float32 (the kernels compute x/alpha as x * (1/alpha))."""
-    return nonzero(v) or (None if abs(float(v)) >= 2.0 ** -126 else
+    return nonzero(v) or (None if abs(float(v)) >= _F32_TINY else
                           "must be nonzero with |value| >= 1.18e-38 (1/value must be finite in float32)")
 
 
@@ -198,7 +206,7 @@ CATALOG: tuple[Act, ...] = (
     Act("threshold", "x if x>threshold else value", "Threshold",
         params=(P("threshold", REQUIRED), P("value", REQUIRED)), torch="threshold"),
     Act("softsign", "x/(1+|x|)", "Softsign", y_ok=True, torch="softsign"),
-    Act("squareplus", "(x+sqrt(x^2+b))/2", "Squareplus", params=(P("b", 4.0, positive),)),
+    Act("squareplus", "(x+sqrt(x^2+b))/2", "Squareplus", params=(P("b", 4.0, positive_f32),)),
     # learnable and stochastic (src/pyact/learnable.py): the params are the constructor's
     Act("prelu", "x if x>0 else alpha_c*x", "PReLU",
         params=(P("num_parameters", 1, integer(1)), P("init", 0.25), P("axis", 1, integer())),
