@@ -681,6 +681,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"skipped: {e}")
 
     head("pictures")
+    where = "no pictures (see above)"
     try:
         plot = _plot_module()
         gallery = [make_for_plot(n) for n in cnames + [n for n in ("leaky_relu", "mish", "softplus", "hard_swish")
@@ -691,9 +692,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _save(plot, plot.plot_compare({r["activation"]: r["history"] for r in results},
                                           title="digits: training loss and validation accuracy"),
                   os.path.join(out_dir, "compare.png"))
+        where = f"pictures in {out_dir}/"
     except UsageError as e:
         print(f"skipped: {e}")
-    print(f"\ndone in {time.perf_counter() - t0:.1f} s; pictures in {out_dir}/. Next: pyact --help")
+    print(f"\ndone in {time.perf_counter() - t0:.1f} s; {where}. Next: pyact --help")
     return 0
 
 
