@@ -23,7 +23,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _catalog as _catalog
+from . import datasets as datasets
 from .activations import Activation as Activation
+from .mlp import MLP as MLP
 
 __version__: str
 __all__: list[str]
@@ -38,6 +40,11 @@ def info() -> dict[str, Any]: ...
 def get_num_threads() -> int: ...
 def set_num_threads(n: int | None) -> None: ...
 def threads(n: int) -> ContextManager[None]: ...
+def bias_act(x: ArrayLike, bias: ArrayLike, name: str | Activation, *, out: NDArray[np.floating[Any]] | None = None,
+             **params: Any) -> NDArray[np.floating[Any]]: ...
+def bias_act_grad(name: str | Activation, g: ArrayLike, *, x: ArrayLike | None = None, y: ArrayLike | None = None,
+                  out: NDArray[np.floating[Any]] | None = None,
+                  **params: Any) -> tuple[NDArray[np.floating[Any]], NDArray[np.floating[Any]]]: ...
 '''
 
 _TRAILER = '''
