@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bind_util.h"
 #include "dispatch/table.h"
 
 namespace py = pybind11;
@@ -16,20 +17,9 @@ using namespace pyact;
 
 namespace {
 
-constexpr py::ssize_t kReleaseGilAt = 8192;
-constexpr int kNpyHalf = 23;  // NPY_HALF
-
-int dtype_of(const py::array& a) {
-  switch (a.dtype().num()) {
-    case kNpyHalf: return static_cast<int>(Dtype::f16);
-    case py::detail::npy_api::NPY_FLOAT_: return static_cast<int>(Dtype::f32);
-    case py::detail::npy_api::NPY_DOUBLE_: return static_cast<int>(Dtype::f64);
-    default: throw py::type_error("pyact._core: dtype must be float16, float32 or float64");
-  }
-}
 
 void check(const py::array& a, int64_t size, int dt, const char* what) {
-  if (dtype_of(a) != dt) throw py::type_error(std::string("pyact._core: dtype of ") + what + " differs");
+  if (bind::dtype_of(a) != dt) throw py::type_error(std::string("pyact._core: dtype of ") + what + " differs");
   if (a.size() != size) throw py::value_error(std::string("pyact._core: ") + what + " has the wrong size");
   if (!(py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_))
     throw py::value_error(std::string("pyact._core: ") + what + " must be C-contiguous");
@@ -56,7 +46,7 @@ AxisOp op_of(int op) {
 }
 
 void call(AxisFn fn, const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double* p) {
-  if (outer * n * inner >= kReleaseGilAt) {
+  if (outer * n * inner >= bind::kReleaseGilAt) {
     py::gil_scoped_release release;
     fn(in, out, outer, n, inner, p);
   } else {
@@ -75,7 +65,7 @@ void bind_axis(py::module_& m) {
                            double param) {
     const AxisOp op = op_of(op_id);
     const double p[1] = {param};
-    const int dt = dtype_of(x);
+    const int dt = bind::dtype_of(x);
     check(x, outer * n * inner, dt, "x");
     check(out, result_size(op, outer, n, inner, p), dt, "out");
     if (!out.writeable()) throw py::value_error("pyact._core: out is read-only");
@@ -90,7 +80,7 @@ void bind_axis(py::module_& m) {
                             int64_t n, int64_t inner, double param) {
     const AxisOp op = op_of(op_id);
     const double p[1] = {param};
-    const int dt = dtype_of(xy);
+    const int dt = bind::dtype_of(xy);
     check(g, result_size(op, outer, n, inner, p), dt, "g");
     check(xy, outer * n * inner, dt, "x/y");
     check(out, outer * n * inner, dt, "out");

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "bind_util.h"
 #include "dispatch/table.h"
 
 namespace py = pybind11;
@@ -15,22 +16,7 @@ using namespace pyact;
 
 namespace {
 
-constexpr py::ssize_t kReleaseGilAt = 8192;  // as bindings.cpp
 constexpr int kMaxParams = 8;
-constexpr int kNpyHalf = 23;  // NPY_HALF
-
-int fused_dtype(const py::array& a) {
-  switch (a.dtype().num()) {
-    case kNpyHalf: return static_cast<int>(Dtype::f16);
-    case py::detail::npy_api::NPY_FLOAT_: return static_cast<int>(Dtype::f32);
-    case py::detail::npy_api::NPY_DOUBLE_: return static_cast<int>(Dtype::f64);
-    default: throw py::type_error("pyact._core: dtype must be float16, float32 or float64");
-  }
-}
-
-bool c_contiguous(const py::array& a) {
-  return py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_;
-}
 
 // rows x cols of a C-contiguous array of ndim >= 1 (cols = the last axis).
 struct Shape { int64_t rows, cols; };
@@ -41,18 +27,18 @@ Shape check(std::initializer_list<const py::array*> full, std::initializer_list<
             std::initializer_list<const py::array*> writeable, int& dt) {
   const py::array& x = **full.begin();
   if (x.ndim() < 1) throw py::value_error("pyact._core: bias_act needs an array of ndim >= 1");
-  dt = fused_dtype(x);
+  dt = bind::dtype_of(x);
   const int64_t cols = x.shape(x.ndim() - 1);
   const int64_t rows = cols ? x.size() / cols : 0;
   for (const py::array* a : full) {
-    if (fused_dtype(*a) != dt) throw py::type_error("pyact._core: arrays of different dtypes");
+    if (bind::dtype_of(*a) != dt) throw py::type_error("pyact._core: arrays of different dtypes");
     if (a->ndim() != x.ndim() || !std::equal(x.shape(), x.shape() + x.ndim(), a->shape()))
       throw py::value_error("pyact._core: arrays of different shapes");
-    if (!c_contiguous(*a)) throw py::value_error("pyact._core: arrays must be C-contiguous");
+    if (!bind::c_contiguous(*a)) throw py::value_error("pyact._core: arrays must be C-contiguous");
   }
   for (const py::array* a : rows_of_one) {
-    if (fused_dtype(*a) != dt) throw py::type_error("pyact._core: bias of a different dtype");
-    if (a->ndim() != 1 || a->shape(0) != cols || !c_contiguous(*a))
+    if (bind::dtype_of(*a) != dt) throw py::type_error("pyact._core: bias of a different dtype");
+    if (a->ndim() != 1 || a->shape(0) != cols || !bind::c_contiguous(*a))
       throw py::value_error("pyact._core: bias must be a contiguous 1-d array of x.shape[-1] entries");
   }
   for (const py::array* a : writeable)
@@ -73,7 +59,7 @@ const FusedFns& fused(int kernel) {
 }
 
 template <class Fn> void run_maybe_unlocked(int64_t n, const Fn& fn) {
-  if (n >= kReleaseGilAt) {
+  if (n >= bind::kReleaseGilAt) {
     py::gil_scoped_release release;
     fn();
   } else {

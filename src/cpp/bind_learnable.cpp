@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bind_util.h"
 #include "dispatch/table.h"
 
 namespace py = pybind11;
@@ -15,35 +16,20 @@ using namespace pyact;
 
 namespace {
 
-constexpr py::ssize_t kReleaseGilAt = 8192;
-constexpr int kNpyHalf = 23;  // NPY_HALF
-
-int dtype_of(const py::array& a) {
-  switch (a.dtype().num()) {
-    case kNpyHalf: return static_cast<int>(Dtype::f16);
-    case py::detail::npy_api::NPY_FLOAT_: return static_cast<int>(Dtype::f32);
-    case py::detail::npy_api::NPY_DOUBLE_: return static_cast<int>(Dtype::f64);
-    default: throw py::type_error("pyact._core: dtype must be float16, float32 or float64");
-  }
-}
-
-bool c_contiguous(const py::array& a) {
-  return py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_;
-}
 
 // Inputs and out: one dtype, n elements, C-contiguous; out writeable. Returns the dtype index.
 int check(std::initializer_list<const py::array*> ins, const py::array& out, int64_t n) {
-  const int dt = dtype_of(out);
+  const int dt = bind::dtype_of(out);
   if (!out.writeable()) throw py::value_error("pyact._core: output array is read-only");
   for (const py::array* a : ins) {
-    if (dtype_of(*a) != dt) throw py::type_error("pyact._core: input and output dtypes differ");
+    if (bind::dtype_of(*a) != dt) throw py::type_error("pyact._core: input and output dtypes differ");
   }
   for (const py::array* a : ins) {
     if (a->size() != n) throw py::value_error("pyact._core: array size does not match the shape");
-    if (!c_contiguous(*a)) throw py::value_error("pyact._core: arrays must be C-contiguous");
+    if (!bind::c_contiguous(*a)) throw py::value_error("pyact._core: arrays must be C-contiguous");
   }
   if (out.size() != n) throw py::value_error("pyact._core: array size does not match the shape");
-  if (!c_contiguous(out)) throw py::value_error("pyact._core: arrays must be C-contiguous");
+  if (!bind::c_contiguous(out)) throw py::value_error("pyact._core: arrays must be C-contiguous");
   return dt;
 }
 
@@ -63,7 +49,7 @@ ChannelShape shape_of(int64_t outer, int64_t channels, int64_t inner, int nparam
 
 template <class Fn>
 void maybe_release(int64_t n, const Fn& fn) {
-  if (n >= kReleaseGilAt) {
+  if (n >= bind::kReleaseGilAt) {
     py::gil_scoped_release release;
     fn();
   } else {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bind_util.h"
 #include "dispatch/table.h"
 #include "threads.h"
 
@@ -23,10 +24,7 @@ void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
 
 namespace {
 
-// Below this many elements the kernel is shorter than releasing and retaking the GIL.
-constexpr py::ssize_t kReleaseGilAt = 8192;
 constexpr int kMaxParams = 8;
-constexpr int kNpyHalf = 23;  // NPY_HALF (pybind11 names no enumerator for it)
 constexpr int kC = py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_;
 constexpr int kF = py::detail::npy_api::NPY_ARRAY_F_CONTIGUOUS_;
 constexpr int kWriteable = py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
@@ -37,7 +35,7 @@ int dtype_index(PyObject* descr) {
   constexpr char kSwapped = PY_LITTLE_ENDIAN ? '>' : '<';
   if (d->byteorder == kSwapped) return -1;
   switch (d->type_num) {
-    case kNpyHalf: return static_cast<int>(Dtype::f16);
+    case bind::kNpyHalf: return static_cast<int>(Dtype::f16);
     case py::detail::npy_api::NPY_FLOAT_: return static_cast<int>(Dtype::f32);
     case py::detail::npy_api::NPY_DOUBLE_: return static_cast<int>(Dtype::f64);
     default: return -1;
@@ -93,7 +91,7 @@ PyObject* fast_out(const Flat& x, py::handle out) {
 }
 
 void call(ElementwiseFn fn, const void* const* in, void* out, py::ssize_t n, const double* p) {
-  if (n >= kReleaseGilAt) {
+  if (n >= bind::kReleaseGilAt) {
     py::gil_scoped_release release;
     fn(in, out, n, p);
   } else if (n > 0) {

@@ -47,7 +47,7 @@ constexpr int64_t kColBlock = 128;    // columns one task reduces together (inne
 constexpr int64_t kGrain = 1 << 14;
 
 // Compute type of a storage type: float16 is computed in float32.
-template <class S> using Cmp = std::conditional_t<std::is_same_v<S, _Float16>, float, S>;
+template <class S> using Cmp = compute_t<S>;
 
 template <class Vec> inline Vec iota() {
   Vec v;
@@ -139,28 +139,11 @@ template <class C> inline C qnan() { return std::numeric_limits<C>::quiet_NaN();
 template <class C> inline C inf() { return std::numeric_limits<C>::infinity(); }
 
 // --- storage <-> compute vectors ----------------------------------------------------
-template <class S> inline V<Cmp<S>> ld(const S* p) {
-  if constexpr (std::is_same_v<S, _Float16>) {
-    vh h;
-    std::memcpy(&h, p, sizeof h);
-    return __builtin_convertvector(h, vf);
-  } else {
-    return load(p);
-  }
-}
-template <class S> inline void st(S* p, V<Cmp<S>> v) {
-  if constexpr (std::is_same_v<S, _Float16>) {
-    const vh h = __builtin_convertvector(v, vh);
-    std::memcpy(p, &h, sizeof h);
-  } else {
-    store(p, v);
-  }
-}
 // Lanes [0, cnt) from p, `stride` elements apart; the other lanes `fill`.
 template <class S> inline V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t cnt, Cmp<S> fill) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
-  if (stride == 1 && cnt == N) return ld(p);
+  if (stride == 1 && cnt == N) return load_as(p);
   alignas(64) C buf[N];
   for (int l = 0; l < N; ++l) buf[l] = l < cnt ? static_cast<C>(p[l * stride]) : fill;
   return load(buf);
@@ -168,7 +151,7 @@ template <class S> inline V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t
 template <class S> inline void st_lanes(S* p, int64_t stride, int64_t cnt, V<Cmp<S>> v) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
-  if (stride == 1 && cnt == N) return st(p, v);
+  if (stride == 1 && cnt == N) return store_as(p, v);
   alignas(64) C buf[N];
   store(buf, v);
   for (int l = 0; l < cnt; ++l) p[l * stride] = static_cast<S>(buf[l]);

@@ -42,25 +42,8 @@ namespace pyact { namespace PYACT_TARGET {
 namespace learn {
 
 // ---- storage (float16, float, double) <-> compute (float, float, double) vectors ----
-template <class S> using CT = std::conditional_t<std::is_same_v<S, _Float16>, float, S>;
+template <class S> using CT = compute_t<S>;
 
-template <class S> inline V<CT<S>> ld(const S* p) {
-  if constexpr (std::is_same_v<S, _Float16>) {
-    vh h;
-    std::memcpy(&h, p, sizeof h);
-    return __builtin_convertvector(h, vf);
-  } else {
-    return load(p);
-  }
-}
-template <class S> inline void st(S* p, V<CT<S>> v) {
-  if constexpr (std::is_same_v<S, _Float16>) {
-    const vh h = __builtin_convertvector(v, vh);  // round to nearest even
-    std::memcpy(p, &h, sizeof h);
-  } else {
-    store(p, v);
-  }
-}
 
 // A float64 accumulator for one V<T>: a double register, or two for float where a
 // float register holds twice the lanes (GCC's generic 2x-wide vectors spill to memory).
@@ -315,10 +298,10 @@ struct Channel {
   // One vector at element e of the buffers (rows: `rest` < N lanes are real in a tail).
   template <class Sink>
   void one(const Vt* pv, Sink& sk, const S* gp, const S* xp, S* yp) const {
-    const Vt xv = ld(xp);
+    const Vt xv = load_as(xp);
     sk.x = xv;
-    if constexpr (Bwd) st(yp, keep_nan(xv, f.bwd(ld(gp), xv, pv, sk)));
-    else st(yp, keep_nan(xv, f.fwd(xv, pv)));
+    if constexpr (Bwd) store_as(yp, keep_nan(xv, f.bwd(load_as(gp), xv, pv, sk)));
+    else store_as(yp, keep_nan(xv, f.fwd(xv, pv)));
   }
   // The same through a zero-padded copy, for the last rest < N elements of a row.
   template <class Sink>
@@ -483,13 +466,13 @@ void rrelu(const void* const* in, void* out, int64_t n, const RreluArgs& a) {
   // Slopes of the lanes j0..j0+N-1, then the value (or gradient) from a padded copy or in place.
   auto one = [&](int64_t j0, const S* g, const S* x, S* y) {
     const Vt slope = a.training ? lo + span * uniform<T>(a.seed, j0) : set1<T>(mid);
-    const Vt xv = ld(x);
+    const Vt xv = load_as(x);
     const auto pos = xv > T(0);
     if constexpr (Bwd) {
-      const Vt gv = ld(g);
-      st(y, keep_nan(xv, select(pos, gv, mulz(gv, slope))));
+      const Vt gv = load_as(g);
+      store_as(y, keep_nan(xv, select(pos, gv, mulz(gv, slope))));
     } else {
-      st(y, keep_nan(xv, select(pos, xv, mulz(xv, slope))));
+      store_as(y, keep_nan(xv, select(pos, xv, mulz(xv, slope))));
     }
   };
   constexpr int64_t align = 64 / sizeof(S) > N ? 64 / sizeof(S) : N;

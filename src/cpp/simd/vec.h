@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #if defined(PYACT_TARGET_AVX512)
 #include "simd/avx512.h"
@@ -76,6 +77,27 @@ template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_l
 template <class Vec> inline Vec clamp(Vec v, elem_t<Vec> lo, elem_t<Vec> hi) {
   v = select(v < lo, lo, v);
   return select(v > hi, hi, v);
+}
+
+// Storage type S (float16, float, double) -> the type it is computed in: float16 is
+// computed in float32, converted once per vector on load and store.
+template <class S> using compute_t = std::conditional_t<std::is_same_v<S, _Float16>, float, S>;
+template <class S> inline V<compute_t<S>> load_as(const S* p) {
+  if constexpr (std::is_same_v<S, _Float16>) {
+    vh h;
+    std::memcpy(&h, p, sizeof h);
+    return __builtin_convertvector(h, vf);
+  } else {
+    return load(p);
+  }
+}
+template <class S> inline void store_as(S* p, V<compute_t<S>> v) {
+  if constexpr (std::is_same_v<S, _Float16>) {
+    const vh h = __builtin_convertvector(v, vh);  // round to nearest even
+    std::memcpy(p, &h, sizeof h);
+  } else {
+    store(p, v);
+  }
 }
 
 }}  // namespace pyact::<isa>
