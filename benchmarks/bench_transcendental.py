@@ -10,7 +10,6 @@ bandwidth measured in the same run (issue 3's targets; docs/PERFORMANCE.md).
 from __future__ import annotations
 
 import os
-import statistics
 import threading
 import time
 
@@ -19,6 +18,7 @@ import pytest
 from scipy import special as sp
 
 import pyact as pa
+from conftest import interleaved
 
 try:
     import torch
@@ -29,19 +29,6 @@ except ImportError:  # PyTorch is optional: its columns stay empty
 CASES = [(262_144, 1), (16_777_216, 2)]
 _ROWS: list[dict] = []
 _BW: dict[int, float] = {}
-
-
-def _median_time(fns: dict, number: int, rounds: int) -> dict:
-    """Seconds per call for each candidate, measured in alternation (the machine is
-    shared: a burst of load hits every candidate alike), median over rounds."""
-    samples = {k: [] for k in fns}
-    for _ in range(rounds):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            samples[k].append((time.perf_counter() - t0) / number)
-    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def _bandwidth(threads: int, n: int = 1 << 24) -> float:
@@ -56,7 +43,7 @@ def _bandwidth(threads: int, n: int = 1 << 24) -> float:
                 t.start()
             for t in ts:
                 t.join()
-        _BW[threads] = 2 * a.nbytes / _median_time({"bw": run}, 3, 7)["bw"] / 1e9
+        _BW[threads] = 2 * a.nbytes / interleaved({"bw": run}, 3, 7)["bw"] / 1e9
     return _BW[threads]
 
 
@@ -141,7 +128,7 @@ def test_transcendental(benchmark, name, direction, n, threads):
             torch.set_num_threads(threads)
         with pa.threads(threads):
             number = 20 if n < 1 << 20 else 1
-            t = _median_time(fns, number, rounds=7 if n < 1 << 20 else 3)
+            t = interleaved(fns, number, rounds=7 if n < 1 << 20 else 3)
             benchmark.pedantic(fns["pyact"], rounds=3, iterations=number)
     finally:
         if torch is not None:
