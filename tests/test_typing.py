@@ -43,14 +43,16 @@ def test_init_stub_is_current():
     assert stub == _stubgen.render(), "src/pyact/__init__.pyi is out of date: run `python -m pyact._stubgen`"
 
 
-def test_mypy_reads_the_stubs():
+def test_mypy_reads_the_stubs(tmp_path):
     pytest.importorskip("mypy")
     files = [HERE / "usage_ok.py", HERE / "usage_bad.py"]
     proc = subprocess.run(
         [sys.executable, "-m", "mypy", "--follow-imports=silent", "--no-error-summary", "--hide-error-context", "--no-color-output",
          "--cache-dir", str(pathlib.Path(__file__).parent.parent / "build" / "mypy-cache"),
          "--python-version", f"{sys.version_info.major}.{sys.version_info.minor}", *map(str, files)],
-        capture_output=True, text=True, cwd=PKG.parent)
+        # From the source tree mypy reads src/pyact; an installed pyact it finds through the
+        # interpreter (py.typed), never from site-packages as cwd (it would shadow modules).
+        capture_output=True, text=True, cwd=PKG.parent if PKG.parent.name == "src" else tmp_path)
     errors = [line for line in proc.stdout.splitlines() if ": error:" in line]
     assert not [e for e in errors if "usage_ok.py" in e], proc.stdout
     bad = (HERE / "usage_bad.py").read_text().splitlines()
