@@ -37,8 +37,9 @@ def _():
         return _w(x >= mv, mv, r)
 
     def df(x, negative_slope=0.0, max_value=None, threshold=0.0):
-        mv = np.inf if max_value is None else max_value
-        return _w(x <= threshold, negative_slope, _w(x < mv, 1.0, 0.0))
+        # no cap (None or inf): the identity piece runs on to +inf, slope 1 there as in torch
+        capped = max_value is not None and max_value < np.inf
+        return _w(x <= threshold, negative_slope, _w((x < max_value) if capped else True, 1.0, 0.0))
     return f, df
 
 

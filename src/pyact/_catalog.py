@@ -172,6 +172,13 @@ def _relu_valid(p: dict) -> str | None:
     return None
 
 
+def _relu_kernel(p: dict) -> str:
+    """The default parameters get the one-instruction max(x, 0) kernel."""
+    no_cap = p["max_value"] is None or float(p["max_value"]) == float("inf")
+    plain = float(p["negative_slope"]) == 0 and no_cap and float(p["threshold"]) == 0
+    return "relu_plain" if plain else "relu"
+
+
 def _hard_tanh_valid(p: dict) -> str | None:
     if not float(p["max_val"]) > float(p["min_val"]):
         return f"max_val ({p['max_val']}) must be > min_val ({p['min_val']})"
@@ -186,7 +193,7 @@ CATALOG: tuple[Act, ...] = (
         # (max_value = 0 maps every x >= 0 to y = 0, where the slope is then unknowable)
         y_ok=lambda p: (float(p["threshold"]) == 0 and float(p["negative_slope"]) >= 0
                         and (p["max_value"] is None or float(p["max_value"]) > 0)),
-        validate=_relu_valid, torch="relu"),
+        validate=_relu_valid, torch="relu", kernel=_relu_kernel),
     Act("relu6", "min(max(x, 0), 6)", "ReLU6", y_ok=True, torch="relu6"),
     Act("leaky_relu", "x if x>0 else negative_slope*x", "LeakyReLU",
         params=(P("negative_slope", 0.01, aliases=("alpha",)),),

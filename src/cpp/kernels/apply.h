@@ -41,9 +41,18 @@ struct has_bwd_y<F, std::void_t<decltype(std::declval<const F&>().bwd_y(std::dec
 // NaN in the lane that the result is a function of stays NaN.
 template <class Vec> inline Vec keep_nan(Vec in, Vec out) { return select(is_nan(in), in, out); }
 
+// A functor whose forward already returns a NaN input unchanged declares
+// `static constexpr bool kFwdKeepsNan = true`; the driver then skips its own select
+// (for relu's max(x, 0) that select would double the work).
+template <class F, class = void> struct fwd_keeps_nan : std::false_type {};
+template <class F> struct fwd_keeps_nan<F, std::void_t<decltype(F::kFwdKeepsNan)>> : std::bool_constant<F::kFwdKeepsNan> {};
+
 // The three vector operations of the driver, one per direction.
 struct Forward {
-  template <class F> static auto op(const F& f, typename F::V x) { return keep_nan(x, f.fwd(x)); }
+  template <class F> static auto op(const F& f, typename F::V x) {
+    if constexpr (fwd_keeps_nan<F>::value) return f.fwd(x);
+    else return keep_nan(x, f.fwd(x));
+  }
 };
 struct BackwardX {
   template <class F> static auto op(const F& f, typename F::V g, typename F::V x) { return keep_nan(x, f.bwd_x(g, x)); }

@@ -3,6 +3,7 @@
 // only strictly inside the interval; relu/leaky_relu take the left derivative at 0.
 // Parameters arrive as doubles in catalog order (src/pyact/_catalog.py).
 #pragma once
+#include <limits>
 #include "kernels/apply.h"
 
 namespace pyact { namespace PYACT_TARGET {
@@ -27,19 +28,29 @@ template <class T> struct Linear {
 template <class T> struct Relu {
   PYACT_FUNCTOR_TYPES(1);
   T slope, max_value, threshold;
-  explicit Relu(const double* p) : slope(T(p[0])), max_value(T(p[1])), threshold(T(p[2])) {}
+  bool capped;  // max_value finite; without a cap the identity piece has slope 1 up to +inf
+  explicit Relu(const double* p)
+      : slope(T(p[0])), max_value(T(p[1])), threshold(T(p[2])), capped(max_value < std::numeric_limits<T>::infinity()) {}
   V fwd(V x) const {
     const V r = select(x < threshold, scaled(slope, x - threshold), x);
     return select(x >= max_value, max_value, r);
   }
-  V bwd_x(V g, V x) const {
-    return select(x <= threshold, scaled(slope, g), select(x < max_value, g, T(0)));
-  }
+  V upper(V g, V v) const { return capped ? select(v < max_value, g, T(0)) : g; }
+  V bwd_x(V g, V x) const { return select(x <= threshold, scaled(slope, g), upper(g, x)); }
   // Valid when threshold == 0 and negative_slope >= 0 (the catalog's y_ok): then
   // y > 0 exactly where x > 0, and y == max_value exactly where x >= max_value.
-  V bwd_y(V g, V y) const {
-    return select(y <= T(0), scaled(slope, g), select(y < max_value, g, T(0)));
-  }
+  V bwd_y(V g, V y) const { return select(y <= T(0), scaled(slope, g), upper(g, y)); }
+};
+
+// relu with the default parameters, the one most networks use: x < 0 ? 0 : x, a single
+// max instruction that leaves NaN and -0 as they are (what the general Relu gives).
+template <class T> struct ReluPlain {
+  PYACT_FUNCTOR_TYPES(1);
+  static constexpr bool kFwdKeepsNan = true;
+  explicit ReluPlain(const double*) {}
+  V fwd(V x) const { return select(x < T(0), V{}, x); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g, V{}); }
+  V bwd_y(V g, V y) const { return bwd_x(g, y); }
 };
 
 template <class T> struct Relu6 {
