@@ -204,3 +204,52 @@ def test_positional_parameters():
     got = pa.prelu(dx, alpha, 1)
     assert got.chunks[1] == (15,)
     np.testing.assert_array_equal(got.compute(), pa.prelu(x, alpha, 1))
+
+
+def test_bias_act_grad_lazy():
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((50, 12)).astype(np.float32)
+    g = rng.standard_normal((50, 12)).astype(np.float32)
+    want_gx, want_gb = pa.bias_act_grad("gelu", g, x=x)
+    gx, gb = pa.bias_act_grad("gelu", da.from_array(g, chunks=(16, 5)), x=da.from_array(x, chunks=(16, 5)))
+    assert isinstance(gx, da.Array) and isinstance(gb, da.Array)
+    assert gx.chunks == ((16, 16, 16, 2), (5, 5, 2))
+    np.testing.assert_array_equal(gx.compute(), want_gx, strict=True)
+    # the bias gradient: column sums, against an independent float64 sum of dL/dx
+    ref = want_gx.astype(np.float64).sum(axis=0)
+    got = gb.compute()
+    assert got.dtype == np.float32 and got.shape == (12,)
+    np.testing.assert_allclose(got, ref, rtol=2e-7, atol=0)
+    y = pa.relu(x)
+    gx_y, gb_y = pa.bias_act_grad("relu", da.from_array(g, chunks=7), y=y)  # NumPy y mixed in
+    np.testing.assert_array_equal(gx_y.compute(), pa.bias_act_grad("relu", g, y=y)[0], strict=True)
+    with pytest.raises(TypeError, match="out="):
+        pa.bias_act_grad("relu", da.from_array(g), x=x, out=np.empty_like(g))
+    with pytest.raises(ValueError):  # raised at call time, as in the NumPy path
+        pa.bias_act_grad("relu", da.from_array(g), x=x[:, :3])
+
+
+def test_activation_objects_take_dask():
+    x = _data(np.float32)
+    dx = da.from_array(x, chunks=CHUNKS)
+    act = pa.get("elu", alpha=0.5)
+    got = act(dx)
+    assert isinstance(got, da.Array) and got.chunks == dx.chunks
+    np.testing.assert_array_equal(got.compute(), act(x), strict=True)
+    with np.errstate(invalid="ignore"):  # the data holds ±inf
+        g = np.cos(x)
+    back = act.backward(da.from_array(g, chunks=CHUNKS), x=dx)
+    np.testing.assert_array_equal(back.compute(), act.backward(g, x=x), strict=True)
+    soft = pa.get("softmax", axis=0)  # the axis is made one chunk
+    np.testing.assert_array_equal(soft(dx).compute(), soft(x), strict=True)
+    with pytest.raises(TypeError, match="out="):
+        act(dx, out=np.empty_like(x))
+
+
+@_need("prelu")
+def test_learnable_object_forward_dask_backward_refused():
+    x = _data(np.float64)
+    act = pa.get("prelu", num_parameters=x.shape[1], init=0.3)
+    np.testing.assert_array_equal(act(da.from_array(x, chunks=CHUNKS)).compute(), act(x), strict=True)
+    with pytest.raises(TypeError, match="NumPy arrays"):
+        act.backward(da.from_array(np.ones_like(x)), x=x)

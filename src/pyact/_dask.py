@@ -1,7 +1,8 @@
 """Dask arrays in, lazy Dask arrays out (``pip install 'pyact[dask]'``).
 
-Every ``pa.<name>``, ``pa.grad`` and ``pa.bias_act`` hands a Dask array here (the
-functional API checks :func:`is_dask` first). Each block is computed by the very same
+Every ``pa.<name>``, ``pa.grad``, ``pa.bias_act``, ``pa.bias_act_grad`` and every
+Activation object (``act(x)``, ``act.backward``) hands a Dask array here (each checks
+:func:`is_dask` first). Each block is computed by the very same
 NumPy path, so the result is bit-identical to computing the whole array at once:
 
 * elementwise functions run block by block (``map_blocks``) and keep the chunks;
@@ -10,6 +11,9 @@ NumPy path, so the result is bit-identical to computing the whole array at once:
   **rechunked to a single chunk along that axis automatically** (the other axes keep
   their chunks; an axis that already was one chunk is left alone);
 * ``bias_act``: the bias is split like the last axis of x, so chunks are kept;
+  ``bias_act_grad``: grad_x block by block, grad_bias a float64 Dask reduction of it;
+* a learnable activation's ``backward`` refuses Dask arrays (its parameter gradients
+  would be accumulated in the blocks' copies of the object and lost);
 * stochastic forms whose value depends on each element's place in the whole array
   (``rrelu(training=True)``) run as one block, with the seed drawn once, at call time.
 
@@ -28,7 +32,7 @@ import numpy as np
 
 from . import _catalog
 
-__all__ = ["is_dask", "any_dask", "forward", "grad", "bias_act", "install"]
+__all__ = ["is_dask", "any_dask", "forward", "grad", "call", "bias_act", "bias_act_grad", "install"]
 
 
 def is_dask(a: Any) -> bool:
@@ -182,6 +186,38 @@ def grad(name: Any, grad_out: Any, x: Any, y: Any, out: Any, params: dict) -> An
     axis = _whole_axis(spec, all_params, xy.ndim)
     fn = functools.partial(_grad_block, name, which, params)
     return _lazy(fn, [grad_out, xy], 1, axis, _stochastic(all_params))
+
+
+def call(act: Any, x: Any, out: Any) -> Any:
+    """``act(x)`` for an Activation object and a Dask ``x``: a lazy Dask array."""
+    _no_out(f"{type(act).__name__}()", out)
+    params = act.params
+    axis = _whole_axis(act.spec, params, x.ndim)
+    return _lazy(functools.partial(_call_block, act), [x], 0, axis, _stochastic(params))
+
+
+def _call_block(act: Any, x: np.ndarray) -> np.ndarray:
+    return act(x)
+
+
+def bias_act_grad(name: Any, g: Any, x: Any, y: Any, out: Any, params: dict) -> tuple[Any, Any]:
+    """``pa.bias_act_grad`` where an array is a Dask array: ``(grad_x, grad_bias)``, both
+    lazy. grad_x keeps g's chunks (bit-identical to the NumPy path); grad_bias is Dask's
+    reduction of grad_x over every axis but the last, accumulated in float64, so it may
+    differ from the one-pass NumPy result in the last bit where the sum is inexact."""
+    _no_out("bias_act_grad", out)
+    if x is None and y is None:
+        raise TypeError("bias_act_grad needs x= (or y=, where the activation allows it)")
+    which, xy = ("x", x) if x is not None else ("y", y)
+    xy = xy if is_dask(xy) else np.asarray(xy)
+    gx = _lazy(functools.partial(_bias_grad_block, name, which, params), [g, xy], 1, None, False)
+    grad_bias = gx.astype(np.float64).sum(axis=tuple(range(gx.ndim - 1))).astype(gx.dtype)
+    return gx, grad_bias
+
+
+def _bias_grad_block(name: Any, which: str, params: dict, g: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    import pyact
+    return pyact.bias_act_grad(name, g, **{which: xy}, **params)[0]
 
 
 def bias_act(x: Any, bias: Any, name: str, out: Any, params: dict) -> Any:

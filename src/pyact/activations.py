@@ -11,7 +11,7 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
-from . import _arrays, _catalog
+from . import _arrays, _catalog, _dask
 from ._catalog import REQUIRED, Act
 
 __all__ = ["Activation", "ElementwiseActivation", "UserActivation", "CLASSES", "FAMILY_BASES"]
@@ -110,6 +110,8 @@ class Activation(ABC):
 
     # --- the computation -----------------------------------------------------------
     def __call__(self, x: Any, *, out: np.ndarray | None = None) -> np.ndarray:
+        if type(x) is not np.ndarray and _dask.is_dask(x):  # lazy, block by block (pyact._dask)
+            return _dask.call(self, x, out)
         return self._forward(_arrays.as_float_array(x), out)
 
     forward = __call__
@@ -118,6 +120,11 @@ class Activation(ABC):
                  out: np.ndarray | None = None) -> np.ndarray:
         """dL/dx given dL/dy = ``grad_out`` and the input ``x`` (or, where ``y_ok``, the
         output ``y``)."""
+        if _dask.any_dask(grad_out, x, y):
+            if self.learnable:  # the blocks would accumulate self.grads in copies, lost
+                raise TypeError(f"{type(self).__name__}.backward: the parameter gradients need NumPy arrays, "
+                                f"not Dask arrays (compute them first, or use pa.grad for dL/dx alone)")
+            return _dask.grad(self, grad_out, x, y, out, {})
         g, xy, from_y = backward_inputs(self.name, self.y_ok, self._params, grad_out, x, y)
         return self._backward(g, xy, from_y, out)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _arrays, _catalog, _core
+from . import _arrays, _catalog, _core, _dask
 from .activations import Activation, ElementwiseActivation, backward_inputs
 from .registry import get
 
@@ -188,6 +188,8 @@ def bias_act_grad(name: str | Activation, g: Any, *, x: Any = None, y: Any = Non
         The column sums of grad_x over every other axis, computed in the same pass
         (float64 accumulation), identical for any thread count.
     """
+    if _dask.any_dask(g, x, y):  # lazy, block by block (pyact._dask)
+        return _dask.bias_act_grad(name, g, x, y, out, params)
     ep = _epilogue(name, params)
     label = ep.name
     g, xy, from_y = backward_inputs(label, ep.y_ok, params, g, x, y)
