@@ -72,11 +72,15 @@ def test_smoke_under_emulated_cpu(cpu):
     assert not _illegal(proc), f"illegal instruction under -cpu {cpu}:\n{proc.stdout[-3000:]}"
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
-    assert f"ISA {MODELS[cpu]}" in lines, lines[:3]
+    # the model's best ISA, or the best this build holds below it (a dev build may hold
+    # a subset: PYACT_ONLY_ISAS)
+    order = ["scalar", "sse4", "avx2", "avx512"]
+    held = [i for i in order[:order.index(MODELS[cpu]) + 1] if i in pa.info()["isas_compiled"]]
+    assert f"ISA {held[-1]}" in lines, lines[:3]
     assert lines[-1].endswith(" 0 failed")
     # The emulated CPU gives the bits the real one gives for the same ISA's kernels.
     digests = {ln.split()[1]: ln.split()[2] for ln in lines if ln.startswith("DIGEST ")}
-    assert set(digests) >= {"scalar", MODELS[cpu]} - ({"avx2"} if cpu == "Nehalem" else set())
+    assert set(digests) >= {"scalar", held[-1]}
     native = subprocess.run([sys.executable, str(HERE / "qemu_smoke.py"), "--isas", ",".join(digests)],
                             capture_output=True, text=True, env=_env(), timeout=600)
     native_digests = {ln.split()[1]: ln.split()[2] for ln in native.stdout.splitlines() if ln.startswith("DIGEST ")}
