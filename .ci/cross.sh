@@ -4,7 +4,7 @@
 # cross compiler. Never fails the run: without apt or network the tests skip instead.
 #   bash .ci/cross.sh             # install what is missing
 #   bash .ci/cross.sh --selftest  # and build + run the aarch64 kernel self-test now
-# .ci/run may call it before pytest:  bash .ci/cross.sh || true
+# .ci/run calls it before pytest:  bash .ci/cross.sh || true
 set -uo pipefail
 
 need=()
