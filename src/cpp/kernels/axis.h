@@ -13,6 +13,15 @@
 // chunk sums are added in order. The row path keeps the 16 accumulators in SIMD lanes,
 // the column path keeps 16 per column; threads split a long row at chunk boundaries.
 //
+// Paths (all give the same bits for a row): rows of up to kKeepRow (forward) or kChunk
+// (backward) elements are "kept rows", read once into a stack buffer (or registers),
+// kGroup short rows interleaved so that their dependency chains overlap; forward rows of
+// up to kShortRow elements are transposed 128 at a time into the column kernel (all lanes
+// busy); longer rows run three passes (max, exp + sum, scale), split across the threads
+// at chunk boundaries when they are few; a strided axis runs the column kernel, or, when
+// there are fewer columns than vector lanes (or one long column block), the columns are
+// copied out as rows.
+//
 // Special rows (SPEC §4.3), one formula for every case: the exponent argument is
 // (x == max ? 0 : x - max), so a row holding k entries of +inf sums to k and gives 1/k
 // there and 0 elsewhere; a row holding NaN, or only -inf, is NaN (a canonical quiet
@@ -41,12 +50,19 @@ using vm::exp;
 constexpr int64_t kLanes = 16;        // accumulators of the canonical sum
 constexpr int64_t kChunk = 4096;      // elements per canonical partial sum (a multiple of kLanes)
 constexpr int64_t kColBlock = 128;    // columns one task reduces together (inner > 1)
-// Elements per thread below which one thread is faster (TODO measured: see the sweep).
+// Elements per thread below which one thread is faster. The sweep
+//   python benchmarks/bench_axis.py --sweep     (docs/PERFORMANCE.md, issue 5)
+// could not settle it on the shared 2-core machine: with the other core busy, 2 threads
+// never won (x2 0.55-1.02 from 4K to 1M elements), so kGrain keeps apply.h's grain for
+// an exp-cost functor, kGrainCheap / 4; a row split across threads (3 parallel regions
+// forward, 2 backward, where many rows need 1) loses twice as much in the sweep, so it
+// waits for kRowSplitGrain.
 constexpr int64_t kGrain = 1 << 14;
-// kGrain, or the benchmarks' override (threads.h grain_override, bench_axis.py --sweep).
-inline int64_t axis_grain() {
+constexpr int64_t kRowSplitGrain = 4 * kGrain;
+// kGrain (kRowSplitGrain), or the benchmarks' override (threads.h grain_override).
+inline int64_t axis_grain(int64_t grain = kGrain) {
   const int64_t forced = grain_override();
-  return forced > 0 ? forced : kGrain;
+  return forced > 0 ? forced : grain;
 }
 
 // Compute type of a storage type: float16 is computed in float32.
@@ -212,7 +228,7 @@ template <class C, class F> double chunk_sum(int64_t b, int64_t e, const F& cont
 
 // Calls piece(b, e) over [0, n) split at chunk boundaries: on the threads when `par`.
 template <class F> inline void over_chunks(int64_t n, bool par, const F& piece) {
-  if (par) parallel_for(n, axis_grain(), kChunk, piece);
+  if (par) parallel_for(n, axis_grain(kRowSplitGrain), kChunk, piece);
   else if (n > 0) piece(0, n);
 }
 
