@@ -2,6 +2,7 @@
 the same run (issue 5), 1 and 2 threads, with GB/s next to the streaming bandwidth.
 
     python benchmarks/bench_axis.py            # the table of docs/PERFORMANCE.md
+    python benchmarks/bench_axis.py --sweep    # the grain sweep (kGrain in kernels/axis.h)
     pytest benchmarks/bench_axis.py            # the same cases under pytest-benchmark
 
 Bytes moved: forward reads x and writes y (8 B/element), backward reads g and y and
@@ -141,5 +142,35 @@ def test_axis(benchmark, lib, shape, axis, name, direction, threads):
             benchmark(pyact_call(name, direction, shape, axis))
 
 
+def grain_sweep(rounds=60) -> str:
+    """When do 2 threads beat 1 for the axis kernels? softmax forward and backward on
+    arrays of 2^k elements (rows of 10, 128 and 1000, and one row), 1 thread against 2
+    threads forced (`_core._set_grain(1)`), interleaved; x2 = t(1 thread) / t(2 threads).
+    The crossing sets kGrain in src/cpp/kernels/axis.h."""
+    from pyact import _core
+    lines = ["| elements | row length | op | 1 thread µs | 2 threads µs | x2 |", "|---|---|---|---|---|---|"]
+    for k in range(12, 21):
+        size = 1 << k
+        for n in (10, 128, 1000, size):
+            rows = max(1, size // n)
+            for direction in ("fwd", "bwd"):
+                f = pyact_call("softmax", direction, (rows, n), -1)
+
+                def one():
+                    with pa.threads(1):
+                        f()
+
+                _core._set_grain(1)
+                try:
+                    with pa.threads(2):
+                        t1, t2 = best_pair(one, f, rounds)
+                finally:
+                    _core._set_grain(0)
+                lines.append(f"| {rows * n} | {n} | softmax {direction} | {t1 * 1e6:.1f} | {t2 * 1e6:.1f} | {t1 / t2:.2f} |")
+                print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(table())
+    import sys
+    print(grain_sweep() if "--sweep" in sys.argv else table())

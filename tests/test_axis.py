@@ -399,3 +399,37 @@ def test_objects_registry_pickle_repr():
     y = act(x.T)
     np.testing.assert_array_equal(act.backward(np.ones_like(y), x=x.T), pa.grad("maxout", np.ones_like(y), x=x.T,
                                                                                  pieces=3, axis=0))
+
+
+# --- the kernels' paths agree bit for bit (issue 5 speed work) -----------------------------
+# Rows of n elements through every path: rows kept on the stack (kGroup at a time and one
+# by one), short rows through the column kernel, long rows, the column kernel, columns
+# copied out as rows (inner smaller than a vector, or one long column); special rows
+# mixed in; one thread and two.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("n", [1, 3, 10, 31, 33, 64, 65, 130, 1000, 1025, 5000, 9000])
+def test_paths_bit_identical(isa, n, dtype):
+    rows = 13
+    x = sample((rows, n), dtype, seed=n)
+    x[2, n // 2] = np.nan
+    x[5, :] = -np.inf
+    x[7, n // 3] = np.inf
+    x[8, 0] = -np.inf
+    g = sample((rows, n), dtype, seed=n + 1, scale=1.0)
+    for name in SOFTMAXES:
+        f = getattr(pa, name)
+        with pa.threads(1):
+            want = f(x)
+            want_g = pa.grad(name, g, y=want)
+        with pa.threads(2):
+            assert f(x).tobytes() == want.tobytes()
+            assert pa.grad(name, g, y=want).tobytes() == want_g.tobytes()
+            for inner in (2, 5, 9):  # column kernel, or columns copied out as rows
+                xs = np.ascontiguousarray(np.repeat(x.T[:, :, None], inner, 2))   # (n, rows, inner)
+                ys = f(xs, axis=0)
+                gs = pa.grad(name, np.ascontiguousarray(np.repeat(g.T[:, :, None], inner, 2)), y=ys, axis=0)
+                for c in (0, inner - 1):
+                    assert np.ascontiguousarray(ys[:, :, c].T).tobytes() == want.tobytes(), (name, inner)
+                    assert np.ascontiguousarray(gs[:, :, c].T).tobytes() == want_g.tobytes(), (name, inner)
+        col = f(np.ascontiguousarray(x[3][:, None]), axis=0)[:, 0]   # one column
+        assert col.tobytes() == want[3].tobytes()

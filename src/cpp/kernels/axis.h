@@ -13,6 +13,15 @@
 // chunk sums are added in order. The row path keeps the 16 accumulators in SIMD lanes,
 // the column path keeps 16 per column; threads split a long row at chunk boundaries.
 //
+// Paths (all give the same bits for a row): rows of up to kKeepRow (forward) or kChunk
+// (backward) elements are "kept rows", read once into a stack buffer (or registers),
+// kGroup short rows interleaved so that their dependency chains overlap; forward rows of
+// up to kShortRow elements are transposed 128 at a time into the column kernel (all lanes
+// busy); longer rows run three passes (max, exp + sum, scale), split across the threads
+// at chunk boundaries when they are few; a strided axis runs the column kernel, or, when
+// there are fewer columns than vector lanes (or one long column block), the columns are
+// copied out as rows.
+//
 // Special rows (SPEC §4.3), one formula for every case: the exponent argument is
 // (x == max ? 0 : x - max), so a row holding k entries of +inf sums to k and gives 1/k
 // there and 0 elsewhere; a row holding NaN, or only -inf, is NaN (a canonical quiet
@@ -23,6 +32,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -40,11 +50,20 @@ using vm::exp;
 constexpr int64_t kLanes = 16;        // accumulators of the canonical sum
 constexpr int64_t kChunk = 4096;      // elements per canonical partial sum (a multiple of kLanes)
 constexpr int64_t kColBlock = 128;    // columns one task reduces together (inner > 1)
-// Elements per thread below which one thread is faster: apply.h's grain for an exp-cost
-// functor (kGrainCheap / 4; softmax runs three passes, one with an exp). Not yet tuned
-// by measurement: the shared 2-core machine gave no stable 2-thread timings
-// (docs/PERFORMANCE_AXIS.md, python benchmarks/bench_axis.py).
+// Elements per thread below which one thread is faster. The sweep
+//   python benchmarks/bench_axis.py --sweep     (docs/PERFORMANCE.md, issue 5)
+// could not settle it on the shared 2-core machine: with the other core busy, 2 threads
+// never won (x2 0.55-1.02 from 4K to 1M elements), so kGrain keeps apply.h's grain for
+// an exp-cost functor, kGrainCheap / 4; a row split across threads (3 parallel regions
+// forward, 2 backward, where many rows need 1) loses twice as much in the sweep, so it
+// waits for kRowSplitGrain.
 constexpr int64_t kGrain = 1 << 14;
+constexpr int64_t kRowSplitGrain = 4 * kGrain;
+// kGrain (kRowSplitGrain), or the benchmarks' override (threads.h grain_override).
+inline int64_t axis_grain(int64_t grain = kGrain) {
+  const int64_t forced = grain_override();
+  return forced > 0 ? forced : grain;
+}
 
 // Compute type of a storage type: float16 is computed in float32.
 template <class S> using Cmp = compute_t<S>;
@@ -172,6 +191,24 @@ template <class A> inline A tree16(A* a) {
   return a[0];
 }
 
+// tree16 of the kLanes accumulators of the row path (kLanes / N W's, lane order): the
+// same additions, the levels of stride >= one double vector done as vector adds.
+template <class C> inline double tree_acc(const W<C>* acc) {
+  constexpr int ND = Simd<double>::N, NV = kLanes / ND;
+  static_assert(kLanes / Simd<C>::N * sizeof(W<C>) == NV * sizeof(vd), "16 float64 lanes");
+  constexpr int R = W<C>::R;
+  vd v[NV];  // copied register by register: a memcpy here went through the stack
+  for (int k = 0; k < NV / R; ++k)
+    for (int r = 0; r < R; ++r) v[k * R + r] = acc[k].h[r];
+  for (int w = NV / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; ++i) v[i] += v[i + w];
+  double a[ND];
+  for (int i = 0; i < ND; ++i) a[i] = v[0][i];
+  for (int w = ND / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; ++i) a[i] += a[i + w];
+  return a[0];
+}
+
 // Canonical sum of one chunk [b, e) of a contiguous row; contrib(i, cnt) gives the
 // float64 contributions of elements i .. i+cnt-1 (cnt <= N, lanes past cnt ignored).
 template <class C, class F> double chunk_sum(int64_t b, int64_t e, const F& contrib) {
@@ -186,14 +223,12 @@ template <class C, class F> double chunk_sum(int64_t b, int64_t e, const F& cont
     const int64_t cnt = std::min<int64_t>(N, e - i - k * N);
     acc[k] += first_lanes<C>(contrib(i + k * N, cnt), cnt);
   }
-  double lanes[kLanes];
-  std::memcpy(lanes, acc, sizeof lanes);
-  return tree16(lanes);
+  return tree_acc<C>(acc);
 }
 
 // Calls piece(b, e) over [0, n) split at chunk boundaries: on the threads when `par`.
 template <class F> inline void over_chunks(int64_t n, bool par, const F& piece) {
-  if (par) parallel_for(n, kGrain, kChunk, piece);
+  if (par) parallel_for(n, axis_grain(kRowSplitGrain), kChunk, piece);
   else if (n > 0) piece(0, n);
 }
 
@@ -218,16 +253,23 @@ template <class C, class F> void col_sums(int64_t n, int64_t nv, W<C>* tot, cons
   for (int64_t v = 0; v < nv; ++v) tot[v] = neg0;
   for (int64_t cs = 0; cs < n; cs += kChunk) {
     const int64_t ce = std::min(n, cs + kChunk);
-    for (auto& row : acc)
-      for (int64_t v = 0; v < nv; ++v) row[v] = neg0;
+    // A short chunk leaves accumulators at -0.0, which the tree may skip (x + -0.0 == x).
+    const int used = static_cast<int>(std::min<int64_t>(kLanes, ce - cs));
+    for (int j = 0; j < used; ++j)
+      for (int64_t v = 0; v < nv; ++v) acc[j][v] = neg0;
     for (int64_t i = cs; i < ce; ++i) {
       W<C>* a = acc[(i - cs) % kLanes];
       for (int64_t v = 0; v < nv; ++v) a[v] += contrib(i, v);
     }
     for (int64_t v = 0; v < nv; ++v) {
       W<C> lanes[kLanes];
-      for (int j = 0; j < kLanes; ++j) lanes[j] = acc[j][v];
-      tot[v] += tree16(lanes);
+      for (int j = 0; j < used; ++j) lanes[j] = acc[j][v];
+      int live = used;
+      for (int w = 8; w >= 1; w /= 2) {
+        for (int i = 0; i + w < live; ++i) lanes[i] += lanes[i + w];
+        live = std::min(live, w);
+      }
+      tot[v] += lanes[0];
     }
   }
 }
@@ -236,7 +278,7 @@ template <class C, class F> void col_sums(int64_t n, int64_t nv, W<C>* tot, cons
 // threads; a few long rows are each split across the threads, chunk by chunk.
 template <class F> void for_rows(int64_t rows, int64_t n, const F& fn) {
   if (rows >= thread_count() || n < 2 * kChunk) {
-    parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(n, 1)), 1, [&](int64_t b, int64_t e) {
+    parallel_for(rows, std::max<int64_t>(1, axis_grain() / std::max<int64_t>(n, 1)), 1, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) fn(r, false);
     });
   } else {
@@ -248,7 +290,7 @@ template <class F> void for_rows(int64_t rows, int64_t n, const F& fn) {
 template <class F> void for_col_blocks(int64_t outer, int64_t n, int64_t inner, const F& fn) {
   const int64_t blocks = (inner + kColBlock - 1) / kColBlock;
   const int64_t per_task = std::max<int64_t>(n, 1) * std::min(inner, kColBlock);
-  parallel_for(outer * blocks, std::max<int64_t>(1, kGrain / per_task), 1, [&](int64_t b, int64_t e) {
+  parallel_for(outer * blocks, std::max<int64_t>(1, axis_grain() / per_task), 1, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t) {
       const int64_t o = t / blocks, c0 = (t % blocks) * kColBlock;
       fn(o, c0, std::min(kColBlock, inner - c0));
@@ -394,12 +436,15 @@ template <class S, int K> void softmax_cols(const S* x, S* y, int64_t n, int64_t
 }
 
 // Backward from y. softmax: g - Σg·y scaled by y (softmin: the negative);
-// log_softmax: g - e^y·Σg. The sums are canonical sums in float64 (g·y exact there).
+// log_softmax: g - e^y·Σg. The sums are canonical sums in float64 of g·y rounded to the
+// compute type: |error| <= 2^-24·Σ|g·y| <= 2^-24·max|g| (Σy = 1), below the rounding of
+// g - Σg·y itself, and 8-20 % faster than exact float64 products (4 converts, 2 float64
+// multiplies per 8 floats; docs/PERFORMANCE.md). float16 products are exact in float32.
 template <class C, int K> struct SoftmaxGrad {
   using Vc = V<C>;
   static W<C> contrib(Vc g, Vc y) {
     if constexpr (K == kLogSoftmax) { (void)y; return widen<C>(g); }
-    else return widen<C>(g) * widen<C>(y);
+    else return widen<C>(g * y);
   }
   static Vc out(Vc g, Vc y, Vc s) {
     if constexpr (K == kLogSoftmax) return g - exp(y) * s;
@@ -442,6 +487,127 @@ template <class S, int K> void softmax_grad_cols(const S* g, const S* y, S* out,
       st_lanes(out + i * inner + v * N, 1, std::min<int64_t>(N, cols - v * N), F::out(ldv(g, i, v), ldv(y, i, v), sv[v]));
 }
 
+// --- rows kept on the stack (inner == 1, n <= kKeepRow) ---------------------------------
+// One row at a time, without the per-row machinery of softmax_row: x is read once into a
+// stack buffer, the sum is one canonical chunk (n <= kChunk), so the bits are those of
+// softmax_row and of the column path. Vector loads past the row end (where `avail`, the
+// elements readable from the row start, allows) are masked to the padding value.
+constexpr int64_t kKeepRow = 1024;
+
+template <class S> inline V<Cmp<S>> ld_row(const S* p, int64_t i, int64_t n, int64_t avail, Cmp<S> fill) {
+  using C = Cmp<S>;
+  constexpr int N = Simd<C>::N;
+  if (i + N <= n) return load_as(p + i);
+  if (i + N <= avail) return select(iota<V<C>>() < C(n - i), load_as(p + i), fill);
+  return ld_lanes(p + i, 1, n - i, fill);
+}
+template <class S> inline void st_row(S* p, int64_t i, int64_t n, V<Cmp<S>> v) {
+  if (i + Simd<Cmp<S>>::N <= n) store_as(p + i, v);
+  else st_lanes(p + i, 1, n - i, v);
+}
+template <class C> inline C hmax(V<C> v) {
+  constexpr int N = Simd<C>::N;
+  C a[N];
+  std::memcpy(a, &v, sizeof a);
+  for (int w = N / 2; w >= 1; w /= 2)
+    for (int i = 0; i < w; ++i) a[i] = std::max(a[i], a[i + w]);
+  return a[0];
+}
+
+// G rows at once (G > 1 for rows of at most kGroupRow): the stages of G rows are
+// interleaved, so that the latency of one row's chain (max, exp, sum, divide, scale)
+// overlaps the others'.
+constexpr int64_t kGroupRow = 64;
+constexpr int kGroup = 4;
+
+template <class S, int K, int G> void softmax_kept_rows(const S* x, S* y, int64_t n, int64_t avail) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  using F = SoftmaxMath<C, K>;
+  constexpr int N = Simd<C>::N;
+  constexpr int KS = kLanes / N;
+  constexpr int64_t kMax = G == 1 ? kKeepRow : kGroupRow;
+  const C pad = K == kSoftmin ? inf<C>() : -inf<C>();  // z of a padding lane is -inf
+  const int64_t nv = (n + N - 1) / N;
+  Vc buf[G][kMax / N];
+  Vc m[G];
+  for (int g = 0; g < G; ++g) m[g] = set1(-inf<C>());
+  for (int64_t j = 0; j < nv; ++j)
+    for (int g = 0; g < G; ++g) {
+      const Vc v = F::z(ld_row(x + g * n, j * N, n, avail - g * n, pad));
+      buf[g][j] = v;
+      m[g] = select(v > m[g], v, m[g]);  // NaN never wins: it shows in the sum below
+    }
+  C mx[G];
+  W<C> acc[G][KS];
+  for (int g = 0; g < G; ++g) {
+    mx[g] = hmax<C>(m[g]);
+    m[g] = set1(mx[g]);
+    for (auto& a : acc[g]) a = neg_zero<C>();
+  }
+  for (int64_t j0 = 0; j0 < nv; j0 += KS)
+    for (int k = 0; k < KS && j0 + k < nv; ++k) {
+      const int64_t j = j0 + k;
+      for (int g = 0; g < G; ++g) {
+        const Vc a = F::arg(buf[g][j], m[g]), e = exp(a);
+        buf[g][j] = K == kLogSoftmax ? a : e;
+        acc[g][k] += j * N + N <= n ? widen<C>(e) : first_lanes<C>(widen<C>(e), n - j * N);
+      }
+    }
+  bool ok[G];
+  for (int g = 0; g < G; ++g) {
+    const double s = tree_acc<C>(acc[g]);
+    // NaN in the row makes s NaN; a row of -inf only has mx = -inf.
+    ok[g] = s == s && mx[g] != -inf<C>();
+    m[g] = set1(C(F::coef(s)));
+  }
+  for (int64_t j = 0; j < nv; ++j)
+    for (int g = 0; g < G; ++g)
+      if (ok[g]) st_row(y + g * n, j * N, n, K == kLogSoftmax ? buf[g][j] - m[g] : buf[g][j] * m[g]);
+  for (int g = 0; g < G; ++g)
+    if (!ok[g]) std::fill(y + g * n, y + (g + 1) * n, static_cast<S>(qnan<C>()));
+}
+
+template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S* y, S* out, int64_t n, int64_t avail) {
+  using C = Cmp<S>;
+  using Vc = V<C>;
+  using F = SoftmaxGrad<C, K>;
+  constexpr int N = Simd<C>::N;
+  constexpr int KS = kLanes / N;
+  const int64_t nv = (n + N - 1) / N;
+  W<C> acc[G][KS];
+  for (int r = 0; r < G; ++r)
+    for (auto& a : acc[r]) a = neg_zero<C>();
+  for (int64_t j0 = 0; j0 < nv; j0 += KS)
+    for (int k = 0; k < KS && j0 + k < nv; ++k) {
+      const int64_t i = (j0 + k) * N;
+      for (int r = 0; r < G; ++r) {
+        const int64_t av = avail - r * n;
+        const W<C> w = F::contrib(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)));
+        acc[r][k] += i + N <= n ? w : first_lanes<C>(w, n - i);
+      }
+    }
+  Vc sv[G];
+  for (int r = 0; r < G; ++r) sv[r] = set1(C(tree_acc<C>(acc[r])));
+  for (int64_t i = 0; i < n; i += N)
+    for (int r = 0; r < G; ++r) {
+      const int64_t av = avail - r * n;
+      st_row(out + r * n, i, n, F::out(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)), sv[r]));
+    }
+}
+
+// Runs the kept-row kernel fn<G>(row, avail) over `rows` rows of length n on the
+// threads, kGroup rows at a time where they are short; avail stops at the end of the
+// thread's own rows, so no load reaches into another thread's rows.
+template <class F> void for_kept_rows(int64_t rows, int64_t n, const F& fn) {
+  parallel_for(rows, std::max<int64_t>(1, axis_grain() / n), 1, [&](int64_t b, int64_t e) {
+    int64_t r = b;
+    if (n <= kGroupRow)
+      for (; r + kGroup <= e; r += kGroup) fn(std::integral_constant<int, kGroup>{}, r, (e - r) * n);
+    for (; r < e; ++r) fn(std::integral_constant<int, 1>{}, r, (e - r) * n);
+  });
+}
+
 // Short rows (n <= kShortRow, inner == 1): kColBlock rows at a time are transposed into
 // a stack buffer, where each row is a column, and run through the column kernel: the
 // same canonical sums lane by lane, so the same bits, without a per-row overhead.
@@ -450,7 +616,7 @@ constexpr int64_t kShortRow = 32;
 
 template <class S, int Arity, class F>
 void short_rows(const S* const* in, S* out, int64_t rows, int64_t n, const F& cols) {
-  parallel_for(rows, std::max<int64_t>(1, kGrain / n), 1, [&](int64_t b, int64_t e) {
+  parallel_for(rows, std::max<int64_t>(1, axis_grain() / n), 1, [&](int64_t b, int64_t e) {
     alignas(64) S buf[Arity + 1][kShortRow * kColBlock];
     for (int64_t r0 = b; r0 < e; r0 += kColBlock) {
       const int64_t m = std::min(kColBlock, e - r0);
@@ -468,13 +634,54 @@ void short_rows(const S* const* in, S* out, int64_t rows, int64_t n, const F& co
   });
 }
 
+// A strided axis with few columns (inner < N, where the column kernel leaves lanes idle,
+// or too few column blocks to give every thread one while the columns are long): the
+// columns are copied out as contiguous rows, run through the row path (in place) and
+// copied back. The same bits (a row's bits never depend on the layout), all lanes busy,
+// and one long column is split across the threads like one long row.
+template <class S> bool use_rows(int64_t outer, int64_t n, int64_t inner) {
+  if (inner == 1) return false;
+  if (inner < Simd<Cmp<S>>::N) return true;
+  return inner <= kColBlock && n >= 2 * kChunk && outer < thread_count();
+}
+template <class S, int Arity, class F>
+void via_rows(const S* const* in, S* out, int64_t outer, int64_t n, int64_t inner, const F& rows) {
+  const int64_t total = outer * n * inner;
+  std::unique_ptr<S[]> t(new S[Arity * total]);  // uninitialised: every element is written
+  const int64_t grain = std::max<int64_t>(1, axis_grain() / inner);
+  parallel_for(outer * n, grain, 1, [&](int64_t b, int64_t e) {
+    for (int64_t q = b, o = b / n, i = b - o * n; q < e; ++q) {
+      for (int a = 0; a < Arity; ++a)
+        for (int64_t c = 0; c < inner; ++c) t[a * total + (o * inner + c) * n + i] = in[a][q * inner + c];
+      if (++i == n) i = 0, ++o;
+    }
+  });
+  rows(t.get(), t.get() + (Arity - 1) * total, outer * inner);
+  parallel_for(outer * n, grain, 1, [&](int64_t b, int64_t e) {
+    for (int64_t q = b, o = b / n, i = b - o * n; q < e; ++q) {
+      for (int64_t c = 0; c < inner; ++c) out[q * inner + c] = t[(o * inner + c) * n + i];
+      if (++i == n) i = 0, ++o;
+    }
+  });
+}
+
 template <class S, int K>
 void softmax_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double*) {
   const S* x = static_cast<const S*>(in[0]);
   S* y = static_cast<S*>(out);
-  if (inner == 1 && n <= kShortRow && outer > 1) {
+  if (use_rows<S>(outer, n, inner)) {
+    const S* ins[1] = {x};
+    via_rows<S, 1>(ins, y, outer, n, inner, [&](S* t, S*, int64_t rows) {
+      const void* tin[1] = {t};
+      softmax_fwd<S, K>(tin, t, rows, n, 1, nullptr);
+    });
+  } else if (inner == 1 && n <= kShortRow && outer > 1) {
     const S* ins[1] = {x};
     short_rows<S, 1>(ins, y, outer, n, softmax_cols<S, K>);
+  } else if (inner == 1 && n <= kKeepRow) {
+    for_kept_rows(outer, n, [&](auto G, int64_t r, int64_t avail) {
+      softmax_kept_rows<S, K, G()>(x + r * n, y + r * n, n, avail);
+    });
   } else if (inner == 1) {
     for_rows(outer, n, [&](int64_t r, bool par) { softmax_row<S, K>(x + r * n, y + r * n, n, par); });
   } else {
@@ -490,9 +697,16 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
   const S* g = static_cast<const S*>(in[0]);
   const S* y = static_cast<const S*>(in[1]);
   S* o = static_cast<S*>(out);
-  if (inner == 1 && n <= kShortRow && outer > 1) {
+  if (use_rows<S>(outer, n, inner)) {
     const S* ins[2] = {g, y};
-    short_rows<S, 2>(ins, o, outer, n, softmax_grad_cols<S, K>);
+    via_rows<S, 2>(ins, o, outer, n, inner, [&](S* tg, S* ty, int64_t rows) {
+      const void* tin[2] = {tg, ty};
+      softmax_bwd<S, K>(tin, tg, rows, n, 1, nullptr);
+    });
+  } else if (inner == 1 && n <= kChunk) {
+    for_kept_rows(outer, n, [&](auto G, int64_t r, int64_t avail) {
+      softmax_grad_kept_rows<S, K, G()>(g + r * n, y + r * n, o + r * n, n, avail);
+    });
   } else if (inner == 1) {
     for_rows(outer, n, [&](int64_t r, bool par) { softmax_grad_row<S, K>(g + r * n, y + r * n, o + r * n, n, par); });
   } else {
@@ -509,7 +723,7 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
 // Calls fn(q, o, r, cnt) for runs of up to N consecutive indices q of a flat range
 // [0, rows * len) that stay inside one row o (r: position in that row).
 template <int N, class F> void for_runs(int64_t rows, int64_t len, const F& fn) {
-  parallel_for(rows * len, kGrain, N, [&](int64_t b, int64_t e) {
+  parallel_for(rows * len, axis_grain(), N, [&](int64_t b, int64_t e) {
     for (int64_t q = b; q < e;) {
       const int64_t o = q / len, r = q - o * len;
       const int64_t cnt = std::min<int64_t>({N, e - q, len - r});
