@@ -372,16 +372,20 @@ def test_digits_accuracy(activation):
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
-def test_optimiser_pieces_on_threads_change_no_bit(monkeypatch, optimizer):
-    from pyact import mlp
+def test_optimiser_pieces_on_threads_change_no_bit(optimizer):
+    from pyact import _core
     X, y = _tiny_problem(8, n=64, n_in=5)
     kw = dict(hidden=(32,), epochs=3, batch_size=16, optimizer=optimizer, nesterov=optimizer == "sgd",
               weight_decay=0.01)
-    whole = pa.MLP(**kw)
-    whole.fit(X, y)
-    monkeypatch.setattr(mlp, "_PIECE", 8)  # every parameter split into pieces
-    with pa.threads(3):
-        pieces = pa.MLP(**kw)
-        pieces.fit(X, y)
+    with pa.threads(1):
+        whole = pa.MLP(**kw)
+        whole.fit(X, y)
+    _core._set_grain(8)  # every parameter split into pieces on threads
+    try:
+        with pa.threads(3):
+            pieces = pa.MLP(**kw)
+            pieces.fit(X, y)
+    finally:
+        _core._set_grain(0)
     for a, b in zip(whole.coefs_ + whole.intercepts_, pieces.coefs_ + pieces.intercepts_):
         np.testing.assert_array_equal(a, b)

@@ -75,6 +75,14 @@ def bias_act(kernel: int, x: NDArray[np.floating], bias: NDArray[np.floating], o
 def bias_act_grad(kernel: int, from_y: bool, g: NDArray[np.floating], xy: NDArray[np.floating],
                   grad_x: NDArray[np.floating], grad_bias: NDArray[np.floating], params: tuple[float, ...]) -> None:
     """grad_x = f'(.) * g from the pre-activation (or y when from_y); grad_bias = column sums of grad_x."""
+# the trainer's fused optimiser step (src/cpp/optim.cpp)
+def adam_step(param: NDArray[np.floating], grad: NDArray[np.floating], exp_avg: NDArray[np.floating],
+              exp_avg_sq: NDArray[np.floating], lr: float, beta1: float, beta2: float, eps: float,
+              weight_decay: float, step: int) -> None:
+    """One Adam step in place (torch.optim.Adam's rule; weight_decay is its coupled L2; step counts from 1)."""
+def sgd_step(param: NDArray[np.floating], grad: NDArray[np.floating], momentum_buffer: NDArray[np.floating] | None,
+             lr: float, momentum: float, nesterov: bool, weight_decay: float, first: bool) -> None:
+    """One SGD step in place (torch.optim.SGD's rule, dampening 0); first: the buffer's first step."""
 # accuracy sweeps (src/cpp/bind_accuracy.cpp)
 def sweep_kernels() -> list[str]:
     """Kernel names that ulp_sweep has a reference for."""

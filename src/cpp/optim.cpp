@@ -1,0 +1,209 @@
+// pyact._core.adam_step / sgd_step: the trainer's optimiser step (pyact/mlp.py) in one
+// pass over (param, grad, state), PyTorch's update rules (torch.optim.Adam / SGD,
+// single-tensor path) operation for operation, in the parameter's dtype.
+//
+// Memory-bound, so a plain loop that the compiler vectorises for the baseline ISA is as
+// fast as a hand-written one; it is compiled once, here, not per ISA (table_isa.cpp).
+// Every element's arithmetic is independent of the others and of how the range is cut
+// (no FMA contraction: -ffp-contract=off), so any thread count gives the same bits.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "bind_util.h"
+#include "threads.h"
+
+namespace py = pybind11;
+using namespace pyact;
+
+namespace {
+
+// Elements per thread below which a second thread costs more than it saves (each
+// element moves 20-28 bytes; 64 Ki elements is ~1.5 MB per thread).
+constexpr int64_t kGrain = int64_t{1} << 16;
+
+// fn(begin, end) over [0, n), one contiguous piece per thread, pieces aligned to 16
+// elements (no two threads write one cache line).
+template <class Fn> void parallel_pieces(int64_t n, const Fn& fn) {
+#ifdef _OPENMP
+  const int64_t forced = grain_override();  // tests and benchmarks (_core._set_grain)
+  const int64_t threads = std::min<int64_t>(thread_count(), n / (forced > 0 ? forced : kGrain));
+  if (threads > 1) {
+#pragma omp parallel num_threads(static_cast<int>(threads))
+    {
+      const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const int64_t units = (n + 15) / 16;
+      const int64_t b = std::min(n, units * t / nt * 16), e = std::min(n, units * (t + 1) / nt * 16);
+      if (b < e) fn(b, e);
+    }
+    return;
+  }
+#endif
+  if (n > 0) fn(0, n);
+}
+
+struct AdamArgs {
+  double lr, beta1, beta2, eps, weight_decay;
+  int64_t step;
+};
+
+// torch.optim.Adam, _single_tensor_adam (amsgrad=False, maximize=False):
+//   grad = grad + wd * param                       (only when wd != 0)
+//   m.lerp_(grad, 1 - beta1)                       (ATen lerp: small-weight form when < 0.5)
+//   v = v * beta2;  v = v + (1 - beta2) * grad * grad       (mul_, addcmul_)
+//   denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+//   param = param + (-lr / (1 - beta1^t)) * m / denom       (addcdiv_)
+// The scalars are rounded to T once, as ATen does for a float tensor.
+template <class T> struct AdamScalars {
+  T wd, w1, w1c, b2, c2, bc2_sqrt, neg_step, eps;
+};
+
+// One loop body per (decay, lerp form), so that each vectorises without a branch.
+template <class T, bool kDecay, bool kSmall>
+void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, int64_t b, int64_t e,
+                const AdamScalars<T>& s) {
+  const T wd = s.wd, w1 = s.w1, w1c = s.w1c, b2 = s.b2, c2 = s.c2, bc2_sqrt = s.bc2_sqrt, neg_step = s.neg_step,
+          eps = s.eps;
+  for (int64_t i = b; i < e; ++i) {
+    T gi = g[i];
+    if (kDecay) gi = gi + wd * p[i];
+    T mi = m[i];
+    if (kSmall) mi = mi + w1 * (gi - mi);
+    else mi = gi - (gi - mi) * w1c;
+    T vi = v[i] * b2;
+    vi = vi + c2 * gi * gi;
+    const T denom = std::sqrt(vi) / bc2_sqrt + eps;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] + neg_step * mi / denom;
+  }
+}
+
+template <class T>
+void adam(T* p, const T* g, T* m, T* v, int64_t n, const AdamArgs& a) {
+  const double t = static_cast<double>(a.step);
+  AdamScalars<T> s;
+  s.wd = static_cast<T>(a.weight_decay);
+  s.w1 = static_cast<T>(1.0 - a.beta1);  // lerp weight
+  s.w1c = static_cast<T>(1.0 - static_cast<double>(s.w1));  // ATen: opmath(1) - weight
+  s.b2 = static_cast<T>(a.beta2);
+  s.c2 = static_cast<T>(1.0 - a.beta2);
+  s.bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(a.beta2, t)));
+  s.neg_step = static_cast<T>(-(a.lr / (1.0 - std::pow(a.beta1, t))));
+  s.eps = static_cast<T>(a.eps);
+  const bool decay = a.weight_decay != 0.0, small = std::fabs(1.0 - a.beta1) < 0.5;
+  parallel_pieces(n, [&](int64_t b, int64_t e) {
+    if (decay) {
+      if (small) adam_range<T, true, true>(p, g, m, v, b, e, s);
+      else adam_range<T, true, false>(p, g, m, v, b, e, s);
+    } else {
+      if (small) adam_range<T, false, true>(p, g, m, v, b, e, s);
+      else adam_range<T, false, false>(p, g, m, v, b, e, s);
+    }
+  });
+}
+
+// torch.optim.SGD, _single_tensor_sgd (dampening=0, maximize=False):
+//   grad = grad + wd * param                       (only when wd != 0)
+//   buf = grad (first step) or buf * momentum + grad         (momentum != 0)
+//   grad = grad + momentum * buf (nesterov) or buf
+//   param = param + (-lr) * grad
+// buf may be null when momentum == 0.
+template <class T>
+void sgd(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, double lr, double momentum,
+         bool nesterov, double weight_decay, bool first) {
+  const T wd = static_cast<T>(weight_decay), mu = static_cast<T>(momentum), neg_lr = static_cast<T>(-lr);
+  const bool decay = weight_decay != 0.0, use_buf = momentum != 0.0;
+  parallel_pieces(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      T gi = g[i];
+      if (decay) gi = gi + wd * p[i];
+      if (use_buf) {
+        const T bi = first ? gi : buf[i] * mu + gi;
+        buf[i] = bi;
+        gi = nesterov ? gi + mu * bi : bi;
+      }
+      p[i] = p[i] + neg_lr * gi;
+    }
+  });
+}
+
+// p, g and the state arrays: one float dtype, C-contiguous, the same number of
+// elements, the written ones writeable. Returns the dtype index.
+int check(const py::array& p, const py::array& g, std::initializer_list<const py::array*> state) {
+  const int dt = bind::dtype_of(p);
+  if (dt == static_cast<int>(Dtype::f16)) throw py::type_error("pyact._core: the optimiser takes float32 or float64");
+  auto same = [&](const py::array& a, bool write) {
+    if (bind::dtype_of(a) != dt) throw py::type_error("pyact._core: optimiser arrays of different dtypes");
+    if (a.size() != p.size()) throw py::value_error("pyact._core: optimiser arrays of different sizes");
+    if (!bind::c_contiguous(a)) throw py::value_error("pyact._core: optimiser arrays must be C-contiguous");
+    if (write && !a.writeable()) throw py::value_error("pyact._core: optimiser array is read-only");
+  };
+  same(p, true);
+  same(g, false);
+  for (const py::array* a : state) same(*a, true);
+  return dt;
+}
+
+template <class Fn> void run_maybe_unlocked(int64_t n, const Fn& fn) {
+  if (n >= bind::kReleaseGilAt) {
+    py::gil_scoped_release release;
+    fn();
+  } else {
+    fn();
+  }
+}
+
+}  // namespace
+
+void bind_optim(py::module_& m) {
+  m.def("adam_step", [](py::array& p, const py::array& g, py::array& m1, py::array& v, double lr, double beta1,
+                        double beta2, double eps, double weight_decay, int64_t step) {
+    const int dt = check(p, g, {&m1, &v});
+    if (step < 1) throw py::value_error("pyact._core: adam_step needs step >= 1");
+    const AdamArgs a{lr, beta1, beta2, eps, weight_decay, step};
+    const int64_t n = p.size();
+    run_maybe_unlocked(n, [&] {
+      if (dt == static_cast<int>(Dtype::f32))
+        adam(static_cast<float*>(p.mutable_data()), static_cast<const float*>(g.data()),
+             static_cast<float*>(m1.mutable_data()), static_cast<float*>(v.mutable_data()), n, a);
+      else
+        adam(static_cast<double*>(p.mutable_data()), static_cast<const double*>(g.data()),
+             static_cast<double*>(m1.mutable_data()), static_cast<double*>(v.mutable_data()), n, a);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"), py::arg("lr"), py::arg("beta1"),
+     py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("step"),
+     "One Adam step in place (torch.optim.Adam's rule; weight_decay is its coupled L2; step counts from 1).");
+
+  m.def("sgd_step", [](py::array& p, const py::array& g, py::object buf, double lr, double momentum, bool nesterov,
+                       double weight_decay, bool first) {
+    int dt = 0;
+    py::array b;
+    if (momentum != 0.0) {
+      if (buf.is_none()) throw py::value_error("pyact._core: sgd_step with momentum needs a momentum buffer");
+      b = buf.cast<py::array>();
+      dt = check(p, g, {&b});
+    } else {
+      dt = check(p, g, {});
+    }
+    const int64_t n = p.size();
+    run_maybe_unlocked(n, [&] {
+      if (dt == static_cast<int>(Dtype::f32))
+        sgd(static_cast<float*>(p.mutable_data()), static_cast<const float*>(g.data()),
+            momentum != 0.0 ? static_cast<float*>(b.mutable_data()) : nullptr, n, lr, momentum, nesterov,
+            weight_decay, first);
+      else
+        sgd(static_cast<double*>(p.mutable_data()), static_cast<const double*>(g.data()),
+            momentum != 0.0 ? static_cast<double*>(b.mutable_data()) : nullptr, n, lr, momentum, nesterov,
+            weight_decay, first);
+    });
+  }, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"), py::arg("momentum"),
+     py::arg("nesterov"), py::arg("weight_decay"), py::arg("first"),
+     "One SGD step in place (torch.optim.SGD's rule, dampening 0); first: the buffer's first step.");
+}
