@@ -203,6 +203,19 @@ def test_optimiser_steps_match_torch(optimizer, kw):
 
 
 # --- training behaviour ---------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_grad_norm_history_read_in_the_optimiser_pass(dtype):
+    # Without grad_clip the step reads the norms in its own pass; with a clip that never
+    # bites they come from a separate pass first: the same weights, the same norms.
+    X, y = _tiny_problem(3, n=200, n_in=6)
+    kw = dict(hidden=(40, 9), epochs=3, batch_size=32, dtype=dtype, weight_decay=0.01)
+    fused, separate = pa.MLP(**kw), pa.MLP(**kw, grad_clip=1e30)
+    hf, hs = fused.fit(X, y), separate.fit(X, y)
+    for a, b in zip(fused.coefs_ + fused.intercepts_, separate.coefs_ + separate.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(hf.grad_norm, hs.grad_norm, rtol=1e-5 if dtype == "float32" else 1e-12)
+
+
 def test_same_seed_same_weights_for_any_thread_count():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((600, 40)).astype(np.float32)

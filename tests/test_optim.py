@@ -184,6 +184,52 @@ def test_same_bits_for_any_thread_count(dtype):
         np.testing.assert_array_equal(sgd, results[0][1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_squared_norms_from_the_same_pass(dtype, optimizer):
+    rng = np.random.default_rng(6)
+    n = 300_001
+    g = (rng.standard_normal(n) * 3).astype(dtype)
+    bounds = np.array([0, 7, 7, 4096, 4097, 200_000, n])  # empty, block-sized and odd pieces
+    ref = [math.fsum(np.square(g[a:b].astype(np.float64))) for a, b in zip(bounds[:-1], bounds[1:])]
+    outs = []
+    try:
+        for threads, grain in ((1, 0), (2, 1000), (3, 16)):
+            _core._set_grain(grain)
+            with pa.threads(threads):
+                p, m, v = rng.standard_normal(n).astype(dtype), np.zeros(n, dtype), np.zeros(n, dtype)
+                p0, sq = p.copy(), np.full(len(bounds) - 1, np.nan)
+                if optimizer == "adam":
+                    _core.adam_step(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.01, 1, bounds, sq)
+                    _core.adam_step(p0, g, m * 0, v * 0, 1e-3, 0.9, 0.999, 1e-8, 0.01, 1)
+                else:
+                    _core.sgd_step(p, g, m, 0.1, 0.9, False, 0.01, True, bounds, sq)
+                    _core.sgd_step(p0, g, v, 0.1, 0.9, False, 0.01, True)
+                np.testing.assert_array_equal(p, p0)  # the same update with or without
+                outs.append(sq)
+    finally:
+        _core._set_grain(0)
+    np.testing.assert_allclose(outs[0], ref, rtol=1e-13)
+    for sq in outs[1:]:
+        np.testing.assert_array_equal(sq, outs[0])  # the same bits for any thread count
+
+
+def test_norm_argument_checks():
+    p = np.zeros(10, np.float32)
+    g, m, v = np.ones_like(p), np.zeros_like(p), np.zeros_like(p)
+    args = (p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.0, 1)
+    for bounds, sq, err in ((np.array([0, 10]), None, ValueError), (np.array([0, 9]), np.zeros(1), ValueError),
+                            (np.array([0, 6, 4, 10]), np.zeros(3), ValueError),
+                            (np.array([1, 10]), np.zeros(1), ValueError),
+                            (np.array([0, 10]), np.zeros(2), ValueError),
+                            (np.array([0, 10]), np.zeros(1, np.float32), TypeError)):
+        with pytest.raises(err):
+            _core.adam_step(*args, bounds, sq)
+    sq = np.zeros(2)
+    _core.adam_step(*args, [0, 3, 10], sq)  # any integer sequence for the bounds
+    np.testing.assert_array_equal(sq, [3.0, 7.0])
+
+
 def test_buffer_checks():
     p = np.zeros(10, np.float32)
     g, m, v = np.ones_like(p), np.zeros_like(p), np.zeros_like(p)

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -28,24 +29,85 @@ namespace {
 // element moves 20-28 bytes; 64 Ki elements is ~1.5 MB per thread).
 constexpr int64_t kGrain = int64_t{1} << 16;
 
-// fn(begin, end) over [0, n), one contiguous piece per thread, pieces aligned to 16
-// elements (no two threads write one cache line).
-template <class Fn> void parallel_pieces(int64_t n, const Fn& fn) {
-#ifdef _OPENMP
+// Threads for a pass over n elements.
+int64_t threads_for(int64_t n) {
   const int64_t forced = grain_override();  // tests and benchmarks (_core._set_grain)
-  const int64_t threads = std::min<int64_t>(thread_count(), n / (forced > 0 ? forced : kGrain));
+  return std::max<int64_t>(1, std::min<int64_t>(thread_count(), n / (forced > 0 ? forced : kGrain)));
+}
+
+// fn(begin, end) over [0, n), one contiguous piece per thread, each boundary a multiple
+// of `align`.
+template <class Fn> void parallel_split(int64_t n, int64_t align, int64_t threads, const Fn& fn) {
+#ifdef _OPENMP
   if (threads > 1) {
 #pragma omp parallel num_threads(static_cast<int>(threads))
     {
       const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t units = (n + 15) / 16;
-      const int64_t b = std::min(n, units * t / nt * 16), e = std::min(n, units * (t + 1) / nt * 16);
+      const int64_t units = (n + align - 1) / align;
+      const int64_t b = std::min(n, units * t / nt * align), e = std::min(n, units * (t + 1) / nt * align);
       if (b < e) fn(b, e);
     }
     return;
   }
 #endif
+  (void)threads;
   if (n > 0) fn(0, n);
+}
+
+// Optionally, the float64 sum of grad^2 over each piece [bounds[k], bounds[k+1]) of the
+// parameter (the trainer's per-layer gradient norms), read in the same pass as the update.
+struct SqNorms {
+  const int64_t* bounds = nullptr;
+  int64_t pieces = 0;
+  double* out = nullptr;
+};
+
+// Pieces are summed in blocks of kBlock elements from the piece's start, 8 lanes per
+// block, and the blocks in order: a fixed order of additions, whatever the threads.
+constexpr int64_t kBlock = 4096;
+
+template <class T> double block_sumsq(const T* __restrict g, int64_t b, int64_t e) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = b;
+  for (; i + 8 <= e; i += 8)
+    for (int j = 0; j < 8; ++j) {
+      const double x = static_cast<double>(g[i + j]);
+      acc[j] += x * x;
+    }
+  double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < e; ++i) {
+    const double x = static_cast<double>(g[i]);
+    s += x * x;
+  }
+  return s;
+}
+
+// update(begin, end) over [0, n) on threads (pieces aligned to 16 elements, so no two
+// threads write one cache line), with the sums of squares of g when sq.out is set.
+template <class T, class Fn> void run_step(int64_t n, const T* g, const SqNorms& sq, const Fn& update) {
+  const int64_t threads = threads_for(n);
+  if (!sq.out) {
+    parallel_split(n, 16, threads, update);
+    return;
+  }
+  std::vector<int64_t> start, piece;  // block k: [start[k], start[k + 1]) of piece[k]
+  for (int64_t k = 0; k < sq.pieces; ++k)
+    for (int64_t b = sq.bounds[k]; b < sq.bounds[k + 1]; b += kBlock) {
+      start.push_back(b);
+      piece.push_back(k);
+    }
+  const int64_t blocks = static_cast<int64_t>(start.size());
+  start.push_back(n);
+  std::vector<double> sums(blocks);
+  parallel_split(blocks, 1, threads, [&](int64_t kb, int64_t ke) {
+    for (int64_t k = kb; k < ke; ++k) {
+      const int64_t e = std::min(start[k + 1], sq.bounds[piece[k] + 1]);
+      update(start[k], e);
+      sums[k] = block_sumsq(g, start[k], e);
+    }
+  });
+  std::fill(sq.out, sq.out + sq.pieces, 0.0);
+  for (int64_t k = 0; k < blocks; ++k) sq.out[piece[k]] += sums[k];
 }
 
 struct AdamArgs {
@@ -86,7 +148,7 @@ void adam_range(T* __restrict p, const T* __restrict g, T* __restrict m, T* __re
 }
 
 template <class T>
-void adam(T* p, const T* g, T* m, T* v, int64_t n, const AdamArgs& a) {
+void adam(T* p, const T* g, T* m, T* v, int64_t n, const AdamArgs& a, const SqNorms& sq) {
   const double t = static_cast<double>(a.step);
   AdamScalars<T> s;
   s.wd = static_cast<T>(a.weight_decay);
@@ -98,7 +160,7 @@ void adam(T* p, const T* g, T* m, T* v, int64_t n, const AdamArgs& a) {
   s.neg_step = static_cast<T>(-(a.lr / (1.0 - std::pow(a.beta1, t))));
   s.eps = static_cast<T>(a.eps);
   const bool decay = a.weight_decay != 0.0, small = std::fabs(1.0 - a.beta1) < 0.5;
-  parallel_pieces(n, [&](int64_t b, int64_t e) {
+  run_step(n, g, sq, [&](int64_t b, int64_t e) {
     if (decay) {
       if (small) adam_range<T, true, true>(p, g, m, v, b, e, s);
       else adam_range<T, true, false>(p, g, m, v, b, e, s);
@@ -117,10 +179,10 @@ void adam(T* p, const T* g, T* m, T* v, int64_t n, const AdamArgs& a) {
 // buf may be null when momentum == 0.
 template <class T>
 void sgd(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n, double lr, double momentum,
-         bool nesterov, double weight_decay, bool first) {
+         bool nesterov, double weight_decay, bool first, const SqNorms& sq) {
   const T wd = static_cast<T>(weight_decay), mu = static_cast<T>(momentum), neg_lr = static_cast<T>(-lr);
   const bool decay = weight_decay != 0.0, use_buf = momentum != 0.0;
-  parallel_pieces(n, [&](int64_t b, int64_t e) {
+  run_step(n, g, sq, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       T gi = g[i];
       if (decay) gi = gi + wd * p[i];
@@ -151,6 +213,30 @@ int check(const py::array& p, const py::array& g, std::initializer_list<const py
   return dt;
 }
 
+// bounds (int64, bounds[0] = 0 <= ... <= bounds[-1] = n) and sq_out (float64, one per
+// piece), both or neither.
+SqNorms sq_norms(const py::object& bounds, const py::object& sq_out, int64_t n, py::array_t<int64_t>& keep_b,
+                 py::array_t<double>& keep_o) {
+  SqNorms sq;
+  if (bounds.is_none() && sq_out.is_none()) return sq;
+  if (bounds.is_none() || sq_out.is_none()) throw py::value_error("pyact._core: give bounds and sq_out together");
+  keep_b = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(bounds);
+  if (!keep_b || keep_b.ndim() != 1 || keep_b.size() < 1) throw py::value_error("pyact._core: bounds must be 1-d integers");
+  const int64_t* b = keep_b.data();
+  const int64_t pieces = keep_b.size() - 1;
+  if (b[0] != 0 || b[pieces] != n) throw py::value_error("pyact._core: bounds must run from 0 to the parameter's size");
+  for (int64_t k = 0; k < pieces; ++k)
+    if (b[k + 1] < b[k]) throw py::value_error("pyact._core: bounds must not decrease");
+  if (!py::isinstance<py::array_t<double>>(sq_out)) throw py::type_error("pyact._core: sq_out must be float64");
+  keep_o = sq_out.cast<py::array_t<double>>();
+  if (keep_o.ndim() != 1 || keep_o.size() != pieces || !bind::c_contiguous(keep_o) || !keep_o.writeable())
+    throw py::value_error("pyact._core: sq_out must be a writeable contiguous float64 array of len(bounds) - 1");
+  sq.bounds = b;
+  sq.pieces = pieces;
+  sq.out = keep_o.mutable_data();
+  return sq;
+}
+
 template <class Fn> void run_maybe_unlocked(int64_t n, const Fn& fn) {
   if (n >= bind::kReleaseGilAt) {
     py::gil_scoped_release release;
@@ -164,25 +250,31 @@ template <class Fn> void run_maybe_unlocked(int64_t n, const Fn& fn) {
 
 void bind_optim(py::module_& m) {
   m.def("adam_step", [](py::array& p, const py::array& g, py::array& m1, py::array& v, double lr, double beta1,
-                        double beta2, double eps, double weight_decay, int64_t step) {
+                        double beta2, double eps, double weight_decay, int64_t step, const py::object& bounds,
+                        const py::object& sq_out) {
     const int dt = check(p, g, {&m1, &v});
+    py::array_t<int64_t> keep_b;
+    py::array_t<double> keep_o;
+    const SqNorms sq = sq_norms(bounds, sq_out, p.size(), keep_b, keep_o);
     if (step < 1) throw py::value_error("pyact._core: adam_step needs step >= 1");
     const AdamArgs a{lr, beta1, beta2, eps, weight_decay, step};
     const int64_t n = p.size();
     run_maybe_unlocked(n, [&] {
       if (dt == static_cast<int>(Dtype::f32))
         adam(static_cast<float*>(p.mutable_data()), static_cast<const float*>(g.data()),
-             static_cast<float*>(m1.mutable_data()), static_cast<float*>(v.mutable_data()), n, a);
+             static_cast<float*>(m1.mutable_data()), static_cast<float*>(v.mutable_data()), n, a, sq);
       else
         adam(static_cast<double*>(p.mutable_data()), static_cast<const double*>(g.data()),
-             static_cast<double*>(m1.mutable_data()), static_cast<double*>(v.mutable_data()), n, a);
+             static_cast<double*>(m1.mutable_data()), static_cast<double*>(v.mutable_data()), n, a, sq);
     });
   }, py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"), py::arg("lr"), py::arg("beta1"),
-     py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("step"),
-     "One Adam step in place (torch.optim.Adam's rule; weight_decay is its coupled L2; step counts from 1).");
+     py::arg("beta2"), py::arg("eps"), py::arg("weight_decay"), py::arg("step"), py::arg("bounds") = py::none(),
+     py::arg("sq_out") = py::none(),
+     "One Adam step in place (torch.optim.Adam's rule; weight_decay is its coupled L2; step counts from 1).\n"
+     "With bounds and sq_out: sq_out[k] = float64 sum of grad**2 over grad[bounds[k]:bounds[k+1]] (same pass).");
 
   m.def("sgd_step", [](py::array& p, const py::array& g, py::object buf, double lr, double momentum, bool nesterov,
-                       double weight_decay, bool first) {
+                       double weight_decay, bool first, const py::object& bounds, const py::object& sq_out) {
     int dt = 0;
     py::array b;
     if (momentum != 0.0) {
@@ -192,18 +284,23 @@ void bind_optim(py::module_& m) {
     } else {
       dt = check(p, g, {});
     }
+    py::array_t<int64_t> keep_b;
+    py::array_t<double> keep_o;
+    const SqNorms sq = sq_norms(bounds, sq_out, p.size(), keep_b, keep_o);
     const int64_t n = p.size();
     run_maybe_unlocked(n, [&] {
       if (dt == static_cast<int>(Dtype::f32))
         sgd(static_cast<float*>(p.mutable_data()), static_cast<const float*>(g.data()),
             momentum != 0.0 ? static_cast<float*>(b.mutable_data()) : nullptr, n, lr, momentum, nesterov,
-            weight_decay, first);
+            weight_decay, first, sq);
       else
         sgd(static_cast<double*>(p.mutable_data()), static_cast<const double*>(g.data()),
             momentum != 0.0 ? static_cast<double*>(b.mutable_data()) : nullptr, n, lr, momentum, nesterov,
-            weight_decay, first);
+            weight_decay, first, sq);
     });
   }, py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"), py::arg("momentum"),
-     py::arg("nesterov"), py::arg("weight_decay"), py::arg("first"),
-     "One SGD step in place (torch.optim.SGD's rule, dampening 0); first: the buffer's first step.");
+     py::arg("nesterov"), py::arg("weight_decay"), py::arg("first"), py::arg("bounds") = py::none(),
+     py::arg("sq_out") = py::none(),
+     "One SGD step in place (torch.optim.SGD's rule, dampening 0); first: the buffer's first step.\n"
+     "With bounds and sq_out: sq_out[k] = float64 sum of grad**2 over grad[bounds[k]:bounds[k+1]] (same pass).");
 }

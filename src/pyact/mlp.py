@@ -551,34 +551,56 @@ class MLP:
         # What one step hands the fused C++ update: (param, grad, state..., weight decay)
         # as flat views; the weights (the front of the flat buffer) are decayed, the
         # biases and activation parameters are not.
-        n_w = sum(W.size for W in self.coefs_)
+        # Each segment also reports, from the same pass, the squared norm of every
+        # gradient in it (``_norm_slots``: where each of _grad_views's lands).
+        sizes_w, sizes_b = [W.size for W in self.coefs_], [b.size for b in self.intercepts_]
+        n_w = sum(sizes_w)
         wd = float(self.weight_decay)
         flat = lambda a: a.reshape(-1)  # noqa: E731 (views: every array is C-contiguous)
-        cuts = [(slice(0, n_w), wd), (slice(n_w, self._flat.size), 0.0)] if wd else [(slice(None), 0.0)]
-        self._segments = [(self._flat[c], flat_grad[c], *(st[0][c] for st in state), d) for c, d in cuts]
-        self._segments += [(flat(p), flat(g), *(flat(st[i]) for st in state), 0.0)
-                           for i, (p, g) in enumerate(zip(params, grads)) if i > 0]
+        if wd:
+            cuts = [(slice(0, n_w), wd, sizes_w), (slice(n_w, self._flat.size), 0.0, sizes_b)]
+            slots = [(0, l) for l in range(L)], [(1, l) for l in range(L)]
+        else:
+            cuts = [(slice(None), 0.0, sizes_w + sizes_b)]
+            slots = [(0, l) for l in range(L)], [(0, L + l) for l in range(L)]
+        self._norm_slots = [s for pair in zip(*slots) for s in pair]
+        self._segments = [(self._flat[c], flat_grad[c], *(st[0][c] for st in state), d,
+                           np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), np.zeros(len(sizes)))
+                          for c, d, sizes in cuts]
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if i > 0:
+                self._norm_slots.append((len(self._segments), 0))
+                self._segments.append((flat(p), flat(g), *(flat(st[i]) for st in state), 0.0,
+                                       np.array([0, p.size], np.int64), np.zeros(1)))
         self._step_count = 0
 
-    def _step(self) -> None:
+    def _step(self, norms: bool = False) -> list[float] | None:
         """One optimiser step on self._params with self._grads: PyTorch's rules
         (torch.optim.Adam / SGD, weight decay as their coupled L2 on the weights only),
         one fused pass per segment in C++ (``_core.adam_step`` / ``_core.sgd_step``).
-        Elementwise, so pyact's thread count changes no bit."""
+        Elementwise, so pyact's thread count changes no bit.
+
+        With ``norms``, returns what :meth:`_sq_norms` would have before the step
+        (float64 sums read in the same pass, in an order fixed by the sizes alone)."""
         self._step_count += 1
         t, lr = self._step_count, float(self.lr)
         if self.optimizer == "adam":
             b1, b2 = (float(b) for b in self.betas)
             eps = float(self.eps)
-            for p, g, m, v, wd in self._segments:
-                _core.adam_step(p, g, m, v, lr, b1, b2, eps, wd, t)
+            for p, g, m, v, wd, bounds, sq in self._segments:
+                _core.adam_step(p, g, m, v, lr, b1, b2, eps, wd, t, *((bounds, sq) if norms else ()))
         else:
             mu, nesterov = float(self.momentum), bool(self.nesterov)
-            for p, g, buf, wd in self._segments:
-                _core.sgd_step(p, g, buf, lr, mu, nesterov, wd, t == 1)
+            for p, g, buf, wd, bounds, sq in self._segments:
+                _core.sgd_step(p, g, buf, lr, mu, nesterov, wd, t == 1, *((bounds, sq) if norms else ()))
+        if not norms:
+            return None
+        return [float(self._segments[k][-1][j]) for k, j in self._norm_slots]
 
     def _sq_norms(self) -> list[float]:
-        """Squared L2 norm of every gradient: per layer dW, db, ..., then activations'."""
+        """Squared L2 norm of every gradient: per layer dW, db, ..., then activations'.
+        (Only with grad_clip, whose coefficient needs them before the step; otherwise
+        the step reads them in its own pass.)"""
         return [float(np.vdot(g, g)) for g in self._grad_views]
 
     # --- public API --------------------------------------------------------------------------
@@ -638,15 +660,17 @@ class MLP:
                 loss, ok = self._batch(buf.x, T[idx], buf)
                 total_loss += loss * len(idx)
                 correct += ok
-                sq = self._sq_norms()
-                layer_norms += [math.sqrt(sq[2 * l] + sq[2 * l + 1]) for l in range(L)]
-                if self.grad_clip is not None:
+                if self.grad_clip is None:
+                    sq = self._step(norms=True)  # the norms from the update's pass
+                else:  # the norms first: they decide the update
+                    sq = self._sq_norms()
                     total = math.sqrt(sum(sq))
                     coef = float(self.grad_clip) / (total + 1e-6)
                     if coef < 1:
                         for g in self._grads:
                             g *= coef
-                self._step()
+                    self._step()
+                layer_norms += [math.sqrt(sq[2 * l] + sq[2 * l + 1]) for l in range(L)]
                 if printer:
                     printer.batch(epoch, bi + 1)
             record: dict[str, Any] = {"loss": total_loss / n}
