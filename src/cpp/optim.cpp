@@ -25,9 +25,13 @@ using namespace pyact;
 
 namespace {
 
-// Elements per thread below which a second thread costs more than it saves (each
-// element moves 20-28 bytes; 64 Ki elements is ~1.5 MB per thread).
-constexpr int64_t kGrain = int64_t{1} << 16;
+// Elements per thread below which a second thread costs more than it saves. Each
+// element moves 20-28 bytes, so the step is memory-bound: on the (loaded) 2-core
+// development machine two threads were 0.59-0.96x one thread from 4 Ki to 1 Mi float32
+// elements and 1.1x at 1.33 M (`pytest benchmarks/bench_optim.py --benchmark-only -s`,
+// docs/PERFORMANCE.md). 256 Ki per thread keeps biases and small layers on one thread
+// and still lets a many-core machine split a large weight segment.
+constexpr int64_t kGrain = int64_t{1} << 18;
 
 // Threads for a pass over n elements.
 int64_t threads_for(int64_t n) {
