@@ -21,7 +21,7 @@ void bind_learnable(py::module_& m);  // bind_learnable.cpp
 void bind_axis(py::module_& m);  // bind_axis.cpp
 void bind_fused(py::module_& m);  // bind_fused.cpp
 void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
-void bind_optim(py::module_& m);  // optim.cpp
+void bind_optim(py::module_& m);  // bind_optim.cpp
 
 namespace {
 
