@@ -203,6 +203,19 @@ def test_optimiser_steps_match_torch(optimizer, kw):
 
 
 # --- training behaviour ---------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_grad_norm_history_read_in_the_optimiser_pass(dtype):
+    # Without grad_clip the step reads the norms in its own pass; with a clip that never
+    # bites they come from a separate pass first: the same weights, the same norms.
+    X, y = _tiny_problem(3, n=200, n_in=6)
+    kw = dict(hidden=(40, 9), epochs=3, batch_size=32, dtype=dtype, weight_decay=0.01)
+    fused, separate = pa.MLP(**kw), pa.MLP(**kw, grad_clip=1e30)
+    hf, hs = fused.fit(X, y), separate.fit(X, y)
+    for a, b in zip(fused.coefs_ + fused.intercepts_, separate.coefs_ + separate.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(hf.grad_norm, hs.grad_norm, rtol=1e-5 if dtype == "float32" else 1e-12)
+
+
 def test_same_seed_same_weights_for_any_thread_count():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((600, 40)).astype(np.float32)
@@ -372,16 +385,20 @@ def test_digits_accuracy(activation):
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
-def test_optimiser_pieces_on_threads_change_no_bit(monkeypatch, optimizer):
-    from pyact import mlp
+def test_optimiser_pieces_on_threads_change_no_bit(optimizer):
+    from pyact import _core
     X, y = _tiny_problem(8, n=64, n_in=5)
     kw = dict(hidden=(32,), epochs=3, batch_size=16, optimizer=optimizer, nesterov=optimizer == "sgd",
               weight_decay=0.01)
-    whole = pa.MLP(**kw)
-    whole.fit(X, y)
-    monkeypatch.setattr(mlp, "_PIECE", 8)  # every parameter split into pieces
-    with pa.threads(3):
-        pieces = pa.MLP(**kw)
-        pieces.fit(X, y)
+    with pa.threads(1):
+        whole = pa.MLP(**kw)
+        whole.fit(X, y)
+    _core._set_grain(8)  # every parameter split into pieces on threads
+    try:
+        with pa.threads(3):
+            pieces = pa.MLP(**kw)
+            pieces.fit(X, y)
+    finally:
+        _core._set_grain(0)
     for a, b in zip(whole.coefs_ + whole.intercepts_, pieces.coefs_ + pieces.intercepts_):
         np.testing.assert_array_equal(a, b)

@@ -21,6 +21,7 @@ void bind_learnable(py::module_& m);  // bind_learnable.cpp
 void bind_axis(py::module_& m);  // bind_axis.cpp
 void bind_fused(py::module_& m);  // bind_fused.cpp
 void bind_accuracy(py::module_& m);  // bind_accuracy.cpp
+void bind_optim(py::module_& m);  // bind_optim.cpp
 
 namespace {
 
@@ -246,6 +247,7 @@ PYBIND11_MODULE(_core, m) {
   bind_learnable(m);
   bind_axis(m);
   bind_fused(m);
+  bind_optim(m);
   bind_accuracy(m);
 #ifdef PYACT_VERSION
   m.attr("__version__") = PYACT_VERSION;

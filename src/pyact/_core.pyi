@@ -75,6 +75,18 @@ def bias_act(kernel: int, x: NDArray[np.floating], bias: NDArray[np.floating], o
 def bias_act_grad(kernel: int, from_y: bool, g: NDArray[np.floating], xy: NDArray[np.floating],
                   grad_x: NDArray[np.floating], grad_bias: NDArray[np.floating], params: tuple[float, ...]) -> None:
     """grad_x = f'(.) * g from the pre-activation (or y when from_y); grad_bias = column sums of grad_x."""
+# the trainer's fused optimiser step (src/cpp/optim.cpp)
+def adam_step(param: NDArray[np.floating], grad: NDArray[np.floating], exp_avg: NDArray[np.floating],
+              exp_avg_sq: NDArray[np.floating], lr: float, beta1: float, beta2: float, eps: float,
+              weight_decay: float, step: int, bounds: NDArray[np.integer] | None = None,
+              sq_out: NDArray[np.float64] | None = None) -> None:
+    """One Adam step in place (torch.optim.Adam's rule; weight_decay is its coupled L2; step counts from 1).
+    With bounds and sq_out: sq_out[k] = float64 sum of grad**2 over grad[bounds[k]:bounds[k+1]] (same pass)."""
+def sgd_step(param: NDArray[np.floating], grad: NDArray[np.floating], momentum_buffer: NDArray[np.floating] | None,
+             lr: float, momentum: float, nesterov: bool, weight_decay: float, first: bool,
+             bounds: NDArray[np.integer] | None = None, sq_out: NDArray[np.float64] | None = None) -> None:
+    """One SGD step in place (torch.optim.SGD's rule, dampening 0); first: the buffer's first step.
+    With bounds and sq_out: sq_out[k] = float64 sum of grad**2 over grad[bounds[k]:bounds[k+1]] (same pass)."""
 # accuracy sweeps (src/cpp/bind_accuracy.cpp)
 def sweep_kernels() -> list[str]:
     """Kernel names that ulp_sweep has a reference for."""

@@ -26,13 +26,12 @@ import json
 import math
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from . import _core
 from . import activations as _activations
-from .threads import get_num_threads as _get_num_threads
 from .activations import Activation
 from .fused import Epilogue
 from .registry import get
@@ -61,18 +60,6 @@ _INITS: dict[str, Callable[[int, int, np.random.Generator], np.ndarray]] = {
 }
 _INIT_ALIASES = {"he": "he_normal", "glorot": "glorot_uniform", "xavier": "glorot_uniform",
                  "lecun": "lecun_normal"}
-
-
-# Parameters of at least 2 * _PIECE entries are updated in pieces of >= _PIECE on threads.
-_PIECE = 1 << 17
-_POOLS: dict[int, ThreadPoolExecutor] = {}
-
-
-def _pool(n: int) -> ThreadPoolExecutor:
-    pool = _POOLS.get(n)
-    if pool is None:
-        pool = _POOLS[n] = ThreadPoolExecutor(n, thread_name_prefix="pyact-mlp")
-    return pool
 
 
 class History(dict):
@@ -396,12 +383,14 @@ class MLP:
         sizes = [n_in, *self._hidden, self.n_outputs_]
         self.activations_ = self._make_activations()
         self._sizes = sizes
-        # One flat buffer holds every weight and bias (the layers' arrays are views of
-        # it), so the optimiser updates all of them in a dozen NumPy calls per step.
-        shapes = [s for l in range(len(sizes) - 1) for s in ((sizes[l], sizes[l + 1]), (sizes[l + 1],))]
+        # One flat buffer holds every weight, then every bias (the layers' arrays are
+        # views of it), so one fused optimiser call updates the weights (decayed) and one
+        # the biases (not decayed).
+        n_layers = len(sizes) - 1
+        shapes = [(sizes[l], sizes[l + 1]) for l in range(n_layers)] + [(sizes[l + 1],) for l in range(n_layers)]
         self._flat = np.zeros(sum(math.prod(s) for s in shapes), self._dtype)
         views = _views(self._flat, shapes)
-        self.coefs_, self.intercepts_ = views[0::2], views[1::2]
+        self.coefs_, self.intercepts_ = views[:n_layers], views[n_layers:]
         for l, W in enumerate(self.coefs_):
             act = self.activations_[l] if l < len(self._hidden) else None
             init = self._init_name(act)
@@ -498,12 +487,30 @@ class MLP:
             np.matmul(d, W_next.T, out=dl)
             xy = buf.y[l] if self._from_y[l] else buf.z[l]
             self._epilogues[l].backward(dl, xy, self._from_y[l], dl, gb[l])
-            self._alive[l] |= (dl != 0).any(axis=0)
+            self._mark_alive(l, dl)
             a_prev = buf.y[l - 1] if l else X
             np.matmul(a_prev.T, dl, out=gW[l])
             for name, g in zip(self.activations_[l].learnable, self._act_grad_slots[l]):
                 np.copyto(g, self.activations_[l].grads[name], casting="unsafe")
             d, W_next = dl, self.coefs_[l]
+
+    def _reset_alive(self) -> None:
+        self._alive = [np.zeros(h, bool) for h in self._hidden]
+        self._dead = [np.arange(h) for h in self._hidden]  # units not seen active yet
+
+    def _mark_alive(self, l: int, d: np.ndarray) -> None:
+        """Units of layer l with a nonzero delta in this batch are alive this epoch.
+        Only the columns not seen alive yet are looked at: after the first batches
+        that is usually none (nothing to do) or the few dead units."""
+        dead = self._dead[l]
+        if not dead.size:
+            return
+        if dead.size == d.shape[1]:
+            hit = d.any(axis=0)
+        else:
+            hit = d[:, dead].any(axis=0)
+        self._alive[l][dead[hit]] = True
+        self._dead[l] = dead[~hit]
 
     def _batch(self, X: np.ndarray, T: np.ndarray, buf: _Buffers | None = None) -> tuple[float, int]:
         """Forward, loss and backward of one batch: every gradient lands in
@@ -517,93 +524,83 @@ class MLP:
     # --- optimiser -------------------------------------------------------------------------
     def _setup_optimizer(self) -> None:
         flat_grad = np.zeros_like(self._flat)
-        views = _views(flat_grad, [a.shape for pair in zip(self.coefs_, self.intercepts_) for a in pair])
-        self._gW, self._gb = views[0::2], views[1::2]
-        self._grad_views = list(views)       # per layer: dW, db, ...; then activation grads
+        L = len(self.coefs_)
+        views = _views(flat_grad, [W.shape for W in self.coefs_] + [b.shape for b in self.intercepts_])
+        self._gW, self._gb = views[:L], views[L:]
+        # per layer: dW, db, ...; then the activations' parameter gradients
+        self._grad_views = [g for pair in zip(self._gW, self._gb) for g in pair]
         params, grads = [self._flat], [flat_grad]
         self._act_grad_slots = []
         for act in self.activations_:
             slots = []
             for name in act.learnable:
                 p = act.params[name]
-                if not isinstance(p, np.ndarray) or not p.flags.writeable:
-                    raise TypeError(f"MLP: learnable parameter {name!r} of {act!r} must be a writeable ndarray "
-                                    "(it is updated in place)")
+                if (not isinstance(p, np.ndarray) or not p.flags.writeable or not p.flags.c_contiguous
+                        or p.dtype not in (np.float32, np.float64)):
+                    raise TypeError(f"MLP: learnable parameter {name!r} of {act!r} must be a writeable, "
+                                    "C-contiguous float32 or float64 ndarray (it is updated in place)")
                 slots.append(np.zeros_like(p))
                 params.append(p)
                 grads.append(slots[-1])
             self._act_grad_slots.append(slots)
             self._grad_views += slots
         self._params, self._grads = params, grads
-        self._alive = [np.zeros(h, bool) for h in self._hidden]
-        self._state = [[np.zeros_like(p) for p in params] for _ in range(2 if self.optimizer == "adam" else 1)]
-        self._tmp = [np.empty_like(p) for p in params]
+        self._reset_alive()
+        state = [[np.zeros_like(p) for p in params] for _ in range(2 if self.optimizer == "adam" else 1)]
+        self._state = state
+        # What one step hands the fused C++ update: (param, grad, state..., weight decay)
+        # as flat views; the weights (the front of the flat buffer) are decayed, the
+        # biases and activation parameters are not.
+        # Each segment also reports, from the same pass, the squared norm of every
+        # gradient in it (``_norm_slots``: where each of _grad_views's lands).
+        sizes_w, sizes_b = [W.size for W in self.coefs_], [b.size for b in self.intercepts_]
+        n_w = sum(sizes_w)
+        wd = float(self.weight_decay)
+        flat = lambda a: a.reshape(-1)  # noqa: E731 (views: every array is C-contiguous)
+        if wd:
+            cuts = [(slice(0, n_w), wd, sizes_w), (slice(n_w, self._flat.size), 0.0, sizes_b)]
+            slots = [(0, l) for l in range(L)], [(1, l) for l in range(L)]
+        else:
+            cuts = [(slice(None), 0.0, sizes_w + sizes_b)]
+            slots = [(0, l) for l in range(L)], [(0, L + l) for l in range(L)]
+        self._norm_slots = [s for pair in zip(*slots) for s in pair]
+        self._segments = [(self._flat[c], flat_grad[c], *(st[0][c] for st in state), d,
+                           np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), np.zeros(len(sizes)))
+                          for c, d, sizes in cuts]
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if i > 0:
+                self._norm_slots.append((len(self._segments), 0))
+                self._segments.append((flat(p), flat(g), *(flat(st[i]) for st in state), 0.0,
+                                       np.array([0, p.size], np.int64), np.zeros(1)))
         self._step_count = 0
 
-    def _step(self) -> None:
-        """One optimiser step on self._params with self._grads (PyTorch's rules).
+    def _step(self, norms: bool = False) -> list[float] | None:
+        """One optimiser step on self._params with self._grads: PyTorch's rules
+        (torch.optim.Adam / SGD, weight decay as their coupled L2 on the weights only),
+        one fused pass per segment in C++ (``_core.adam_step`` / ``_core.sgd_step``).
+        Elementwise, so pyact's thread count changes no bit.
 
-        Large parameters are updated in pieces on pyact's threads (NumPy releases the
-        GIL): every operation is elementwise, so the pieces change no bit."""
+        With ``norms``, returns what :meth:`_sq_norms` would have before the step
+        (float64 sums read in the same pass, in an order fixed by the sizes alone)."""
         self._step_count += 1
-        wd = float(self.weight_decay)
-        if wd:  # PyTorch's coupled L2, on the weights only
-            tmp = _views(self._tmp[0], [W.shape for W in self.coefs_])  # scratch, before the update
-            for W, gW, t in zip(self.coefs_, self._gW, tmp):
-                np.multiply(W, wd, out=t)
-                gW += t
-        threads = _get_num_threads()
-        jobs = []
-        for i, p in enumerate(self._params):
-            pieces = min(threads, p.size // _PIECE) if p.size >= 2 * _PIECE else 1
-            bounds = [p.size * k // pieces for k in range(pieces + 1)]
-            jobs += [(i, slice(a, b)) for a, b in zip(bounds[:-1], bounds[1:])]
-        if len(jobs) > len(self._params):
-            list(_pool(threads).map(lambda job: self._update(*job), jobs))
-        else:
-            for job in jobs:
-                self._update(*job)
-
-    def _update(self, i: int, piece: slice) -> None:
-        flat = lambda a: a.reshape(-1)[piece]  # noqa: E731
-        p, g, tmp = flat(self._params[i]), flat(self._grads[i]), flat(self._tmp[i])
-        t = self._step_count
-        lr = float(self.lr)
+        t, lr = self._step_count, float(self.lr)
         if self.optimizer == "adam":
-            b1, b2 = self.betas
-            m, v = flat(self._state[0][i]), flat(self._state[1][i])
-            m *= b1
-            np.multiply(g, 1 - b1, out=tmp)
-            m += tmp
-            v *= b2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - b2
-            v += tmp
-            np.sqrt(v, out=tmp)
-            tmp *= 1 / math.sqrt(1 - b2 ** t)
-            tmp += self.eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= lr / (1 - b1 ** t)
-            p -= tmp
+            b1, b2 = (float(b) for b in self.betas)
+            eps = float(self.eps)
+            for p, g, m, v, wd, bounds, sq in self._segments:
+                _core.adam_step(p, g, m, v, lr, b1, b2, eps, wd, t, *((bounds, sq) if norms else ()))
         else:
-            mu = float(self.momentum)
-            if mu:
-                buf = flat(self._state[0][i])
-                if t == 1:
-                    np.copyto(buf, g)
-                else:
-                    buf *= mu
-                    buf += g
-                if self.nesterov:
-                    np.multiply(buf, mu, out=tmp)
-                    g += tmp
-                else:
-                    g = buf
-            np.multiply(g, lr, out=tmp)
-            p -= tmp
+            mu, nesterov = float(self.momentum), bool(self.nesterov)
+            for p, g, buf, wd, bounds, sq in self._segments:
+                _core.sgd_step(p, g, buf, lr, mu, nesterov, wd, t == 1, *((bounds, sq) if norms else ()))
+        if not norms:
+            return None
+        return [float(self._segments[k][-1][j]) for k, j in self._norm_slots]
 
     def _sq_norms(self) -> list[float]:
-        """Squared L2 norm of every gradient: per layer dW, db, ..., then activations'."""
+        """Squared L2 norm of every gradient: per layer dW, db, ..., then activations'.
+        (Only with grad_clip, whose coefficient needs them before the step; otherwise
+        the step reads them in its own pass.)"""
         return [float(np.vdot(g, g)) for g in self._grad_views]
 
     # --- public API --------------------------------------------------------------------------
@@ -654,7 +651,7 @@ class MLP:
         for epoch in range(int(self.epochs)):
             t0 = time.perf_counter()
             order = rng.permutation(n) if self.shuffle else np.arange(n)
-            self._alive = [np.zeros(h, bool) for h in self._hidden]
+            self._reset_alive()
             total_loss, correct, layer_norms = 0.0, 0, np.zeros(L)
             for bi, s in enumerate(range(0, n, B)):
                 idx = order[s:s + B]
@@ -663,15 +660,17 @@ class MLP:
                 loss, ok = self._batch(buf.x, T[idx], buf)
                 total_loss += loss * len(idx)
                 correct += ok
-                sq = self._sq_norms()
-                layer_norms += [math.sqrt(sq[2 * l] + sq[2 * l + 1]) for l in range(L)]
-                if self.grad_clip is not None:
+                if self.grad_clip is None:
+                    sq = self._step(norms=True)  # the norms from the update's pass
+                else:  # the norms first: they decide the update
+                    sq = self._sq_norms()
                     total = math.sqrt(sum(sq))
                     coef = float(self.grad_clip) / (total + 1e-6)
                     if coef < 1:
                         for g in self._grads:
                             g *= coef
-                self._step()
+                    self._step()
+                layer_norms += [math.sqrt(sq[2 * l] + sq[2 * l + 1]) for l in range(L)]
                 if printer:
                     printer.batch(epoch, bi + 1)
             record: dict[str, Any] = {"loss": total_loss / n}
