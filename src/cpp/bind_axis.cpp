@@ -46,12 +46,7 @@ AxisOp op_of(int op) {
 }
 
 void call(AxisFn fn, const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double* p) {
-  if (outer * n * inner >= bind::kReleaseGilAt) {
-    py::gil_scoped_release release;
-    fn(in, out, outer, n, inner, p);
-  } else {
-    fn(in, out, outer, n, inner, p);
-  }
+  bind::run_released(outer * n * inner, [&] { fn(in, out, outer, n, inner, p); });
 }
 
 }  // namespace

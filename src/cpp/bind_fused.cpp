@@ -58,15 +58,6 @@ const FusedFns& fused(int kernel) {
   return active_table().fused[kernel];
 }
 
-template <class Fn> void run_maybe_unlocked(int64_t n, const Fn& fn) {
-  if (n >= bind::kReleaseGilAt) {
-    py::gil_scoped_release release;
-    fn();
-  } else {
-    fn();
-  }
-}
-
 }  // namespace
 
 void bind_fused(py::module_& m) {
@@ -84,7 +75,7 @@ void bind_fused(py::module_& m) {
     }
     const auto prm = fused_params(params);
     const BiasActFn fn = fused(kernel).fwd[dt];
-    run_maybe_unlocked(s.rows * s.cols, [&] { fn(x.data(), bias.data(), out.mutable_data(), pre_ptr, s.rows, s.cols, prm.data()); });
+    bind::run_released(s.rows * s.cols, [&] { fn(x.data(), bias.data(), out.mutable_data(), pre_ptr, s.rows, s.cols, prm.data()); });
   }, py::arg("kernel"), py::arg("x"), py::arg("bias"), py::arg("out"), py::arg("pre"), py::arg("params"),
      "out = f(x + bias) (bias over the last axis); pre, unless None, receives x + bias.");
 
@@ -95,7 +86,7 @@ void bind_fused(py::module_& m) {
     const auto prm = fused_params(params);
     const BiasActGradFn fn = from_y ? fused(kernel).bwd_y[dt] : fused(kernel).bwd_x[dt];
     if (!fn) throw py::value_error("pyact._core: this kernel has no backward from y");
-    run_maybe_unlocked(s.rows * s.cols, [&] {
+    bind::run_released(s.rows * s.cols, [&] {
       fn(g.data(), xy.data(), grad_x.mutable_data(), grad_bias.mutable_data(), s.rows, s.cols, prm.data());
     });
   }, py::arg("kernel"), py::arg("from_y"), py::arg("g"), py::arg("xy"), py::arg("grad_x"), py::arg("grad_bias"),

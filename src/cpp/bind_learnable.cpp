@@ -47,16 +47,6 @@ ChannelShape shape_of(int64_t outer, int64_t channels, int64_t inner, int nparam
   return ChannelShape{outer, channels, inner, nparams};
 }
 
-template <class Fn>
-void maybe_release(int64_t n, const Fn& fn) {
-  if (n >= bind::kReleaseGilAt) {
-    py::gil_scoped_release release;
-    fn();
-  } else {
-    fn();
-  }
-}
-
 }  // namespace
 
 void bind_learnable(py::module_& m) {
@@ -78,7 +68,7 @@ void bind_learnable(py::module_& m) {
     const void* xp = x.data();
     void* yp = out.mutable_data();
     const double* pp = params.data();
-    maybe_release(n, [&] { fn(xp, yp, s, pp); });
+    bind::run_released(n, [&] { fn(xp, yp, s, pp); });
   }, py::arg("kind"), py::arg("x"), py::arg("out"), py::arg("params"), py::arg("outer"), py::arg("channels"),
      py::arg("inner"), py::arg("nparams"),
      "out = f(x; params), x viewed as (outer, channels, inner); params (nparams, channels) float64.");
@@ -96,7 +86,7 @@ void bind_learnable(py::module_& m) {
     void* op = out.mutable_data();
     const double* pp = params.data();
     double* dp = dparams.mutable_data();
-    maybe_release(n, [&] { fn(gp, xp, op, s, pp, dp); });
+    bind::run_released(n, [&] { fn(gp, xp, op, s, pp, dp); });
     return dparams;
   }, py::arg("kind"), py::arg("g"), py::arg("x"), py::arg("out"), py::arg("params"), py::arg("outer"),
      py::arg("channels"), py::arg("inner"), py::arg("nparams"),
@@ -109,7 +99,7 @@ void bind_learnable(py::module_& m) {
     const RreluArgs a{lower, upper, seed, training};
     const void* in[1] = {x.data()};
     void* op = out.mutable_data();
-    maybe_release(x.size(), [&] { fn(in, op, x.size(), a); });
+    bind::run_released(x.size(), [&] { fn(in, op, x.size(), a); });
   }, py::arg("x"), py::arg("out"), py::arg("lower"), py::arg("upper"), py::arg("seed"), py::arg("training"),
      "out = rrelu(x); element j of the C-order buffer draws its slope from (seed, j).");
 
@@ -120,7 +110,7 @@ void bind_learnable(py::module_& m) {
     const RreluArgs a{lower, upper, seed, training};
     const void* in[2] = {g.data(), x.data()};
     void* op = out.mutable_data();
-    maybe_release(x.size(), [&] { fn(in, op, x.size(), a); });
+    bind::run_released(x.size(), [&] { fn(in, op, x.size(), a); });
   }, py::arg("g"), py::arg("x"), py::arg("out"), py::arg("lower"), py::arg("upper"), py::arg("seed"),
      py::arg("training"), "out = dL/dx of rrelu, the slopes regenerated from (seed, j).");
 }

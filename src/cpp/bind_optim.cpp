@@ -57,15 +57,6 @@ SqNorms sq_norms(const py::object& bounds, const py::object& sq_out, int64_t n, 
   return sq;
 }
 
-template <class Fn> void run_maybe_unlocked(int64_t n, const Fn& fn) {
-  if (n >= bind::kReleaseGilAt) {
-    py::gil_scoped_release release;
-    fn();
-  } else {
-    fn();
-  }
-}
-
 }  // namespace
 
 void bind_optim(py::module_& m) {
@@ -79,7 +70,7 @@ void bind_optim(py::module_& m) {
     if (step < 1) throw py::value_error("pyact._core: adam_step needs step >= 1");
     const AdamArgs a{lr, beta1, beta2, eps, weight_decay, step};
     const int64_t n = p.size();
-    run_maybe_unlocked(n, [&] {
+    bind::run_released(n, [&] {
       if (dt == static_cast<int>(Dtype::f32))
         optim::adam(static_cast<float*>(p.mutable_data()), static_cast<const float*>(g.data()),
              static_cast<float*>(m1.mutable_data()), static_cast<float*>(v.mutable_data()), n, a, sq);
@@ -108,7 +99,7 @@ void bind_optim(py::module_& m) {
     py::array_t<double> keep_o;
     const SqNorms sq = sq_norms(bounds, sq_out, p.size(), keep_b, keep_o);
     const int64_t n = p.size();
-    run_maybe_unlocked(n, [&] {
+    bind::run_released(n, [&] {
       if (dt == static_cast<int>(Dtype::f32))
         optim::sgd(static_cast<float*>(p.mutable_data()), static_cast<const float*>(g.data()),
             momentum != 0.0 ? static_cast<float*>(b.mutable_data()) : nullptr, n, lr, momentum, nesterov,

@@ -23,6 +23,17 @@ inline int dtype_of(const py::array& a) {
   }
 }
 
+// Runs fn() with the GIL released when the work is n >= kReleaseGilAt elements (other
+// Python threads, and Dask's threaded scheduler, run meanwhile), else holding it.
+template <class Fn> void run_released(int64_t n, const Fn& fn) {
+  if (n >= kReleaseGilAt) {
+    py::gil_scoped_release release;
+    fn();
+  } else {
+    fn();
+  }
+}
+
 inline bool c_contiguous(const py::array& a) {
   return py::detail::array_proxy(a.ptr())->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_;
 }

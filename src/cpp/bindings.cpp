@@ -92,12 +92,7 @@ PyObject* fast_out(const Flat& x, py::handle out) {
 }
 
 void call(ElementwiseFn fn, const void* const* in, void* out, py::ssize_t n, const double* p) {
-  if (n >= bind::kReleaseGilAt) {
-    py::gil_scoped_release release;
-    fn(in, out, n, p);
-  } else if (n > 0) {
-    fn(in, out, n, p);
-  }
+  if (n > 0) bind::run_released(n, [&] { fn(in, out, n, p); });
 }
 
 const ElementwiseFns& elementwise(int kernel) {
