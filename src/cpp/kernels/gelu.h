@@ -12,22 +12,22 @@ namespace pyact { namespace PYACT_TARGET {
 // x * Phi(x), Phi(x) = erfc(-x/sqrt2)/2; f' = Phi(x) + x phi(x).
 template <class T> struct Gelu {
   PYACT_FUNCTOR_TYPES(24);
-  static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // Phi(-w) = 0 beyond
+  static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // x Phi(x) rounds to -0 below -kMaxW
+  static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
   explicit Gelu(const double*) {}
-  static V cdf(V x) {
-    const V q = vm::ncdf_neg(abs(x));
-    return select(x < T(0), q, T(1) - q);
-  }
-  // Left of 0, Phi is carried scaled by 2^64 through the product with x, so that a
-  // denormal result is rounded once.
+  // x Phi(-|x|) left of 0 (the sign bit: -0 too), with Phi carried scaled by 2^64
+  // through the product so that a denormal result is rounded once; x - x Phi(-x) right
+  // of 0 (one rounding with an FMA). x is clamped at ±kMaxW in the products: -inf * 0
+  // and inf - inf * 0 would be NaN.
   V fwd(V x) const {
-    const V qs = vm::ncdf_neg<vm::kUnderflowGuard>(abs(x));
-    const V y = select(x < T(0), (x * qs) * vm::kUnguard<T>, x * (T(1) - qs * vm::kUnguard<T>));
-    return select(x < -kMaxW, copysign(V{}, x), y);  // -inf * 0
+    const V xc = clamp(x, -kMaxW, kMaxW);
+    const V qs = vm::ncdf_neg<vm::kUnderflowGuard>(abs(xc));
+    return select(has_sign(x), (xc * qs) * vm::kUnguard<T>, mul_add(-xc, qs * vm::kUnguard<T>, x));
   }
   V bwd_x(V g, V x) const {
-    const V xc = clamp(x, -kMaxW, kMaxW);
-    return g * mul_add(xc, vm::npdf(xc), cdf(x));
+    const V xc = clamp(x, -kMaxWGrad, kMaxWGrad);
+    const vm::NcdfNpdf<V> p = vm::ncdf_npdf(abs(xc));
+    return g * mul_add(xc, p.pdf, select(x < T(0), p.cdf, T(1) - p.cdf));
   }
 };
 
