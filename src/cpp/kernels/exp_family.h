@@ -113,14 +113,16 @@ template <class T> struct Swish {
     const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf
     const V es = vm::exp<vm::kUnderflowGuard>(-abs(z));
     const V d = es * vm::kUnguard<T> + T(1);
-    const V y = select(z < T(0), (x * es / d) * vm::kUnguard<T>, x / d);
-    return select((es == T(0)) & (z < T(0)), copysign(V{}, x), y);  // x = ±inf: the limit ±0
+    const auto neg = z < T(0);
+    const V q = select(neg, x * es, x) / d;  // one division for both sides
+    const V y = select(neg, q * vm::kUnguard<T>, q);
+    return select((es == T(0)) & neg, copysign(V{}, x), y);  // x = ±inf: the limit ±0
   }
   // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped.
   V bwd_x(V g, V x) const {
     const V z = clamp(scaled(beta, x), -kZmax, kZmax);
-    const V e = vm::exp(-abs(z));
-    return g * mul_add(z, vm::sigmoid_deriv_from(e), vm::sigmoid_from(z, e));
+    const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp(-abs(z)));
+    return g * mul_add(z, l.ds, l.s);
   }
 };
 
@@ -140,17 +142,22 @@ template <class T> struct Mish {
     const V e = es * vm::kUnguard<T>;
     const V ns = mul_add(es, e, es + es);  // e^x (e^x + 2), one rounding with an FMA
     const V n = ns * vm::kUnguard<T>;
-    const V d = n + T(2);
-    return select(x < T(0), (xl * ns / d) * vm::kUnguard<T>, xl * (n / d));
+    const auto neg = x < T(0);
+    const V q = select(neg, xl * ns, n) / (n + T(2));  // one division for both sides
+    return select(neg, q * vm::kUnguard<T>, xl * q);
   }
-  // f' = t + x sech^2(sp) sigmoid(x), t = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2.
+  // f' = t + x sech^2(sp) sigmoid(x), t = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2. One
+  // division: r = 1/((n+2)(e+1)) gives 1/(n+2) = (e+1) r and sigmoid = e (n+2) r
+  // ((n+2)(e+1) <= 1e26 (1e52) at the clamp: no overflow).
   V bwd_x(V g, V x) const {
     const V xc = clamp(x, kLo, kHi);
     const V e = vm::exp(xc);
     const V n = e * (e + T(2));
-    const V d = T(1) / (n + T(2));
+    const V n2 = n + T(2), e1 = e + T(1);
+    const V r = T(1) / (n2 * e1);
+    const V d = e1 * r;
     const V sech2 = T(4) * (n + T(1)) * d * d;
-    const V sig = e / (e + T(1));
+    const V sig = e * n2 * r;
     return g * mul_add(xc * sech2, sig, n * d);
   }
 };

@@ -107,12 +107,13 @@ template <> struct NcdfC<double> {
        0x1.7032dd5a2353ep-6, -0x1.f76ec283a5e01p-6, 0x1.6e650177f9e07p-6}};
 };
 
-// -w^2/2 as hi + lo (exact), for w >= 0 already clamped.
+// -w^2/2 as hi + lo (exact), for w >= 0 already clamped: w * (w/2), w/2 exact.
 template <class Vec> struct HalfSquare { Vec hi, lo; };
 template <class Vec> inline HalfSquare<Vec> neg_half_square(Vec w) {
   using T = elem_t<Vec>;
-  const Vec sq = w * w;
-  return {sq * T(-0.5), two_prod_err(w, w, sq) * T(-0.5)};
+  const Vec nh = w * T(-0.5);
+  const Vec hi = w * nh;
+  return {hi, two_prod_err(w, nh, hi)};
 }
 
 // t = 2/(2+w) rounded, and 2 rel_t = 2 (t_exact - t)/t from the exact residuals of the
@@ -126,22 +127,22 @@ template <class Vec> inline TwoOver<Vec> two_over_2_plus(Vec w) {
   return {t, mul_add(-t, d_err, residual(t, d, set1<T>(T(2))))};
 }
 
-// Phi(-w) * 2^kScale, product form (float; w already clamped to [0, 15]: n + kScale
-// stays normal for kScale in [-24, 64]).
-template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w) {
+// f * Phi(-w) * 2^kScale, product form (float; w already clamped to [0, 15]: n + kScale
+// stays normal for kScale in [-24, 64]). f joins t Q before the last FMA of exp.
+template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   const TwoOver<Vec> t = two_over_2_plus(w);
   const Vec q = horner_estrin<3>(t.t - C::mid, C::q);
   // d log(tQ)/d log(t) = (2+w)(m(w) - w), m the inverse Mills ratio, falls from 1.6 at
   // w = 0 towards 1; 1 + 0.6 t (2 - t) follows it within 0.05, halved here for rel2.
-  const Vec k2 = mul_add(t.t * T(0.3), T(2) - t.t, set1<T>(T(0.5)));
+  const Vec k2 = mul_add(t.t, mul_add(t.t, set1<T>(T(-0.3)), set1<T>(T(0.6))), set1<T>(T(0.5)));
   const HalfSquare<Vec> h = neg_half_square(w);
-  return exp_hilo_in_range<kScale>(h.hi, mul_add(k2, t.rel2, h.lo), t.t * q);
+  return exp_hilo_in_range<kScale>(h.hi, mul_add(k2, t.rel2, h.lo), (t.t * q) * f);
 }
 
-// Phi(-w) * 2^kScale, exponent form (double).
-template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w) {
+// f * Phi(-w) * 2^kScale, exponent form (double).
+template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) {
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   using E = ExpC<T>;
@@ -177,7 +178,8 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w) {
   const Vec k = mul_add(t * T(0.6), T(2) - t, set1<T>(T(1)));
   const Vec lo = mul_add(rel_t, k, (small + h.lo) + two_sum_err(u, c0, v));
   const Vec r = mul_add(n.n, set1<T>(-E::kLn2Lo), v + lo);
-  return scale_pow2<kScale>(mul_add(t, exp_poly_tail(r) + r, t), n.i);
+  const Vec tf = t * f;
+  return scale_pow2<kScale>(mul_add(tf, exp_poly_tail(r) + r, tf), n.i);
 }
 
 template <class Vec> inline Vec npdf(Vec w) {
@@ -187,12 +189,13 @@ template <class Vec> inline Vec npdf(Vec w) {
   return exp_hilo(h.hi, h.lo) * kRsqrt2Pi;
 }
 
-// Phi(-w) * 2^kScale (see exp), for w in [0, kMaxW] (the caller clamps).
-template <int kScale = 0, class Vec> inline Vec ncdf_neg(Vec w) {
+// f * Phi(-w) * 2^kScale (see exp), for w in [0, kMaxW] (the caller clamps): a factor
+// f (x in gelu) multiplied in before the final rounding of the exponential.
+template <int kScale = 0, class Vec> inline Vec ncdf_neg(Vec w, Vec f) {
   if constexpr (NcdfC<elem_t<Vec>>::kProduct) {
-    return ncdf_neg_product<kScale>(w);
+    return ncdf_neg_product<kScale>(w, f);
   } else {
-    return ncdf_neg_exponent<kScale>(w);
+    return ncdf_neg_exponent<kScale>(w, f);
   }
 }
 
@@ -210,7 +213,7 @@ template <class Vec> inline NcdfNpdf<Vec> ncdf_npdf(Vec w) {
     const Vec e = exp_hilo_in_range<0>(h.hi, h.lo, set1<T>(T(1)));
     return {(t * horner_estrin<2>(t - C::mid_grad, C::q_grad)) * e, e * kRsqrt2Pi};
   } else {
-    return {ncdf_neg(w), npdf(w)};
+    return {ncdf_neg(w, set1<T>(T(1))), npdf(w)};
   }
 }
 

@@ -47,8 +47,9 @@ inline Vec horner(Vec x, const T (&c)[K]) {
 // The same polynomial with Horner's rule on its first kLow coefficients (where the
 // rounding matters) and Estrin's scheme above them: the high part is a tree of
 // independent FMAs, so the dependency chain of a long polynomial is about halved.
+// (always_inline: GCC otherwise calls it, spilling every live vector around the call.)
 template <size_t kLow, class Vec, class T, size_t K>
-inline Vec horner_estrin(Vec x, const T (&c)[K]) {
+__attribute__((always_inline)) inline Vec horner_estrin(Vec x, const T (&c)[K]) {
   static_assert(kLow < K, "the Estrin part needs a coefficient");
   constexpr size_t H = K - kLow;
   Vec v[H];

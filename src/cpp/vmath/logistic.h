@@ -38,6 +38,14 @@ template <class Vec> inline Vec sigmoid_deriv_from(Vec e) {
   return e * d * d;
 }
 
+// Both at once, given e = exp(-|x|): one division, 1/(1 + e), shared.
+template <class Vec> struct Logistic { Vec s, ds; };
+template <class Vec> inline Logistic<Vec> sigmoid_and_deriv_from(Vec x, Vec e) {
+  using T = elem_t<Vec>;
+  const Vec d = T(1) / (e + T(1));
+  return {select(x < T(0), e, set1<T>(T(1))) * d, e * d * d};
+}
+
 // log(1 + e^x), given e = exp(-|x|).
 template <class Vec> inline Vec softplus_from(Vec x, Vec e) {
   using T = elem_t<Vec>;
