@@ -67,7 +67,7 @@ template <class T> struct Sigmoid {
 template <class T> struct LogSigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
-  V fwd(V x) const { return neg_part(x) - vm::log1p(vm::exp(-abs(x))); }
+  V fwd(V x) const { return neg_part(x) - vm::log1p_core(vm::exp(-abs(x))); }  // e^-|x| in [0, 1]
   V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-abs(x))); }
 };
 

@@ -144,6 +144,16 @@ template <int kScale = 0, class Vec> inline Vec exp(Vec x) {
   else return select(x < lo, Vec{}, y);
 }
 
+// exp(x) * 2^kScale without the clamps of exp, for callers that keep x where n + kScale
+// is a normal exponent (sigmoid: -x in [-30, 132] with kScale -64): one factor 2^(n+kScale)
+// from bits. Bit-identical to exp<kScale> there.
+template <int kScale = 0, class Vec> inline Vec exp_in_range(Vec x) {
+  using T = elem_t<Vec>;
+  Vec r;
+  const Rounded<Vec> n = reduce_ln2(x, r);
+  return ((exp_poly_tail(r) + r) + T(1)) * pow2i<T>(n.i + kScale);
+}
+
 // m * exp(a + b) * 2^kScale for a double-word argument (|b| well below ln2/2), without
 // the clamps of exp: for callers that keep a where n + kScale stays a normal exponent
 // (e.g. a in [-112.5, 0] with kScale 64, or a >= -84 with kScale 0), so 2^(n + kScale)
