@@ -127,9 +127,11 @@ template <class Vec> inline TwoOver<Vec> two_over_2_plus(Vec w) {
   return {t, mul_add(-t, d_err, residual(t, d, set1<T>(T(2))))};
 }
 
-// f * Phi(-w) * 2^kScale, product form (float; w already clamped to [0, 15]: n + kScale
-// stays normal for kScale in [-24, 64]). f joins t Q before the last FMA of exp.
+// f * Phi(-w) * 2^kScale, product form (float; w already clamped to [0, 15], so n is in
+// [-162, 0] and 2^(n + kScale) one normal factor for kScale in [36, 127]: gelu's 64).
+// f joins t Q before the last FMA of exp.
 template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
+  static_assert(kScale >= 36 && kScale <= 127, "2^(n + kScale) must stay a normal float");
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   const TwoOver<Vec> t = two_over_2_plus(w);
