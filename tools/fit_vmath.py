@@ -67,3 +67,48 @@ def ncdf_pieces(edges, deg, kind):
 if __name__ == "__main__":
     ncdf_pieces([mp.mpf(2) / 17, mp.mpf(1)], 12, "f")
     ncdf_pieces([mp.mpf(2) / 42, mp.mpf(1) / 4, mp.mpf(1) / 2, mp.mpf(3) / 4, mp.mpf(1)], 14, "d")
+
+
+def q_ncdf(t):
+    """Phi(-w) = t * Q(t) * exp(-w^2/2), t = 2/(2+w): the product form's Q (float)."""
+    w = 2 / t - 2
+    return mp.ncdf(-w) * mp.exp(w * w / 2) / t
+
+
+def fit_float_rounded(f, a, b, deg, npts=3000, lawson=30):
+    """Coefficients of f(mid + s), s = t - mid, rounded to float32 one at a time from the
+    constant up, each rounding absorbed by refitting the rest (relative error, Lawson's
+    reweighting towards minimax). Returns (mid, coeffs, max relative error / 2^-24)."""
+    import numpy as np
+    a, b = mp.mpf(a), mp.mpf(b)
+    mid = float(np.float32(float((a + b) / 2)))
+    ts = [a + (b - a) * (1 - mp.cos(mp.pi * i / (npts - 1))) / 2 for i in range(npts)]
+    ss = np.array([float(t - mid) for t in ts])
+    fv = np.array([float(f(t)) for t in ts])
+    V = np.vander(ss, deg + 1, increasing=True)
+    fixed = []
+    for k in range(deg + 1):
+        r = (fv - (V[:, :k] @ np.array(fixed) if k else 0)) / fv
+        A = V[:, k:] / fv[:, None]
+        wts = np.ones(len(ss))
+        for _ in range(lawson):
+            sw = np.sqrt(wts)
+            c, *_ = np.linalg.lstsq(A * sw[:, None], r * sw, rcond=None)
+            wts = wts * (np.abs(A @ c - r) + 1e-30)
+            wts /= wts.sum()
+        fixed.append(float(np.float32(c[0])))
+    worst = 0.0
+    for t in np.linspace(float(a), float(b), 20001):
+        p = mp.mpf(0)
+        for v in reversed(fixed):
+            p = p * mp.mpf(float(np.float32(t) - np.float32(mid))) + mp.mpf(v)
+        worst = max(worst, float(abs(p / f(mp.mpf(float(np.float32(t)))) - 1)))
+    return mid, fixed, worst / 2**-24
+
+
+if __name__ == "__main__":
+    # NcdfC<float>::q (degree 11 on [2/17, 1]: 0.33 * 2^-24) and q_grad (degree 8 on
+    # [2/15, 1], the gradient's w <= 13: 3.7 * 2^-24).
+    for lo, deg in ((mp.mpf(2) / 17, 11), (mp.mpf(2) / 15, 8)):
+        mid, c, err = fit_float_rounded(q_ncdf, lo, 1, deg)
+        print(f"Q mid {mid.hex()}f (err {err:.2f} * 2^-24):", ", ".join(v.hex() + "f" for v in c))

@@ -67,7 +67,7 @@ template <class T> struct Sigmoid {
 template <class T> struct LogSigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
-  V fwd(V x) const { return neg_part(x) - vm::log1p(vm::exp(-abs(x))); }
+  V fwd(V x) const { return neg_part(x) - vm::log1p_core(vm::exp(-abs(x))); }  // e^-|x| in [0, 1]
   V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-abs(x))); }
 };
 
@@ -113,14 +113,16 @@ template <class T> struct Swish {
     const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf
     const V es = vm::exp<vm::kUnderflowGuard>(-abs(z));
     const V d = es * vm::kUnguard<T> + T(1);
-    const V y = select(z < T(0), (x * es / d) * vm::kUnguard<T>, x / d);
-    return select((es == T(0)) & (z < T(0)), copysign(V{}, x), y);  // x = ±inf: the limit ±0
+    const auto neg = z < T(0);
+    const V q = select(neg, x * es, x) / d;  // one division for both sides
+    const V y = select(neg, q * vm::kUnguard<T>, q);
+    return select((es == T(0)) & neg, copysign(V{}, x), y);  // x = ±inf: the limit ±0
   }
   // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped.
   V bwd_x(V g, V x) const {
     const V z = clamp(scaled(beta, x), -kZmax, kZmax);
-    const V e = vm::exp(-abs(z));
-    return g * mul_add(z, vm::sigmoid_deriv_from(e), vm::sigmoid_from(z, e));
+    const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp(-abs(z)));
+    return g * mul_add(z, l.ds, l.s);
   }
 };
 
@@ -140,8 +142,9 @@ template <class T> struct Mish {
     const V e = es * vm::kUnguard<T>;
     const V ns = mul_add(es, e, es + es);  // e^x (e^x + 2), one rounding with an FMA
     const V n = ns * vm::kUnguard<T>;
-    const V d = n + T(2);
-    return select(x < T(0), (xl * ns / d) * vm::kUnguard<T>, xl * (n / d));
+    const auto neg = x < T(0);
+    const V q = select(neg, xl * ns, n) / (n + T(2));  // one division for both sides
+    return select(neg, q * vm::kUnguard<T>, xl * q);
   }
   // f' = t + x sech^2(sp) sigmoid(x), t = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2.
   V bwd_x(V g, V x) const {

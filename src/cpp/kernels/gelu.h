@@ -12,22 +12,23 @@ namespace pyact { namespace PYACT_TARGET {
 // x * Phi(x), Phi(x) = erfc(-x/sqrt2)/2; f' = Phi(x) + x phi(x).
 template <class T> struct Gelu {
   PYACT_FUNCTOR_TYPES(24);
-  static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // Phi(-w) = 0 beyond
+  static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // x Phi(x) rounds to -0 below -kMaxW
+  static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
   explicit Gelu(const double*) {}
-  static V cdf(V x) {
-    const V q = vm::ncdf_neg(abs(x));
-    return select(x < T(0), q, T(1) - q);
-  }
-  // Left of 0, Phi is carried scaled by 2^64 through the product with x, so that a
-  // denormal result is rounded once.
+  // x Phi(-|x|) left of 0 (the sign bit: -0 too), x multiplied in inside ncdf_neg and
+  // Phi carried scaled by 2^64 so that a denormal result is rounded once; x - x Phi(-x)
+  // right of 0 (one rounding with an FMA). x is clamped at ±kMaxW in the products:
+  // -inf * 0 and inf - inf * 0 would be NaN.
   V fwd(V x) const {
-    const V qs = vm::ncdf_neg<vm::kUnderflowGuard>(abs(x));
-    const V y = select(x < T(0), (x * qs) * vm::kUnguard<T>, x * (T(1) - qs * vm::kUnguard<T>));
-    return select(x < -kMaxW, copysign(V{}, x), y);  // -inf * 0
+    const V xc = clamp(x, -kMaxW, kMaxW);
+    const auto left = has_sign(x);
+    const V q = vm::ncdf_neg<vm::kUnderflowGuard>(abs(xc), select(left, xc, T(1))) * vm::kUnguard<T>;
+    return select(left, q, mul_add(-xc, q, x));
   }
   V bwd_x(V g, V x) const {
-    const V xc = clamp(x, -kMaxW, kMaxW);
-    return g * mul_add(xc, vm::npdf(xc), cdf(x));
+    const V xc = clamp(x, -kMaxWGrad, kMaxWGrad);
+    const vm::NcdfNpdf<V> p = vm::ncdf_npdf(abs(xc));
+    return g * mul_add(xc, p.pdf, select(x < T(0), p.cdf, T(1) - p.cdf));
   }
 };
 
@@ -71,16 +72,18 @@ template <class T> struct GeluTanh {
     const Z z = z_of(clamp(x, -kLim, kLim));
     const V es = exp_neg_abs<vm::kUnderflowGuard>(z);
     const V d = es * vm::kUnguard<T> + T(1);
-    const V y = select(z.hi < T(0), (x * es / d) * vm::kUnguard<T>, x / d);
+    const auto neg = z.hi < T(0);
+    const V q = select(neg, x * es, x) / d;  // one division for both sides
+    const V y = select(neg, q * vm::kUnguard<T>, q);
     return select(x < -kLim, copysign(V{}, x), y);
   }
   // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2.
   V bwd_x(V g, V x) const {
     const V xc = clamp(x, -kLim, kLim);
     const Z z = z_of(xc);
-    const V e = exp_neg_abs(z);
+    const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z.hi, exp_neg_abs(z));
     const V dz = mul_add(z.sq, set1<T>(T(3) * C::kBHi), set1<T>(C::kAHi));
-    return g * mul_add(xc * vm::sigmoid_deriv_from(e), dz, vm::sigmoid_from(z.hi, e));
+    return g * mul_add(xc * l.ds, dz, l.s);
   }
 };
 

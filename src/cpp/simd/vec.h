@@ -71,6 +71,8 @@ template <class Vec> inline Vec copysign(Vec a, Vec s) {
   const auto sign = sign_mask<Vec>();
   return (Vec)((bits(a) & ~sign) | (bits(s) & sign));
 }
+// The sign bit as a lane mask: set for -0 too (x < 0 is not).
+template <class Vec> inline auto has_sign(Vec v) { return (typename Simd<elem_t<Vec>>::M)bits(v) < 0; }
 template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_limits<elem_t<Vec>>::infinity(); }
 
 // Clamp with NaN passing through (a compare with NaN is false on both sides).

@@ -1,16 +1,23 @@
 // The normal distribution for gelu, over V<T>, float and double, plus the exact
 // double-word helpers it needs.
 //
-// ncdf_neg(w) = Phi(-w) = erfc(w/sqrt2)/2 for w >= 0, with full relative accuracy
-//   Method: Phi(-w) = t * exp(-w^2/2 + P(t)), t = 2/(2+w) (Numerical Recipes' erfcc
-//   form), P a near-minimax polynomial in t - mid (one piece of degree 12 on
-//   t in [2/17, 1] float; four pieces of degree 14 on [2/42, 1] double, coefficients
-//   selected per lane; tools/fit_vmath.py). w^2 is formed exactly as hi + lo and enters
-//   exp as a double-word argument, since Phi(-w) has relative condition number w^2:
-//   rounding w^2 would cost w^2/2 ULP.
-//   Range: w is clamped at 15 (40), where Phi(-w) has underflowed to 0.
-//   Special cases: NaN -> NaN, +inf -> 0.
+// ncdf_neg(w) = Phi(-w) = erfc(w/sqrt2)/2 for w >= 0, with full relative accuracy.
+//   t = 2/(2+w) (Numerical Recipes' erfcc variable), carried with its relative rounding
+//   error rel_t from the exact residuals of the sum and the division; w^2 is formed
+//   exactly as hi + lo and enters exp as a double-word argument, since Phi(-w) has
+//   relative condition number w^2: rounding w^2 would cost w^2/2 ULP.
+//   float, product form: Phi(-w) = t Q(t) exp(-w^2/2), Q a polynomial of degree 11 in
+//     t - mid on t in [2/17, 1] (Q in [0.22, 0.5]; fit error 0.33 * 2^-24 relative,
+//     tools/fit_vmath.py). t's rounding joins the exponent as k rel_t. Cheap: one
+//     division, one exp without clamps, no per-lane pieces.
+//   double, exponent form: Phi(-w) = t exp(-w^2/2 + P(t)), P of degree 14 in four pieces
+//     on [2/42, 1], coefficients selected per lane.
+//   Range: w in [0, 15] (float; the caller clamps there, Phi(-15) underflows to 0) or
+//   [0, 40] (double, clamped inside).
 // npdf(w) = exp(-w^2/2)/sqrt(2 pi), same double-word argument, same clamp.
+// ncdf_npdf(w) = {Phi(-w), phi(w)} for the gradient, which needs 1e-6 absolute: in
+//   float one exp serves both, with a degree-8 Q (2.2e-7 relative) and no rel_t; w is
+//   clamped at 13 there (phi(13) = 2e-37).
 // Measured max error of the gelu built on them: docs/ACCURACY.md
 // (`python -m pyact.accuracy --exhaustive`).
 #pragma once
@@ -34,6 +41,17 @@ template <class Vec> inline Vec two_prod_err(Vec a, Vec b, Vec p) {
 #endif
 }
 
+// c - a*b rounded once: exact wherever that value is representable (the residual of a
+// correctly rounded division, 2 - t*(2/t)). One FMA, or the product split without one.
+template <class Vec> inline Vec residual(Vec a, Vec b, Vec c) {
+#if defined(__FMA__) || defined(__aarch64__)
+  return mul_add(-a, b, c);
+#else
+  const Vec p = a * b;
+  return (c - p) - two_prod_err(a, b, p);
+#endif
+}
+
 // exp(a + b) for a double-word argument (|b| small next to the reduction step):
 // Cody-Waite on a, then b joins the reduced argument.
 template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
@@ -51,18 +69,20 @@ template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
 
 template <class T> struct NcdfC;
 template <> struct NcdfC<float> {
-  static constexpr float kMaxW = 15.0f;
-  static constexpr int kPieces = 1;
-  static constexpr float edge[] = {2.0f};                  // piece i: t < edge[i]
-  static constexpr float mid[] = {0x1.1e1e1ep-1f};
-  static constexpr float c0_lo[] = {0x1.11c0dap-26f};      // c[i][0] + c0_lo[i]: the fit's constant
-  static constexpr float c[1][13] = {{-0x1.087f88p+0f, 0x1.e45cfcp-1f, -0x1.6eb33ap-2f, -0x1.a9a10ep-3f,
-                                      0x1.4fbbc8p-2f, -0x1.339456p-4f, -0x1.e9912cp-3f, 0x1.44a9cep-2f,
-                                      -0x1.087bp-4f, -0x1.6a36b8p-2f, 0x1.b8639p-2f, 0x1.14fd42p-3f,
-                                      -0x1.9e4f94p-2f}};
+  static constexpr bool kProduct = true;
+  static constexpr float kMaxW = 15.0f, kMaxWGrad = 13.0f;
+  static constexpr float mid = 0x1.1e1e1ep-1f, mid_grad = 0x1.222222p-1f;
+  // Q(mid + s), ascending; q_grad: degree 8 on [2/15, 1] for the gradient.
+  static constexpr float q[] = {0x1.6c689cp-2f, 0x1.58bd12p-2f, 0x1.048b9ap-5f, -0x1.27893p-3f,
+                                0x1.8fabep-6f, 0x1.540674p-4f, -0x1.30ca82p-4f, -0x1.02de2ap-7f,
+                                0x1.42904p-4f, -0x1.14827ap-4f, -0x1.03252ep-5f, 0x1.1cf05p-4f};
+  static constexpr float q_grad[] = {0x1.6f1d4ap-2f, 0x1.593944p-2f, 0x1.d19c16p-6f, -0x1.261a54p-3f,
+                                     0x1.c3158ap-6f, 0x1.4fd8e2p-4f, -0x1.2cc0c6p-4f, -0x1.87e9b8p-6f,
+                                     0x1.04cc26p-4f};
 };
 template <> struct NcdfC<double> {
-  static constexpr double kMaxW = 40.0;
+  static constexpr bool kProduct = false;
+  static constexpr double kMaxW = 40.0, kMaxWGrad = 40.0;
   static constexpr int kPieces = 4;
   static constexpr double edge[] = {0.25, 0.5, 0.75, 2.0};
   static constexpr double mid[] = {0x1.30c30c30c30c3p-3, 0x1.8p-2, 0x1.4p-1, 0x1.cp-1};
@@ -87,16 +107,44 @@ template <> struct NcdfC<double> {
        0x1.7032dd5a2353ep-6, -0x1.f76ec283a5e01p-6, 0x1.6e650177f9e07p-6}};
 };
 
-// -w^2/2 as hi + lo (exact), for w >= 0 already clamped.
+// -w^2/2 as hi + lo (exact), for w >= 0 already clamped: w * (w/2), w/2 exact.
 template <class Vec> struct HalfSquare { Vec hi, lo; };
 template <class Vec> inline HalfSquare<Vec> neg_half_square(Vec w) {
   using T = elem_t<Vec>;
-  const Vec sq = w * w;
-  return {sq * T(-0.5), two_prod_err(w, w, sq) * T(-0.5)};
+  const Vec nh = w * T(-0.5);
+  const Vec hi = w * nh;
+  return {hi, two_prod_err(w, nh, hi)};
 }
 
-// Phi(-w) * 2^kScale (see exp).
-template <int kScale = 0, class Vec> inline Vec ncdf_neg(Vec w) {
+// t = 2/(2+w) rounded, and 2 rel_t = 2 (t_exact - t)/t from the exact residuals of the
+// sum and the division (w >= 0: (w + 2) - 2 is exact, so is w minus it).
+template <class Vec> struct TwoOver { Vec t, rel2; };
+template <class Vec> inline TwoOver<Vec> two_over_2_plus(Vec w) {
+  using T = elem_t<Vec>;
+  const Vec d = w + T(2);
+  const Vec d_err = w - (d - T(2));
+  const Vec t = T(2) / d;
+  return {t, mul_add(-t, d_err, residual(t, d, set1<T>(T(2))))};
+}
+
+// f * Phi(-w) * 2^kScale, product form (float; w already clamped to [0, 15], so n is in
+// [-162, 0] and 2^(n + kScale) one normal factor for kScale in [36, 127]: gelu's 64).
+// f joins t Q before the last FMA of exp.
+template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
+  static_assert(kScale >= 36 && kScale <= 127, "2^(n + kScale) must stay a normal float");
+  using T = elem_t<Vec>;
+  using C = NcdfC<T>;
+  const TwoOver<Vec> t = two_over_2_plus(w);
+  const Vec q = horner_estrin<3>(t.t - C::mid, C::q);
+  // d log(tQ)/d log(t) = (2+w)(m(w) - w), m the inverse Mills ratio, falls from 1.6 at
+  // w = 0 towards 1; 1 + 0.6 t (2 - t) follows it within 0.05, halved here for rel2.
+  const Vec k2 = mul_add(t.t, mul_add(t.t, set1<T>(T(-0.3)), set1<T>(T(0.6))), set1<T>(T(0.5)));
+  const HalfSquare<Vec> h = neg_half_square(w);
+  return exp_hilo_in_range<kScale>(h.hi, mul_add(k2, t.rel2, h.lo), (t.t * q) * f);
+}
+
+// f * Phi(-w) * 2^kScale, exponent form (double).
+template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) {
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   using E = ExpC<T>;
@@ -132,7 +180,8 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg(Vec w) {
   const Vec k = mul_add(t * T(0.6), T(2) - t, set1<T>(T(1)));
   const Vec lo = mul_add(rel_t, k, (small + h.lo) + two_sum_err(u, c0, v));
   const Vec r = mul_add(n.n, set1<T>(-E::kLn2Lo), v + lo);
-  return scale_pow2<kScale>(mul_add(t, exp_poly_tail(r) + r, t), n.i);
+  const Vec tf = t * f;
+  return scale_pow2<kScale>(mul_add(tf, exp_poly_tail(r) + r, tf), n.i);
 }
 
 template <class Vec> inline Vec npdf(Vec w) {
@@ -140,6 +189,34 @@ template <class Vec> inline Vec npdf(Vec w) {
   constexpr T kRsqrt2Pi = sizeof(T) == 4 ? T(0x1.988454p-2f) : T(0x1.9884533d43651p-2);
   const HalfSquare<Vec> h = neg_half_square(clamp(abs(w), T(0), NcdfC<T>::kMaxW));
   return exp_hilo(h.hi, h.lo) * kRsqrt2Pi;
+}
+
+// f * Phi(-w) * 2^kScale (see exp), for w in [0, kMaxW] (the caller clamps): a factor
+// f (x in gelu) multiplied in before the final rounding of the exponential.
+template <int kScale = 0, class Vec> inline Vec ncdf_neg(Vec w, Vec f) {
+  if constexpr (NcdfC<elem_t<Vec>>::kProduct) {
+    return ncdf_neg_product<kScale>(w, f);
+  } else {
+    return ncdf_neg_exponent<kScale>(w, f);
+  }
+}
+
+// {Phi(-w), phi(w)} to the 1e-6 absolute accuracy of a gradient, w >= 0 (clamped here
+// at kMaxWGrad).
+template <class Vec> struct NcdfNpdf { Vec cdf, pdf; };
+template <class Vec> inline NcdfNpdf<Vec> ncdf_npdf(Vec w) {
+  using T = elem_t<Vec>;
+  using C = NcdfC<T>;
+  constexpr T kRsqrt2Pi = sizeof(T) == 4 ? T(0x1.988454p-2f) : T(0x1.9884533d43651p-2);
+  if constexpr (C::kProduct) {
+    w = clamp(w, T(0), C::kMaxWGrad);
+    const Vec t = T(2) / (w + T(2));
+    const HalfSquare<Vec> h = neg_half_square(w);
+    const Vec e = exp_hilo_in_range<0>(h.hi, h.lo, set1<T>(T(1)));
+    return {(t * horner_estrin<2>(t - C::mid_grad, C::q_grad)) * e, e * kRsqrt2Pi};
+  } else {
+    return {ncdf_neg(w, set1<T>(T(1))), npdf(w)};
+  }
 }
 
 }}}  // namespace pyact::<isa>::vm

@@ -44,6 +44,28 @@ inline Vec horner(Vec x, const T (&c)[K]) {
   return r;
 }
 
+// The same polynomial with Horner's rule on its first kLow coefficients (where the
+// rounding matters) and Estrin's scheme above them: the high part is a tree of
+// independent FMAs, so the dependency chain of a long polynomial is about halved.
+// (always_inline: GCC otherwise calls it, spilling every live vector around the call.)
+template <size_t kLow, class Vec, class T, size_t K>
+__attribute__((always_inline)) inline Vec horner_estrin(Vec x, const T (&c)[K]) {
+  static_assert(kLow < K, "the Estrin part needs a coefficient");
+  constexpr size_t H = K - kLow;
+  Vec v[H];
+  for (size_t i = 0; i < H; ++i) v[i] = set1<T>(c[kLow + i]);
+  Vec xp = x;
+  for (size_t m = H; m > 1;) {
+    for (size_t i = 0; i < m / 2; ++i) v[i] = mul_add(v[2 * i + 1], xp, v[2 * i]);
+    if (m % 2) v[m / 2] = v[m - 1];
+    m = (m + 1) / 2;
+    xp = xp * xp;
+  }
+  Vec r = v[0];
+  for (size_t i = kLow; i-- > 0;) r = mul_add(r, x, set1<T>(c[i]));
+  return r;
+}
+
 // 2^n for integer lanes n in the normal exponent range.
 template <class T> inline V<T> pow2i(typename Fmt<T>::I n) {
   using U = typename Fmt<T>::U;
@@ -120,6 +142,30 @@ template <int kScale = 0, class Vec> inline Vec exp(Vec x) {
   const Vec y = scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i);
   if constexpr (kScale == 0) return y;
   else return select(x < lo, Vec{}, y);
+}
+
+// exp(x) * 2^kScale without the clamps of exp, for callers that keep x where n + kScale
+// is a normal exponent (sigmoid: -x in [-30, 132] with kScale -64): one factor 2^(n+kScale)
+// from bits. Bit-identical to exp<kScale> there.
+template <int kScale = 0, class Vec> inline Vec exp_in_range(Vec x) {
+  using T = elem_t<Vec>;
+  Vec r;
+  const Rounded<Vec> n = reduce_ln2(x, r);
+  return ((exp_poly_tail(r) + r) + T(1)) * pow2i<T>(n.i + kScale);
+}
+
+// m * exp(a + b) * 2^kScale for a double-word argument (|b| well below ln2/2), without
+// the clamps of exp: for callers that keep a where n + kScale stays a normal exponent
+// (e.g. a in [-112.5, 0] with kScale 64, or a >= -84 with kScale 0), so 2^(n + kScale)
+// is one factor built from bits. m joins the last FMA (m + m (e^r - 1)): one rounding
+// fewer than multiplying the result.
+template <int kScale = 0, class Vec> inline Vec exp_hilo_in_range(Vec a, Vec b, Vec m) {
+  using T = elem_t<Vec>;
+  using C = ExpC<T>;
+  const Rounded<Vec> n = round_int(a * C::kLog2e);
+  Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), a) + b;  // the first step is exact
+  r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
+  return mul_add(m, exp_poly_tail(r) + r, m) * pow2i<T>(n.i + kScale);
 }
 
 // The factor that undoes exp<kUnderflowGuard>: 2^-64.

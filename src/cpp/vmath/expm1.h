@@ -37,6 +37,16 @@ template <class Vec> inline Vec expm1_poly(Vec r) {
   return mul_add(r2, mul_add(r, horner(r, Expm1C<T>::q), set1<T>(T(0.5))), r);
 }
 
+// expm1 for x in [kLo, 88 (709)] with n <= kMaxN (tanh: x in [0, 18.2]), no special
+// cases; ±0 -> +0. Bit-identical to expm1 there.
+template <class Vec> inline Vec expm1_in_range(Vec x) {
+  using T = elem_t<Vec>;
+  Vec r;
+  const Rounded<Vec> n = reduce_ln2(x, r);
+  const Vec s = pow2i<T>(n.i);
+  return mul_add(s, expm1_poly(r), s - T(1));
+}
+
 template <class Vec> inline Vec expm1(Vec x) {
   using T = elem_t<Vec>;
   using C = Expm1C<T>;

@@ -37,7 +37,9 @@ template <class Vec> inline Vec two_sum_err(Vec a, Vec b, Vec s) {
   return (a - a1) + (b - b1);
 }
 
-template <class Vec> inline Vec log1p(Vec x) {
+// log1p without the special cases, for x in (-1, inf) finite, not NaN: log1p_core(±0)
+// is +0. Softplus and log_sigmoid call it on e^-|x| in [0, 1].
+template <class Vec> inline Vec log1p_core(Vec x) {
   using T = elem_t<Vec>;
   using F = Fmt<T>;
   using C = Log1pC<T>;
@@ -59,7 +61,12 @@ template <class Vec> inline Vec log1p(Vec x) {
   const Vec z = s * s;
   const Vec R = z * horner(z, C::lg);
   const Vec hfsq = T(0.5) * f * f;
-  Vec r = kf * C::kLn2Hi - ((hfsq - (s * (hfsq + R) + mul_add(kf, set1<T>(C::kLn2Lo), cm))) - f);
+  return kf * C::kLn2Hi - ((hfsq - (s * (hfsq + R) + mul_add(kf, set1<T>(C::kLn2Lo), cm))) - f);
+}
+
+template <class Vec> inline Vec log1p(Vec x) {
+  using T = elem_t<Vec>;
+  Vec r = log1p_core(x);
   r = select(x < T(-1), set1<T>(std::numeric_limits<T>::quiet_NaN()), r);
   r = select(x == T(-1), set1<T>(-std::numeric_limits<T>::infinity()), r);
   return select((x == T(0)) | (x == std::numeric_limits<T>::infinity()), x, r);

@@ -25,10 +25,15 @@ template <class Vec> inline Vec sigmoid_from(Vec x, Vec e) {
 // is monotone wherever exp is (e/(1+e) and 1/(1+e) meeting at 0 are not, by an ulp:
 // onnxruntime#22557), and the scaling keeps e^-x finite down to x = -133 (-754), where
 // the result is still a denormal.
+// -x is clamped to [-30 (-40), 132 (746)]: below, g / (e^-x g + g) rounds to 1; above,
+// to 0 (e^-132 < 2^-150, e^-746 < 2^-1075). There 2^(n - 64) is one normal factor.
+template <class T> struct SigmoidC;
+template <> struct SigmoidC<float> { static constexpr float kLo = -30.0f, kHi = 132.0f; };
+template <> struct SigmoidC<double> { static constexpr double kLo = -40.0, kHi = 746.0; };
 template <class Vec> inline Vec sigmoid(Vec x) {
   using T = elem_t<Vec>;
   const T g = kUnguard<T>;
-  return g / (exp<-kUnderflowGuard>(-x) + g);
+  return g / (exp_in_range<-kUnderflowGuard>(clamp(-x, SigmoidC<T>::kLo, SigmoidC<T>::kHi)) + g);
 }
 
 // sigmoid(x) * sigmoid(-x) = e / (1 + e)^2, given e = exp(-|x|): the logistic
@@ -38,10 +43,18 @@ template <class Vec> inline Vec sigmoid_deriv_from(Vec e) {
   return e * d * d;
 }
 
+// Both at once, given e = exp(-|x|): one division, 1/(1 + e), shared.
+template <class Vec> struct Logistic { Vec s, ds; };
+template <class Vec> inline Logistic<Vec> sigmoid_and_deriv_from(Vec x, Vec e) {
+  using T = elem_t<Vec>;
+  const Vec d = T(1) / (e + T(1));
+  return {select(x < T(0), e, set1<T>(T(1))) * d, e * d * d};
+}
+
 // log(1 + e^x), given e = exp(-|x|).
 template <class Vec> inline Vec softplus_from(Vec x, Vec e) {
   using T = elem_t<Vec>;
-  return select(x > T(0), x, Vec{}) + log1p(e);
+  return select(x > T(0), x, Vec{}) + log1p_core(e);  // e in [0, 1]: no special cases
 }
 
 template <class Vec> inline Vec softplus(Vec x) { return softplus_from(x, exp(-abs(x))); }
