@@ -365,3 +365,24 @@ def test_agrees_with_torch(name, params):
     np.testing.assert_allclose(pa.get(name, **params)(x), y.detach().numpy(), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(pa.grad(name, np.ones_like(x), x=x, **params), t.grad.numpy(), rtol=1e-11,
                                atol=1e-13)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_selu_overflows_where_the_exact_value_does(isa, dt):
+    # Around FLT_MAX/scale (DBL_MAX/scale): inf exactly where scale*x, rounded once from
+    # the exact value (mpmath), is inf; the float32 product with a rounded scale gave inf
+    # one ulp early.
+    x0 = dt(np.finfo(dt).max / 1.0507009873554804934193349852946)
+    xs = [x0]
+    for _ in range(6):
+        xs.append(np.nextafter(xs[-1], dt(np.inf)))
+        xs.insert(0, np.nextafter(xs[0], dt(0)))
+    x = np.array(xs, dt)
+    fi = np.finfo(dt)
+    with mp.workdps(60):
+        big = mp.mpf(float(fi.max)) + mp.mpf(2) ** (fi.maxexp - fi.nmant - 2)  # max + half its ulp
+        scale = mp.mpf("1.0507009873554804934193349852946")
+        want_inf = [scale * mp.mpf(float(v)) >= big for v in x]
+    with pa.threads(1), np.errstate(over="ignore"):
+        got = pa.selu(x)
+    assert list(np.isinf(got)) == want_inf, (x, got)
