@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 import pyact as pa
+from pyact import _core
+from pyact.fused import _epilogue
 from conftest import catalog, example_params
 from reference import REF
 from ulp import assert_close_ulp
@@ -99,6 +101,45 @@ def test_backward_from_y(act, isa, dtype):
         tol = 1e-6
         assert_close_ulp(gx, ref, 8, abs_tol=tol, what=f"bias_act_grad {act.name} from y")
         _check_bias_grad(gb, ref, dtype, tol, act.name)
+
+
+KEEPS_DERIV = [a for a in ELEMENTWISE if _epilogue(a.name, example_params(a)).keeps_deriv]
+
+
+def test_which_kernels_keep_the_derivative():
+    assert {a.name for a in KEEPS_DERIV} == {"gelu", "swish"}
+    with pytest.raises(ValueError, match="no forward with its derivative"):
+        k = _epilogue("tanh", {}).kernel
+        x = np.ones((2, 3))
+        _core.bias_act(k.kid, x, np.zeros(3), np.empty_like(x), np.empty_like(x), k.args, True)
+
+
+@pytest.mark.parametrize("act", KEEPS_DERIV, ids=lambda a: a.name)
+def test_forward_keeping_the_derivative(act, isa, dtype):
+    """The trainer's mode for activations that cannot run from y: the forward also
+    writes f'(x + b) (in place over x), with y bit for bit that of bias_act, and the
+    backward is then g * f' with the column sums."""
+    rng = np.random.default_rng(5)
+    x, b, g = _data(rng, (19, 45), dtype)
+    x[0, -4:] = [np.inf, -np.inf, np.nan, 0.0]
+    p = example_params(act)
+    k = _epilogue(act.name, p).kernel
+    y, d = np.empty_like(x), x.copy()
+    _core.bias_act(k.kid, d, b, y, d, k.args, True)  # the derivative over x itself
+    np.testing.assert_array_equal(y, pa.bias_act(x, b, act.name, **p))
+    cd = _compute_dtype(dtype)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        z = (x.astype(cd) + b.astype(cd)).astype(np.float64)
+        ref = np.where(np.isnan(z), np.nan, REF[act.name][1](z, **p))  # NaN in, NaN out (SPEC §2)
+    tol = 1e-3 if dtype == np.float16 else 1e-6
+    assert_close_ulp(d, ref, 8, abs_tol=tol, what=f"bias_act deriv {act.name}")
+    gx, gb = np.empty_like(g), np.empty(g.shape[-1], dtype)
+    _core.bias_act_grad(k.kid, 2, g, d, gx, gb, k.args)
+    np.testing.assert_array_equal(gx, (g.astype(cd) * d.astype(cd)).astype(dtype))
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        _check_bias_grad(gb, g.astype(np.float64) * d.astype(np.float64), dtype, tol, act.name)
+    with pytest.raises(ValueError, match="needs pre"):
+        _core.bias_act(k.kid, x, b, y, None, k.args, True)
 
 
 @pytest.mark.parametrize("act", ELEMENTWISE, ids=IDS)

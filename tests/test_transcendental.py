@@ -178,6 +178,48 @@ def test_no_overflow_and_denormals(isa, name, params, dt):
     assert_close_ulp(y[den], want[den], 2, what=f"{name} denormal inputs")
 
 
+def _mp_scaled_ref(name, p, x):
+    """softplus / swish with beta != 1, in mpmath: z = beta x exact."""
+    beta = mp.mpf(p["beta"])
+    with mp.workdps(40):
+        def one(v):
+            if not math.isfinite(v):
+                return float(_ref(name, p, np.array([v]))[0])
+            z = beta * mp.mpf(v)
+            if name == "softplus":
+                return v if float(z) > p["threshold"] else float(mp.log1p(mp.exp(z)) / beta)
+            return float(mp.mpf(v) / (1 + mp.exp(-z)))
+        return np.array([one(float(v)) for v in x])
+
+
+# Where a kernel stops computing and takes the settled value (a limit, x itself, 0), so
+# that no product underflows (no slow path on any input range, PITFALLS: MKL's gelu):
+# each edge and runs of consecutive floats on both sides of it, both signs.
+EDGES = [6, 8, 9, 9.5, 11, 12.8, 13.4, 15, 20, 21.7, 30, 37, 40, 80, 87.4, 104, 109.6, 110, 130, 700, 745.2, 752, 753]
+
+
+@pytest.mark.parametrize("name,params", CASES, ids=IDS)
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_around_the_clamp_edges(isa, name, params, dt):
+    runs = []
+    for e in EDGES:
+        b = np.array(e, dt).view(np.int32 if dt == np.float32 else np.int64)
+        runs.append(np.arange(b - 40, b + 40).astype(b.dtype).view(dt))
+    x = np.concatenate(runs)
+    x = np.concatenate([x, -x])
+    p = {k: float(dt(v)) if k == "beta" else v for k, v in params.items()}  # beta as the kernel holds it
+    want = _ref(name, p, x)
+    if dt == np.float64 and p.get("beta", 1.0) != 1.0:
+        want = _mp_scaled_ref(name, p, x)  # beta x rounded to float64 costs |beta x|/2 ulp in the tails
+    with np.errstate(over="ignore"):
+        fin = np.isfinite(want.astype(dt))
+    assert_close_ulp(pa.get(name, **params)(x)[fin], want[fin], 4, what=f"{name} near the clamps")
+    d = _ref(name, p, x, deriv=True)
+    g = pa.grad(name, np.ones_like(x), x=x, **params)
+    ok = np.isfinite(d)
+    assert_close_ulp(g[ok], d[ok], 8, abs_tol=1e-6, what=f"{name}' near the clamps")
+
+
 def test_sigmoid_range_half_and_monotone(isa):
     """PITFALLS (onnxruntime#22557): in [0, 1], exactly 0.5 at 0, monotone — over runs of
     20,000 consecutive float32 at the range-reduction and saturation edges, and every

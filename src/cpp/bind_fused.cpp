@@ -62,11 +62,12 @@ const FusedFns& fused(int kernel) {
 
 void bind_fused(py::module_& m) {
   m.def("bias_act", [](int kernel, const py::array& x, py::array& bias, py::array& out, py::object pre,
-                       const py::tuple& params) {
+                       const py::tuple& params, bool deriv) {
     int dt = 0;
     void* pre_ptr = nullptr;
     Shape s{};
     if (pre.is_none()) {
+      if (deriv) throw py::value_error("pyact._core: bias_act with deriv=True needs pre");
       s = check({&x, &out}, {&bias}, {&out}, dt);
     } else {
       py::array p = pre.cast<py::array>();
@@ -74,22 +75,31 @@ void bind_fused(py::module_& m) {
       pre_ptr = p.mutable_data();
     }
     const auto prm = fused_params(params);
-    const BiasActFn fn = fused(kernel).fwd[dt];
+    const BiasActFn fn = deriv ? fused(kernel).fwd_deriv[dt] : fused(kernel).fwd[dt];
+    if (!fn) throw py::value_error("pyact._core: this kernel has no forward with its derivative");
     bind::run_released(s.rows * s.cols, [&] { fn(x.data(), bias.data(), out.mutable_data(), pre_ptr, s.rows, s.cols, prm.data()); });
   }, py::arg("kernel"), py::arg("x"), py::arg("bias"), py::arg("out"), py::arg("pre"), py::arg("params"),
-     "out = f(x + bias) (bias over the last axis); pre, unless None, receives x + bias.");
+     py::arg("deriv") = false,
+     "out = f(x + bias) (bias over the last axis); pre, unless None, receives x + bias, or f'(x + bias)\n"
+     "with deriv=True (for bias_act_grad with source=2).");
 
-  m.def("bias_act_grad", [](int kernel, bool from_y, const py::array& g, const py::array& xy, py::array& grad_x,
+  m.def("bias_act_has_deriv", [](int kernel) { return fused(kernel).fwd_deriv[1] != nullptr; }, py::arg("kernel"),
+        "Whether bias_act(deriv=True) exists for this kernel (its forward and derivative share work).");
+
+  m.def("bias_act_grad", [](int kernel, int source, const py::array& g, const py::array& xy, py::array& grad_x,
                             py::array& grad_bias, const py::tuple& params) {
     int dt = 0;
     const Shape s = check({&g, &xy, &grad_x}, {&grad_bias}, {&grad_x, &grad_bias}, dt);
     const auto prm = fused_params(params);
-    const BiasActGradFn fn = from_y ? fused(kernel).bwd_y[dt] : fused(kernel).bwd_x[dt];
+    if (source < 0 || source > 2) throw py::value_error("pyact._core: source must be 0 (x), 1 (y) or 2 (f'(x))");
+    const FusedFns& k = fused(kernel);
+    const BiasActGradFn fn = source == 0 ? k.bwd_x[dt] : source == 1 ? k.bwd_y[dt] : k.bwd_d[dt];
     if (!fn) throw py::value_error("pyact._core: this kernel has no backward from y");
     bind::run_released(s.rows * s.cols, [&] {
       fn(g.data(), xy.data(), grad_x.mutable_data(), grad_bias.mutable_data(), s.rows, s.cols, prm.data());
     });
-  }, py::arg("kernel"), py::arg("from_y"), py::arg("g"), py::arg("xy"), py::arg("grad_x"), py::arg("grad_bias"),
+  }, py::arg("kernel"), py::arg("source"), py::arg("g"), py::arg("xy"), py::arg("grad_x"), py::arg("grad_bias"),
      py::arg("params"),
-     "grad_x = f'(.) * g from the pre-activation (or y when from_y); grad_bias = column sums of grad_x.");
+     "grad_x = f'(.) * g from xy: the pre-activation (source 0), y (1) or f' itself as kept by\n"
+     "bias_act(deriv=True) (2); grad_bias = column sums of grad_x.");
 }

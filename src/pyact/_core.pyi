@@ -70,11 +70,15 @@ def axis_backward(op: int, g: NDArray[np.floating], xy: NDArray[np.floating], ou
     """out = dL/dx along the middle axis: from y for the softmax family, from x for glu and maxout."""
 # fused family (src/cpp/bind_fused.cpp)
 def bias_act(kernel: int, x: NDArray[np.floating], bias: NDArray[np.floating], out: NDArray[np.floating],
-             pre: NDArray[np.floating] | None, params: tuple[float, ...]) -> None:
-    """out = f(x + bias) (bias over the last axis); pre, unless None, receives x + bias."""
-def bias_act_grad(kernel: int, from_y: bool, g: NDArray[np.floating], xy: NDArray[np.floating],
+             pre: NDArray[np.floating] | None, params: tuple[float, ...], deriv: bool = False) -> None:
+    """out = f(x + bias) (bias over the last axis); pre, unless None, receives x + bias, or f'(x + bias)
+    with deriv=True (for bias_act_grad with source=2)."""
+def bias_act_has_deriv(kernel: int) -> bool:
+    """Whether bias_act(deriv=True) exists for this kernel (its forward and derivative share work)."""
+def bias_act_grad(kernel: int, source: int, g: NDArray[np.floating], xy: NDArray[np.floating],
                   grad_x: NDArray[np.floating], grad_bias: NDArray[np.floating], params: tuple[float, ...]) -> None:
-    """grad_x = f'(.) * g from the pre-activation (or y when from_y); grad_bias = column sums of grad_x."""
+    """grad_x = f'(.) * g from xy: the pre-activation (source 0), y (1) or f' itself as kept by
+    bias_act(deriv=True) (2); grad_bias = column sums of grad_x."""
 # the trainer's fused optimiser step (src/cpp/optim.cpp)
 def adam_step(param: NDArray[np.floating], grad: NDArray[np.floating], exp_avg: NDArray[np.floating],
               exp_avg_sq: NDArray[np.floating], lr: float, beta1: float, beta2: float, eps: float,

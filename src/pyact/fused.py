@@ -20,6 +20,9 @@ from .registry import get
 __all__ = ["bias_act", "bias_act_grad", "Epilogue"]
 
 
+_SOURCES = {"x": 0, "y": 1, "d": 2}  # what the C++ backward reads (bind_fused.cpp)
+
+
 class Epilogue:
     """One activation bound for the fused epilogue: the C++ kernel where there is one,
     else the Activation object. Works on buffers already checked by the caller
@@ -46,31 +49,45 @@ class Epilogue:
         self.y_ok = act.y_ok
 
     @property
+    def keeps_deriv(self) -> bool:
+        """Whether ``forward(..., deriv=True)`` exists: a C++ kernel whose forward and
+        derivative share work."""
+        return self.kernel is not None and _core.bias_act_has_deriv(self.kernel.kid)
+
+    @property
     def name(self) -> str:
         return self.kernel.name if self.act is None else self.act.name
 
-    def forward(self, x: np.ndarray, bias: np.ndarray, out: np.ndarray, pre: np.ndarray | None = None) -> np.ndarray:
-        """out = f(x + bias); ``pre``, if given (may be ``x``), receives x + bias."""
+    def forward(self, x: np.ndarray, bias: np.ndarray, out: np.ndarray, pre: np.ndarray | None = None,
+                deriv: bool = False) -> np.ndarray:
+        """out = f(x + bias); ``pre``, if given (may be ``x``), receives x + bias, or
+        f'(x + bias) with ``deriv`` (where ``self.keeps_deriv``), for a backward with
+        ``source="d"``."""
         k = self.kernel
         if k is not None:
             if out.size:
-                _core.bias_act(k.kid, x, bias, out, pre, k.args)
+                _core.bias_act(k.kid, x, bias, out, pre, k.args, deriv)
             return out
+        if deriv:
+            raise ValueError("bias_act: deriv=True needs a kernel that keeps its derivative")
         z = np.add(x, bias, out=pre if pre is not None else None)
         return self.act(z, out=out)
 
-    def backward(self, g: np.ndarray, xy: np.ndarray, from_y: bool, grad_x: np.ndarray,
+    def backward(self, g: np.ndarray, xy: np.ndarray, source: str, grad_x: np.ndarray,
                  grad_bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """grad_x = f'(.) * g (from the pre-activation, or from y when ``from_y``) and
-        grad_bias = its column sums."""
+        """grad_x = f'(.) * g and grad_bias = its column sums, where ``xy`` is the
+        pre-activation (``source="x"``), y (``"y"``) or f' itself as kept by
+        ``forward(..., deriv=True)`` (``"d"``)."""
         k = self.kernel
         if k is not None:
             if grad_x.size:
-                _core.bias_act_grad(k.kid, from_y, g, xy, grad_x, grad_bias, k.args)
+                _core.bias_act_grad(k.kid, _SOURCES[source], g, xy, grad_x, grad_bias, k.args)
             else:
                 grad_bias.fill(0)
             return grad_x, grad_bias
-        if from_y:
+        if source == "d":
+            raise ValueError("bias_act_grad: source='d' needs a kernel that keeps its derivative")
+        if source == "y":
             self.act.backward(g, y=xy, out=grad_x)
         else:
             self.act.backward(g, x=xy, out=grad_x)
@@ -197,7 +214,7 @@ def bias_act_grad(name: str | Activation, g: Any, *, x: Any = None, y: Any = Non
         raise ValueError(f"{label} bias_act_grad: g must have at least one axis (the features are the last)")
     target, (g, xy) = _prepare_out(out, g.shape, g.dtype, [g, xy])
     grad_bias = np.empty(g.shape[-1], g.dtype)
-    ep.backward(np.ascontiguousarray(g), np.ascontiguousarray(xy), from_y, target, grad_bias)
+    ep.backward(np.ascontiguousarray(g), np.ascontiguousarray(xy), "y" if from_y else "x", target, grad_bias)
     if out is not None and target is not out:
         np.copyto(out, target)
         return out, grad_bias

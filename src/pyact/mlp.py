@@ -126,7 +126,8 @@ def _positive_float(name: str, v: Any, allow_zero: bool = False) -> float:
 
 class _Buffers:
     """Everything one batch size needs, allocated once: per hidden layer the output y,
-    the pre-activation z (only where backward needs x), the delta; the logits."""
+    the matmul output z (which then keeps f'(x) or the pre-activation where backward
+    cannot run from y), the delta; the logits."""
 
     def __init__(self, batch: int, sizes: list[int], keep_pre: list[bool], dtype: np.dtype) -> None:
         hidden = sizes[1:-1]
@@ -405,25 +406,31 @@ class MLP:
         """Epilogues and the backward mode of every hidden layer."""
         self._epilogues = [Epilogue(a) for a in self.activations_]
         # From y where the activation allows it and has no parameter that needs x.
-        self._from_y = [ep.y_ok and not a.learnable for ep, a in zip(self._epilogues, self.activations_)]
+        # What each layer's backward reads: y where the activation allows it and has no
+        # parameter that needs x; else f'(x) where the C++ forward computes it alongside
+        # (gelu, swish: the two share their exponential, and the backward is g * f');
+        # else x itself.
+        self._source = ["y" if ep.y_ok and not a.learnable else "d" if ep.keeps_deriv else "x"
+                        for ep, a in zip(self._epilogues, self.activations_)]
         self._buffers: dict[int, _Buffers] = {}
 
     def _buffers_for(self, batch: int) -> _Buffers:
         buf = self._buffers.get(batch)
         if buf is None:
-            buf = self._buffers[batch] = _Buffers(batch, self._sizes, [not f for f in self._from_y], self._dtype)
+            buf = self._buffers[batch] = _Buffers(batch, self._sizes, [s != "y" for s in self._source], self._dtype)
         return buf
 
     def _forward(self, X: np.ndarray, buf: _Buffers) -> np.ndarray:
-        """Logits of the batch X; fills buf.y (and buf.z where backward needs x)."""
+        """Logits of the batch X; fills buf.y (and buf.z with f'(x) or x where backward
+        cannot run from y)."""
         a = X
         for l, ep in enumerate(self._epilogues):
             z, y = buf.z[l], buf.y[l]
             np.matmul(a, self.coefs_[l], out=z)
-            if self._from_y[l]:
+            if self._source[l] == "y":
                 ep.forward(z, self.intercepts_[l], out=y)   # y is z: in place
             else:
-                ep.forward(z, self.intercepts_[l], out=y, pre=z)
+                ep.forward(z, self.intercepts_[l], out=y, pre=z, deriv=self._source[l] == "d")
             a = y
         np.matmul(a, self.coefs_[-1], out=buf.logits)
         buf.logits += self.intercepts_[-1]
@@ -485,8 +492,8 @@ class MLP:
         for l in range(L - 1, -1, -1):
             dl = buf.d[l]
             np.matmul(d, W_next.T, out=dl)
-            xy = buf.y[l] if self._from_y[l] else buf.z[l]
-            self._epilogues[l].backward(dl, xy, self._from_y[l], dl, gb[l])
+            xy = buf.y[l] if self._source[l] == "y" else buf.z[l]
+            self._epilogues[l].backward(dl, xy, self._source[l], dl, gb[l])
             self._mark_alive(l, dl)
             a_prev = buf.y[l - 1] if l else X
             np.matmul(a_prev.T, dl, out=gW[l])

@@ -47,8 +47,9 @@ struct AxisFns {
 
 // The fused dense-layer epilogue (kernels/fused.h), one entry per elementwise kernel.
 // fwd: out = f(x + bias) over rows x cols; pre (nullable, may be x) receives x + bias.
-// bwd: grad_x = f'(.) * g from the pre-activation (bwd_x) or the output (bwd_y), and
-// grad_bias = its column sums, deterministic for any thread count.
+// bwd: grad_x = f'(.) * g from the pre-activation (bwd_x), the output (bwd_y) or the
+// derivative kept by fwd_deriv (bwd_d), and grad_bias = its column sums, deterministic
+// for any thread count.
 using BiasActFn = void (*)(const void* x, const void* bias, void* out, void* pre, int64_t rows, int64_t cols,
                            const double* params);
 using BiasActGradFn = void (*)(const void* g, const void* xy, void* grad_x, void* grad_bias, int64_t rows,
@@ -56,8 +57,10 @@ using BiasActGradFn = void (*)(const void* g, const void* xy, void* grad_x, void
 
 struct FusedFns {
   BiasActFn fwd[3];
+  BiasActFn fwd_deriv[3];  // out = f(x + bias), pre (required) = f'(x + bias); nullptr unless shared
   BiasActGradFn bwd_x[3];
   BiasActGradFn bwd_y[3];  // nullptr where the kernel cannot run from y
+  BiasActGradFn bwd_d[3];  // grad_x = g * the derivative kept by fwd_deriv
 };
 
 struct KernelTable {

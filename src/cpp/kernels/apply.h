@@ -61,30 +61,59 @@ struct BackwardY {
   template <class F> static auto op(const F& f, typename F::V g, typename F::V y) { return keep_nan(y, f.bwd_y(g, y)); }
 };
 
-// out[i] = Op(f, in0[i] [, in1[i]]) for i in [0, n). Arity 1 (forward) or 2 (backward).
-template <class Op, class F, class T, int Arity>
-void run_block(const F& f, const T* const* in, T* out, int64_t begin, int64_t end) {
+// Forward and derivative at once, for a trainer that keeps f'(x) instead of x (its
+// backward is then g * f'(x)), from a functor whose two share work (gelu's exponential,
+// swish's sigmoid):
+//   Both<V> fwd_deriv(V x)      {f(x) with the bits of fwd(x), f'(x)}
+// For the others, fwd then bwd costs the same as keeping x (fused.h fills no entry).
+template <class Vec> struct Both { Vec y, d; };
+template <class F, class = void> struct has_fwd_deriv : std::false_type {};
+template <class F>
+struct has_fwd_deriv<F, std::void_t<decltype(std::declval<const F&>().fwd_deriv(std::declval<typename F::V>()))>>
+    : std::true_type {};
+struct ForwardDeriv {
+  template <class F> static Both<typename F::V> op(const F& f, typename F::V x) {
+    const Both<typename F::V> r = f.fwd_deriv(x);
+    return {keep_nan(x, r.y), keep_nan(x, r.d)};
+  }
+};
+template <class R> struct is_both : std::false_type {};
+template <class Vec> struct is_both<Both<Vec>> : std::true_type {};
+template <class Op, class F, int Arity> constexpr bool returns_both() {
   using Vt = typename F::V;
+  if constexpr (Arity == 1) return is_both<decltype(Op::op(std::declval<const F&>(), std::declval<Vt>()))>::value;
+  else return is_both<decltype(Op::op(std::declval<const F&>(), std::declval<Vt>(), std::declval<Vt>()))>::value;
+}
+
+// out[i] = Op(f, in0[i] [, in1[i]]) for i in [0, n). Arity 1 (forward) or 2 (backward).
+// An Op that returns Both (ForwardDeriv) also writes the derivative to out2[i].
+template <class Op, class F, class T, int Arity>
+void run_block(const F& f, const T* const* in, T* out, int64_t begin, int64_t end, T* out2 = nullptr) {
   constexpr int64_t N = Simd<T>::N;
-  auto one = [&](int64_t i, const T* a, const T* b) -> Vt {
+  auto one = [&](int64_t i, const T* a, const T* b) {
     if constexpr (Arity == 1) { (void)b; return Op::op(f, load(a + i)); }
     else return Op::op(f, load(a + i), load(b + i));
+  };
+  auto put = [](T* o, T* o2, int64_t i, const auto& r) {
+    if constexpr (is_both<std::decay_t<decltype(r)>>::value) { store(o + i, r.y); store(o2 + i, r.d); }
+    else { (void)o2; store(o + i, r); }
   };
   const T* a = in[0];
   const T* b = Arity == 2 ? in[1] : nullptr;
   int64_t i = begin;
   for (; i + 4 * N <= end; i += 4 * N) {  // four independent vectors: ILP for long formulas
-    const Vt r0 = one(i, a, b), r1 = one(i + N, a, b), r2 = one(i + 2 * N, a, b), r3 = one(i + 3 * N, a, b);
-    store(out + i, r0); store(out + i + N, r1); store(out + i + 2 * N, r2); store(out + i + 3 * N, r3);
+    const auto r0 = one(i, a, b), r1 = one(i + N, a, b), r2 = one(i + 2 * N, a, b), r3 = one(i + 3 * N, a, b);
+    put(out, out2, i, r0); put(out, out2, i + N, r1); put(out, out2, i + 2 * N, r2); put(out, out2, i + 3 * N, r3);
   }
-  for (; i + N <= end; i += N) store(out + i, one(i, a, b));
+  for (; i + N <= end; i += N) put(out, out2, i, one(i, a, b));
   if (i < end) {  // the tail, padded with zeros, through the same vector code
     const int64_t rest = end - i;
     T pa[N] = {}, pb[N] = {};
     std::memcpy(pa, a + i, rest * sizeof(T));
     if constexpr (Arity == 2) std::memcpy(pb, b + i, rest * sizeof(T));
-    store(pa, one(0, pa, pb));
+    put(pa, pb, 0, one(0, pa, pb));
     std::memcpy(out + i, pa, rest * sizeof(T));
+    if (out2) std::memcpy(out2 + i, pb, rest * sizeof(T));
   }
 }
 
@@ -92,11 +121,22 @@ void run_block(const F& f, const T* const* in, T* out, int64_t begin, int64_t en
 // convert back (round to nearest even). Same blocks for every chunking: a block is
 // cut only by the chunk edges, and every element still goes through one vector lane.
 template <class Op, class F, int Arity>
-void run_block_f16(const F& f, const _Float16* const* in, _Float16* out, int64_t begin, int64_t end) {
+void run_block_f16(const F& f, const _Float16* const* in, _Float16* out, int64_t begin, int64_t end,
+                   _Float16* out2 = nullptr) {
   constexpr int64_t N = Simd<float>::N;
   constexpr int64_t B = 64 * (N > 16 ? N : 16);
+  constexpr bool kTwo = returns_both<Op, F, Arity>();
   alignas(64) float buf[Arity][B];
-  float outbuf[B];
+  float outbuf[B], outbuf2[kTwo ? B : 1];
+  auto to_half = [&](const float* src, _Float16* dst, int64_t m) {
+    int64_t j = 0;
+    for (; j + N <= m; j += N) {
+      vf v; std::memcpy(&v, src + j, sizeof v);
+      const vh h = __builtin_convertvector(v, vh);
+      std::memcpy(dst + j, &h, sizeof h);
+    }
+    for (; j < m; ++j) dst[j] = static_cast<_Float16>(src[j]);
+  };
   for (int64_t s = begin; s < end; s += B) {
     const int64_t m = std::min<int64_t>(B, end - s);
     for (int k = 0; k < Arity; ++k) {
@@ -109,14 +149,9 @@ void run_block_f16(const F& f, const _Float16* const* in, _Float16* out, int64_t
       for (; j < m; ++j) buf[k][j] = static_cast<float>(in[k][s + j]);
     }
     const float* ptrs[2] = {buf[0], buf[Arity - 1]};
-    run_block<Op, F, float, Arity>(f, ptrs, outbuf, 0, m);
-    int64_t j = 0;
-    for (; j + N <= m; j += N) {
-      vf v; std::memcpy(&v, outbuf + j, sizeof v);
-      const vh h = __builtin_convertvector(v, vh);
-      std::memcpy(out + s + j, &h, sizeof h);
-    }
-    for (; j < m; ++j) out[s + j] = static_cast<_Float16>(outbuf[j]);
+    run_block<Op, F, float, Arity>(f, ptrs, outbuf, 0, m, kTwo ? outbuf2 : nullptr);
+    to_half(outbuf, out + s, m);
+    if constexpr (kTwo) to_half(outbuf2, out2 + s, m);
   }
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 #include "kernels/apply.h"
 #include "kernels/piecewise.h"
+#include "vmath/erf.h"  // two_prod_err, exp_hilo
 #include "vmath/exp.h"
 #include "vmath/expm1.h"
 #include "vmath/log1p.h"
@@ -70,8 +71,10 @@ template <class T> struct Sigmoid {
 template <class T> struct LogSigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
-  V fwd(V x) const { return neg_part(x) - vm::log1p_core(vm::exp(-abs(x))); }  // e^-|x| in [0, 1]
-  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-abs(x))); }
+  V fwd(V x) const {  // e^-|x| in [0, 1]
+    return neg_part(x) - vm::log1p_core(vm::exp(-vm::abs_saturated(x, x < T(0))));
+  }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-vm::abs_saturated(x, x < T(0)))); }
 };
 
 template <class T> struct Tanh {
@@ -88,9 +91,21 @@ template <class T> struct Softplus {
   PYACT_FUNCTOR_TYPES(16);
   T beta, inv_beta, threshold;
   explicit Softplus(const double* p) : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])) {}
+  // z = beta x is carried as z + z_lo (exact; z_lo = 0 for beta = 1): in the left tail
+  // softplus(z) ~ e^z has relative condition number |z|, so a rounded z would cost |z|/2
+  // ulp (45 at z = -75). Right of 0, x + log1p(e^-z)/beta: x itself, not z/beta.
   V fwd(V x) const {
     const V z = x * beta;
-    return select(z > threshold, x, vm::softplus(z) * inv_beta);
+    const auto pos = z > T(0);
+    const V a = vm::abs_saturated(z, pos);  // the exponent's magnitude, clamped where saturated
+    V b{};
+    if (beta != T(1)) {  // one parameter for every lane: a predictable branch
+      const V lo = vm::two_prod_err(x, set1<T>(beta), z);
+      // Only where the exponent is z itself (unsaturated, below kExact: finite, small lo).
+      b = select((a < kExact) & (a == abs(z)), select(pos, -lo, lo), V{});
+    }
+    const V l = vm::log1p_core(vm::exp_hilo(-a, b)) * inv_beta;  // e^-|z| in [0, 1]
+    return select(z > threshold, x, select(pos, x + l, l));
   }
   V bwd_x(V g, V x) const {
     const V z = x * beta;
@@ -102,56 +117,93 @@ template <class T> struct Softplus {
     const V z = y * beta;
     return select(z > threshold, g, g * -vm::expm1(-z));
   }
+
+ private:
+  static constexpr T kExact = sizeof(T) == 4 ? T(128) : T(1024);  // beyond, e^-|z| is 0
 };
 
 // x * sigmoid(beta x). Param: beta (a fixed float; the learnable form is in learnable.h).
+// As gelu (gelu.h), a lane past the point where its result is settled computes at that
+// point, so that no product underflows (those run several times slower on x86).
 template <class T> struct Swish {
   PYACT_FUNCTOR_TYPES(16);
-  static constexpr T kZmax = T(1000);  // |beta x| beyond: sigmoid is exactly 0 or 1
+  static constexpr bool kF = sizeof(T) == 4;
+  // |z| clamps, z = beta x. Forward: right of kZRight sigmoid(z) rounds to 1 (and
+  // 1 + e^-|z| to 1 on both sides: taken as 1); left of -kZLeft y rounds to ±0 (for
+  // beta = 1) and e^z 2^64 is still normal (in double, just: 2^-1021 at -752).
+  // Backward: past kZGrad, f' is 1 or below 1e-33 (1e-300) in magnitude, e^-|z| normal.
+  static constexpr T kZLeft = kF ? T(110) : T(752), kZRight = kF ? T(20) : T(40), kZGrad = kF ? T(80) : T(700);
   T beta;
   explicit Swish(const double* p) : beta(T(p[0])) {}
   // x e/(1 + e) for z = beta x < 0 with e = e^z scaled up by 2^64 and back after the
   // product (one rounding into the denormals); x/(1 + e^-z) for z >= 0.
-  V fwd(V x) const {
-    const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf
-    const V es = vm::exp<vm::kUnderflowGuard>(-abs(z));
-    const V d = es * vm::kUnguard<T> + T(1);
-    const auto neg = z < T(0);
-    const V q = select(neg, x * es, x) / d;  // one division for both sides
-    const V y = select(neg, q * vm::kUnguard<T>, q);
-    return select((es == T(0)) & neg, copysign(V{}, x), y);  // x = ±inf: the limit ±0
+  V fwd(V x) const { return eval(x).y; }
+  // With the derivative (a trainer's forward, apply.h ForwardDeriv), from the same
+  // exponential: s = sigmoid(z) and s (1 - s) = e/(1 + e)^2, e = e^-|z| (taken as 0 past
+  // |z| = kZRight, where f' is 0 or 1 within 4e-8).
+  Both<V> fwd_deriv(V x) const {
+    const Parts p = eval(x);
+    const V r = T(1) / p.den;
+    const V s = select(p.z < T(0), p.e, set1<T>(T(1))) * r;
+    return {p.y, mul_add(clamp(p.z, -kZRight, kZRight), p.e * r * r, s)};
   }
   // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped.
   V bwd_x(V g, V x) const {
-    const V z = clamp(scaled(beta, x), -kZmax, kZmax);
+    const V z = clamp(scaled(beta, x), -kZGrad, kZGrad);
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp(-abs(z)));
     return g * mul_add(z, l.ds, l.s);
+  }
+
+ private:
+  struct Parts { V y, z, e, den; };  // y; z = beta x; e = e^-|z| (0 past kZRight); den = 1 + e
+  // z = beta x is carried as z + z_lo (exact; 0 for beta = 1 or 0) into the exponential:
+  // x e^z has relative condition number |z| in the left tail (as Softplus).
+  Parts eval(V x) const {
+    const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf
+    const auto neg = z < T(0);
+    const V a = abs(z);
+    const V lim = select(neg, set1<T>(kZLeft), set1<T>(kZRight));
+    const auto past = a > lim;
+    V b{};
+    if (beta != T(1) && beta != T(0)) {  // one parameter for every lane: a predictable branch
+      const V lo = vm::two_prod_err(x, set1<T>(beta), z);
+      b = select(past, V{}, select(neg, lo, -lo));  // finite wherever it is used
+    }
+    const V es = vm::exp_hilo_in_range<vm::kUnderflowGuard>(-select(past, lim, a), b, set1<T>(T(1)));
+    const V e = select(a > kZRight, V{}, es) * vm::kUnguard<T>;
+    const V den = e + T(1);
+    const V f = select(z < -kZLeft, copysign(V{}, x), x);  // the limit ±0 (x = ±inf too)
+    const V q = select(neg, f * es, x) / den;  // one division for both sides
+    return {select(neg, q * vm::kUnguard<T>, q), z, e, den};
   }
 };
 
 // x * tanh(softplus(x)) = x * n / (n + 2), n = e^x (e^x + 2): no cancellation anywhere,
-// one exponential. Inner x clamped to [-800, 20 (40)]: below, n = 0 in both precisions;
-// above, n/(n+2) rounds to 1.
+// one exponential. Clamps (as Swish, no product underflows): above kHi = 20 (40),
+// n/(n+2) rounds to 1; below -kTiny = -80 (-700) e^x is dropped from n (n + 2 and
+// e^x (e^x + 2) = 2 e^x round the same); below -kLeft = -110 (-752) y rounds to -0 while
+// e^x 2^64 is still normal (in double, just: 2^-1021). The gradient is below 1e-33 (1e-300) left of -kTiny.
 template <class T> struct Mish {
   PYACT_FUNCTOR_TYPES(16);
-  static constexpr T kLo = T(-800), kHi = sizeof(T) == 4 ? T(20) : T(40);
+  static constexpr bool kF = sizeof(T) == 4;
+  static constexpr T kHi = kF ? T(20) : T(40), kTiny = kF ? T(80) : T(700), kLeft = kF ? T(110) : T(752);
   explicit Mish(const double*) {}
   // For x < 0, n is carried scaled by 2^64 through the product with x (one rounding
   // into the denormals); for x >= 0, t = n/(n+2) is formed first so that y = x exactly
   // once t rounds to 1.
   V fwd(V x) const {
-    const V xl = select(x < kLo, set1<T>(kLo), x);  // -inf * 0 would be NaN
-    const V es = vm::exp<vm::kUnderflowGuard>(clamp(x, kLo, kHi));
-    const V e = es * vm::kUnguard<T>;
-    const V ns = mul_add(es, e, es + es);  // e^x (e^x + 2), one rounding with an FMA
-    const V n = ns * vm::kUnguard<T>;
+    const V es = vm::exp_in_range<vm::kUnderflowGuard>(clamp(x, -kLeft, kHi));
+    const V e = select(x < -kTiny, V{}, es) * vm::kUnguard<T>;
+    const V ns = mul_add(es, e, es + es);  // e^x (e^x + 2) 2^64, one rounding with an FMA
+    const V n = mul_add(e, e, e + e);      // the same unscaled (the same bits where normal)
     const auto neg = x < T(0);
-    const V q = select(neg, xl * ns, n) / (n + T(2));  // one division for both sides
-    return select(neg, q * vm::kUnguard<T>, xl * q);
+    const V f = select(x < -kLeft, neg_zero<V>(), x);  // the limit -0 (-inf * 0 would be NaN)
+    const V q = select(neg, f * ns, n) / (n + T(2));  // one division for both sides
+    return select(neg, q * vm::kUnguard<T>, f * q);
   }
   // f' = t + x sech^2(sp) sigmoid(x), t = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2.
   V bwd_x(V g, V x) const {
-    const V xc = clamp(x, kLo, kHi);
+    const V xc = clamp(x, -kTiny, kHi);
     const V e = vm::exp(xc);
     const V n = e * (e + T(2));
     const V d = T(1) / (n + T(2));
@@ -192,7 +244,7 @@ template <class T> struct Tanhshrink {
     const V a = abs(x);
     const V u = select(a < T(1), a * a, set1<T>(T(1)));
     const V small = a * u * vm::horner(u, TanhshrinkC<T>::q);
-    const V e = vm::exp(T(-2) * a);
+    const V e = vm::exp(T(-2) * vm::abs_saturated(a, a > T(0)));  // 2e^-40 < ulp(19)/8: no underflow
     const V large = (a - T(1)) + (e + e) / (e + T(1));
     return copysign(select(a < T(1), small, large), x);
   }

@@ -15,6 +15,7 @@
 
 #include "dispatch/table.h"
 #include "kernels/apply.h"
+#include "kernels/piecewise.h"  // Linear
 
 namespace pyact { namespace PYACT_TARGET {
 
@@ -32,13 +33,20 @@ struct BiasForward {  // f(x + b), NaN rules on x + b
 struct BiasAdd {  // x + b alone (the pre-activation kept for a backward from x)
   template <class F> static auto op(const F&, typename F::V x, typename F::V b) { return x + b; }
 };
+struct BiasForwardDeriv {  // f(x + b) and f'(x + b), NaN rules on x + b
+  template <class F> static auto op(const F& f, typename F::V x, typename F::V b) { return ForwardDeriv::op(f, x + b); }
+};
+struct TimesDeriv {  // g * f'(x) from the kept derivative (NaN in either gives NaN)
+  template <class F> static auto op(const F&, typename F::V g, typename F::V d) { return g * d; }
+};
 
-// out[0, n) = Op(f, a[i] [, b[i]]) through the driver, for any storage type.
+// out[0, n) = Op(f, a[i] [, b[i]]) through the driver, for any storage type (and
+// out2[0, n) the derivative, for an Op that returns Both).
 template <class Op, int Arity, class F, class S>
-void drive(const F& f, const S* a, const S* b, S* out, int64_t n) {
+void drive(const F& f, const S* a, const S* b, S* out, int64_t n, S* out2 = nullptr) {
   const S* in[2] = {a, b};
-  if constexpr (std::is_same_v<S, _Float16>) run_block_f16<Op, F, Arity>(f, in, out, 0, n);
-  else run_block<Op, F, S, Arity>(f, in, out, 0, n);
+  if constexpr (std::is_same_v<S, _Float16>) run_block_f16<Op, F, Arity>(f, in, out, 0, n, out2);
+  else run_block<Op, F, S, Arity>(f, in, out, 0, n, out2);
 }
 
 // acc[j] += v[j] in float64 (restrict: the sums never alias the row, so it vectorizes).
@@ -53,8 +61,11 @@ template <class S> constexpr int64_t chunk_align() {
 }
 
 // y = f(x + bias) over rows x cols (row-major). If pre is not null, x + bias is stored
-// there too (pre may be x itself), for a later backward from the pre-activation.
-template <template <class> class Fn, class S>
+// there too (pre may be x itself), for a later backward from the pre-activation; with
+// kDeriv, pre (not null, may be x) receives f'(x + bias) instead, for a backward that is
+// then g * f' (bias_act_bwd<TimesDeriv>): one pass where forward and derivative share
+// work (gelu's exponential, swish's sigmoid).
+template <template <class> class Fn, class S, bool kDeriv = false>
 void bias_act_fwd(const void* xv, const void* bv, void* outv, void* prev, int64_t rows, int64_t cols,
                   const double* params) {
   using F = typename Compute<Fn, S>::type;
@@ -80,7 +91,9 @@ void bias_act_fwd(const void* xv, const void* bv, void* outv, void* prev, int64_
     for (int64_t s = begin; s < end;) {
       const int64_t o = s % period;
       const int64_t len = std::min({period - o, end - s, kSegment});
-      if (pre) {
+      if constexpr (kDeriv) {
+        drive<BiasForwardDeriv, 2>(f, x + s, tile + o, out + s, len, pre + s);
+      } else if (pre) {
         drive<BiasAdd, 2>(f, x + s, tile + o, pre + s, len);
         drive<Forward, 1>(f, pre + s, pre + s, out + s, len);
       } else {
@@ -138,6 +151,17 @@ void fill_fused(FusedFns& e) {
   e.fwd[0] = bias_act_fwd<Fn, _Float16>;
   e.fwd[1] = bias_act_fwd<Fn, float>;
   e.fwd[2] = bias_act_fwd<Fn, double>;
+  if constexpr (has_fwd_deriv<Fn<float>>::value) {
+    e.fwd_deriv[0] = bias_act_fwd<Fn, _Float16, true>;
+    e.fwd_deriv[1] = bias_act_fwd<Fn, float, true>;
+    e.fwd_deriv[2] = bias_act_fwd<Fn, double, true>;
+  } else {
+    e.fwd_deriv[0] = e.fwd_deriv[1] = e.fwd_deriv[2] = nullptr;
+  }
+  // The same for every kernel: the product costs what relu does (Linear's grain).
+  e.bwd_d[0] = bias_act_bwd<TimesDeriv, Linear, _Float16>;
+  e.bwd_d[1] = bias_act_bwd<TimesDeriv, Linear, float>;
+  e.bwd_d[2] = bias_act_bwd<TimesDeriv, Linear, double>;
   e.bwd_x[0] = bias_act_bwd<BackwardX, Fn, _Float16>;
   e.bwd_x[1] = bias_act_bwd<BackwardX, Fn, float>;
   e.bwd_x[2] = bias_act_bwd<BackwardX, Fn, double>;

@@ -10,36 +10,82 @@
 namespace pyact { namespace PYACT_TARGET {
 
 // x * Phi(x), Phi(x) = erfc(-x/sqrt2)/2; f' = Phi(x) + x phi(x).
+//
+// No slow path on any input range (PITFALLS: MKL's gelu ran 150x slower below -14): a
+// multiplication whose result underflows runs several times slower on x86, so a lane
+// past the point where its result is settled computes at that point instead, and every
+// product it forms stays a normal number. The only lanes that still underflow are those
+// whose result is itself a denormal (x in [-15, -13.4] in float32).
 template <class T> struct Gelu {
   PYACT_FUNCTOR_TYPES(24);
   static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // x Phi(x) rounds to -0 below -kMaxW
   static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
+  // x - x Phi(-x) rounds to x from here on: x Phi(-x) < ulp(x)/32 (Phi(-6) = 1e-9, Phi(-9) = 1e-19).
+  static constexpr T kRightW = sizeof(T) == 4 ? T(6) : T(9);
   explicit Gelu(const double*) {}
   // x Phi(-|x|) left of 0 (the sign bit: -0 too), x multiplied in inside ncdf_neg and
   // Phi carried scaled by 2^64 so that a denormal result is rounded once; x - x Phi(-x)
-  // right of 0 (one rounding with an FMA). x is clamped at ±kMaxW in the products:
-  // -inf * 0 and inf - inf * 0 would be NaN.
+  // right of 0 (one rounding with an FMA).
   V fwd(V x) const {
-    const V xc = clamp(x, -kMaxW, kMaxW);
     const auto left = has_sign(x);
-    const V q = vm::ncdf_neg<vm::kUnderflowGuard>(abs(xc), select(left, xc, T(1))) * vm::kUnguard<T>;
-    return select(left, q, mul_add(-xc, q, x));
+    const V wc = clamped_w(x, left);
+    const V q = vm::ncdf_neg<vm::kUnderflowGuard>(wc, factor(x, left)) * vm::kUnguard<T>;
+    return y_of(x, left, wc, q);
+  }
+  // With the derivative (a trainer's forward, apply.h ForwardDeriv). float: from the
+  // same exponential, Phi(x) + x phi(x) = [Phi(-w) or 1 - Phi(-w)] + x e^(-w^2/2)/sqrt(2 pi),
+  // taken as 0 left of -kMaxWGrad (below 1.4e-35) rather than underflowing; double:
+  // the two evaluations.
+  Both<V> fwd_deriv(V x) const {
+    if constexpr (vm::NcdfC<T>::kProduct) {
+      constexpr T kRsqrt2Pi = T(0x1.988454p-2f);
+      const auto left = has_sign(x);
+      const V wc = clamped_w(x, left);
+      const vm::NcdfParts<V> p = vm::ncdf_neg_product_parts<vm::kUnderflowGuard>(wc, factor(x, left));
+      const V y = y_of(x, left, wc, p.y * vm::kUnguard<T>);
+      const V u = select(wc > kMaxWGrad, V{}, set1<T>(vm::kUnguard<T>));
+      const V cdf = p.cdf * u;
+      return {y, mul_add(select(left, -wc, wc), p.e * (u * kRsqrt2Pi), select(left, cdf, T(1) - cdf))};
+    } else {
+      return {fwd(x), bwd_x(set1<T>(T(1)), x)};
+    }
   }
   V bwd_x(V g, V x) const {
     const V xc = clamp(x, -kMaxWGrad, kMaxWGrad);
     const vm::NcdfNpdf<V> p = vm::ncdf_npdf(abs(xc));
     return g * mul_add(xc, p.pdf, select(x < T(0), p.cdf, T(1) - p.cdf));
   }
+
+ private:
+  // |x| clamped at kMaxW on the left (there the factor is -0: -inf * 0 would be NaN,
+  // and -0 is the limit) and at kRightW on the right.
+  static V clamped_w(V x, M<T> left) {
+    const V w = abs(x);
+    const V lim = select(left, set1<T>(kMaxW), set1<T>(kRightW));
+    return select(w > lim, lim, w);
+  }
+  static V factor(V x, M<T> left) { return select(left, select(x < -kMaxW, neg_zero<V>(), x), set1<T>(T(1))); }
+  // Left, y <= 0: the sign bit set, so that the zero below -kMaxW is -0 (f * (e^r - 1)
+  // + f, f = -0, is +0 where e^r < 1). Right, x - x Phi(-x), one rounding.
+  static V y_of(V x, M<T> left, V wc, V q) { return select(left, (V)(bits(q) | sign_mask<V>()), mul_add(-wc, q, x)); }
 };
 
 // 0.5 x (1 + tanh(u)), u = sqrt(2/pi)(x + 0.044715 x^3), computed as x * sigmoid(z),
 // z = 2u = x (A + B x^2), with z as an exact-enough hi + lo pair (A, B split in two).
 template <class T> struct GeluTanhC;
+// The clamps of x (as for Gelu: past them the result is settled and every product stays
+// normal): kRight, y = x from there on (sigmoid(z) rounds to 1); kLeft, y rounds to -0
+// below, e^-|z| 2^64 still normal (float; in double, e^-|z| 2^64 is already denormal
+// where y reaches 0, so lanes in (-30, -21.7) still underflow); kLeftGrad, f' is below
+// 1e-30 (1e-300) there and e^z still normal. kZSat: past |z| = 20 (40), 1 + e^-|z| rounds
+// to 1, taken as 1 (so the unscaling product does not underflow).
 template <> struct GeluTanhC<float> {
+  static constexpr float kLeft = 11.0f, kRight = 6.0f, kLeftGrad = 9.5f, kZSat = 20.0f;
   static constexpr float kAHi = 0x1.988454p+0f, kALo = -0x1.857936p-25f;
   static constexpr float kBHi = 0x1.2444f2p-4f, kBLo = 0x1.49b16ap-29f;
 };
 template <> struct GeluTanhC<double> {
+  static constexpr double kLeft = 30.0, kRight = 8.0, kLeftGrad = 20.0, kZSat = 40.0;
   static constexpr double kAHi = 0x1.9884533d43651p+0, kALo = -0x1.cbc0d30ebfd15p-54;
   static constexpr double kBHi = 0x1.2444f2a4d8b4bp-4, kBLo = -0x1.6c843a29d1c70p-61;
 };
@@ -47,7 +93,6 @@ template <> struct GeluTanhC<double> {
 template <class T> struct GeluTanh {
   PYACT_FUNCTOR_TYPES(16);
   using C = GeluTanhC<T>;
-  static constexpr T kLim = T(30);  // sigmoid(z(-30)) = 0 in both precisions
   explicit GeluTanh(const double*) {}
 
   struct Z { V hi, lo, sq; };
@@ -67,19 +112,19 @@ template <class T> struct GeluTanh {
   }
 
   // x e/(1 + e) left of 0 with e scaled by 2^64 through the product (as Swish), x/(1 + e)
-  // right of 0.
+  // right of 0; below -kLeft the factor is -0 (the limit; -inf * 0 would be NaN).
   V fwd(V x) const {
-    const Z z = z_of(clamp(x, -kLim, kLim));
+    const Z z = z_of(clamp(x, -C::kLeft, C::kRight));
     const V es = exp_neg_abs<vm::kUnderflowGuard>(z);
-    const V d = es * vm::kUnguard<T> + T(1);
+    const V d = select(abs(z.hi) > C::kZSat, V{}, es) * vm::kUnguard<T> + T(1);  // 1 + e^-|z|
     const auto neg = z.hi < T(0);
-    const V q = select(neg, x * es, x) / d;  // one division for both sides
-    const V y = select(neg, q * vm::kUnguard<T>, q);
-    return select(x < -kLim, copysign(V{}, x), y);
+    const V f = select(x < -C::kLeft, neg_zero<V>(), x);
+    const V q = select(neg, f * es, x) / d;  // one division for both sides
+    return select(neg, q * vm::kUnguard<T>, q);
   }
   // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2.
   V bwd_x(V g, V x) const {
-    const V xc = clamp(x, -kLim, kLim);
+    const V xc = clamp(x, -C::kLeftGrad, C::kRight);
     const Z z = z_of(xc);
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z.hi, exp_neg_abs(z));
     const V dz = mul_add(z.sq, set1<T>(T(3) * C::kBHi), set1<T>(C::kAHi));

@@ -65,6 +65,8 @@ template <class Vec> inline auto sign_mask() {
   constexpr uint64_t kSign = sizeof(elem_t<Vec>) == 4 ? uint64_t(0x80000000u) : uint64_t(0x8000000000000000ull);
   return U{} + kSign;
 }
+// -0 in every lane (set1(-0.0) is +0: it adds to a zero vector).
+template <class Vec> inline Vec neg_zero() { return (Vec)sign_mask<Vec>(); }
 template <class Vec> inline Vec abs(Vec v) { return (Vec)(bits(v) & ~sign_mask<Vec>()); }
 // Magnitude of a with the sign of s.
 template <class Vec> inline Vec copysign(Vec a, Vec s) {

@@ -17,7 +17,7 @@
 // npdf(w) = exp(-w^2/2)/sqrt(2 pi), same double-word argument, same clamp.
 // ncdf_npdf(w) = {Phi(-w), phi(w)} for the gradient, which needs 1e-6 absolute: in
 //   float one exp serves both, with a degree-8 Q (2.2e-7 relative) and no rel_t; w is
-//   clamped at 13 there (phi(13) = 2e-37).
+//   clamped at 12.8 there (37 in double), where Phi(-w) is still a normal number.
 // Measured max error of the gelu built on them: docs/ACCURACY.md
 // (`python -m pyact.accuracy --exhaustive`).
 #pragma once
@@ -62,15 +62,13 @@ template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
   const Rounded<Vec> n = round_int((ac + b) * C::kLog2e);
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
-  const Vec y = scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i);
-  if constexpr (kScale == 0) return y;
-  else return select(a < lo, Vec{}, y);
+  return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i, a < lo);
 }
 
 template <class T> struct NcdfC;
 template <> struct NcdfC<float> {
   static constexpr bool kProduct = true;
-  static constexpr float kMaxW = 15.0f, kMaxWGrad = 13.0f;
+  static constexpr float kMaxW = 15.0f, kMaxWGrad = 12.8f;  // Phi(-12.8) = 8e-38: normal
   static constexpr float mid = 0x1.1e1e1ep-1f, mid_grad = 0x1.222222p-1f;
   // Q(mid + s), ascending; q_grad: degree 8 on [2/15, 1] for the gradient.
   static constexpr float q[] = {0x1.6c689cp-2f, 0x1.58bd12p-2f, 0x1.048b9ap-5f, -0x1.27893p-3f,
@@ -82,7 +80,7 @@ template <> struct NcdfC<float> {
 };
 template <> struct NcdfC<double> {
   static constexpr bool kProduct = false;
-  static constexpr double kMaxW = 40.0, kMaxWGrad = 40.0;
+  static constexpr double kMaxW = 40.0, kMaxWGrad = 37.0;  // Phi(-37) = 6e-300: normal
   static constexpr int kPieces = 4;
   static constexpr double edge[] = {0.25, 0.5, 0.75, 2.0};
   static constexpr double mid[] = {0x1.30c30c30c30c3p-3, 0x1.8p-2, 0x1.4p-1, 0x1.cp-1};
@@ -130,7 +128,12 @@ template <class Vec> inline TwoOver<Vec> two_over_2_plus(Vec w) {
 // f * Phi(-w) * 2^kScale, product form (float; w already clamped to [0, 15], so n is in
 // [-162, 0] and 2^(n + kScale) one normal factor for kScale in [36, 127]: gelu's 64).
 // f joins t Q before the last FMA of exp.
-template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
+// Besides y = f Phi(-w) 2^kScale, the pieces a gradient needs from the same exponential:
+// cdf = Phi(-w) 2^kScale and e = exp(-w^2/2) 2^kScale, each within a few ulps (the
+// correction for t's rounding stays in e: 1e-7 relative). What a caller leaves unused
+// is not computed (all inline).
+template <class Vec> struct NcdfParts { Vec y, cdf, e; };
+template <int kScale, class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Vec w, Vec f) {
   static_assert(kScale >= 36 && kScale <= 127, "2^(n + kScale) must stay a normal float");
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
@@ -140,7 +143,15 @@ template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
   // w = 0 towards 1; 1 + 0.6 t (2 - t) follows it within 0.05, halved here for rel2.
   const Vec k2 = mul_add(t.t, mul_add(t.t, set1<T>(T(-0.3)), set1<T>(T(0.6))), set1<T>(T(0.5)));
   const HalfSquare<Vec> h = neg_half_square(w);
-  return exp_hilo_in_range<kScale>(h.hi, mul_add(k2, t.rel2, h.lo), (t.t * q) * f);
+  const ExpParts<Vec> ex = exp_hilo_parts(h.hi, mul_add(k2, t.rel2, h.lo));
+  const Vec scale = pow2i<T>(ex.n + kScale);
+  const Vec tq = t.t * q;
+  const Vec m = tq * f;
+  const Vec e = (ex.em1 + T(1)) * scale;
+  return {mul_add(m, ex.em1, m) * scale, tq * e, e};
+}
+template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
+  return ncdf_neg_product_parts<kScale>(w, f).y;
 }
 
 // f * Phi(-w) * 2^kScale, exponent form (double).

@@ -13,7 +13,8 @@
 //   Special cases (branch-free selects/clamps):
 //     x = NaN  -> NaN           x = +inf -> +inf          x = -inf -> +0
 //     x > 88.72 (709.78) -> +inf (rounded overflow)   x < -103.97 (-745.13) -> +0
-//     denormal results are rounded correctly (no flush to zero).
+//     denormal results are rounded correctly (no flush to zero); they are the only
+//     lanes that underflow (several times slower on x86), x < -104 (-746) gives 0 without.
 #pragma once
 #include "simd/vec.h"
 
@@ -125,6 +126,18 @@ template <int kScale, class Vec> inline Vec scale_pow2(Vec p, typename Fmt<elem_
   return p * pow2i<T>(m1) * pow2i<T>(m - m1);
 }
 
+// The same, but 0 in the lanes of `zero` (those below the underflow threshold): there the
+// second factor is 0 rather than the product underflowing. A multiplication whose result
+// underflows runs several times slower on x86, so far below the threshold that would be
+// a slow path for a result that is simply 0.
+template <int kScale, class Vec, class Mask>
+inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n, Mask zero) {
+  using T = elem_t<Vec>;
+  const auto m = n + kScale;
+  const auto m1 = m >> 1;
+  return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
+}
+
 // exp(x) * 2^kScale: a caller that multiplies a tiny e^x by something else first (x e^x)
 // asks for e^x scaled up by 2^64 and scales the product back, so that a denormal
 // result is rounded once, not twice; a negative kScale lets e^x beyond the overflow
@@ -139,9 +152,7 @@ template <int kScale = 0, class Vec> inline Vec exp(Vec x) {
   const Vec xc = clamp(x, lo, hi);
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
-  const Vec y = scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i);
-  if constexpr (kScale == 0) return y;
-  else return select(x < lo, Vec{}, y);
+  return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i, x < lo);
 }
 
 // exp(x) * 2^kScale without the clamps of exp, for callers that keep x where n + kScale
@@ -159,13 +170,19 @@ template <int kScale = 0, class Vec> inline Vec exp_in_range(Vec x) {
 // (e.g. a in [-112.5, 0] with kScale 64, or a >= -84 with kScale 0), so 2^(n + kScale)
 // is one factor built from bits. m joins the last FMA (m + m (e^r - 1)): one rounding
 // fewer than multiplying the result.
-template <int kScale = 0, class Vec> inline Vec exp_hilo_in_range(Vec a, Vec b, Vec m) {
+// Its two parts: e^(a + b) = (1 + em1) * 2^n, em1 = e^r - 1.
+template <class Vec> struct ExpParts { Vec em1; typename Fmt<elem_t<Vec>>::I n; };
+template <class Vec> inline ExpParts<Vec> exp_hilo_parts(Vec a, Vec b) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
   const Rounded<Vec> n = round_int(a * C::kLog2e);
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), a) + b;  // the first step is exact
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
-  return mul_add(m, exp_poly_tail(r) + r, m) * pow2i<T>(n.i + kScale);
+  return {exp_poly_tail(r) + r, n.i};
+}
+template <int kScale = 0, class Vec> inline Vec exp_hilo_in_range(Vec a, Vec b, Vec m) {
+  const ExpParts<Vec> e = exp_hilo_parts(a, b);
+  return mul_add(m, e.em1, m) * pow2i<elem_t<Vec>>(e.n + kScale);
 }
 
 // The factor that undoes exp<kUnderflowGuard>: 2^-64.

@@ -6,8 +6,8 @@
 //   before the result itself underflows). sigmoid_from (inside other kernels): e =
 //   exp(-|x|), 1/(1+e) or e/(1+e), one division. Exactly 0.5 at ±0, within [0, 1].
 //   Special cases: NaN -> NaN, +inf -> 1, -inf -> 0, x < -103.3 (-745) -> 0.
-// softplus0(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|)
-//   Special cases: NaN -> NaN, +inf -> +inf, -inf -> 0; never overflows for finite x.
+// (softplus, log(1 + e^x) = max(x, 0) + log1p(e^-|x|), is built in kernels/exp_family.h
+// from exp, log1p_core and abs_saturated below.)
 // Measured max error: docs/ACCURACY.md (`python -m pyact.accuracy --exhaustive`).
 #pragma once
 #include "vmath/exp.h"
@@ -27,13 +27,27 @@ template <class Vec> inline Vec sigmoid_from(Vec x, Vec e) {
 // the result is still a denormal.
 // -x is clamped to [-30 (-40), 132 (746)]: below, g / (e^-x g + g) rounds to 1; above,
 // to 0 (e^-132 < 2^-150, e^-746 < 2^-1075). There 2^(n - 64) is one normal factor.
+// Below -kZero (where the result rounds to 0) the dividend is 0, so that the quotient
+// does not underflow (several times slower on x86).
 template <class T> struct SigmoidC;
-template <> struct SigmoidC<float> { static constexpr float kLo = -30.0f, kHi = 132.0f; };
-template <> struct SigmoidC<double> { static constexpr double kLo = -40.0, kHi = 746.0; };
+template <> struct SigmoidC<float> { static constexpr float kLo = -30.0f, kHi = 132.0f, kZero = 104.0f; };
+template <> struct SigmoidC<double> { static constexpr double kLo = -40.0, kHi = 746.0, kZero = 746.0; };
 template <class Vec> inline Vec sigmoid(Vec x) {
   using T = elem_t<Vec>;
+  using C = SigmoidC<T>;
   const T g = kUnguard<T>;
-  return g / (exp_in_range<-kUnderflowGuard>(clamp(-x, SigmoidC<T>::kLo, SigmoidC<T>::kHi)) + g);
+  const Vec nx = -x;
+  return select(nx > C::kZero, Vec{}, set1<T>(g)) / (exp_in_range<-kUnderflowGuard>(clamp(nx, C::kLo, C::kHi)) + g);
+}
+
+// |x| for e^-|x| in log(1 + e^-|x|) where it is added to a max(x, 0) that it cannot
+// change: clamped at 20 (40) on the side of `big` (e^-20 < ulp(20)/8), so that e^-|x| is
+// a normal number there and log1p(e^-|x|) does not underflow.
+template <class Vec, class Mask> inline Vec abs_saturated(Vec x, Mask big) {
+  using T = elem_t<Vec>;
+  constexpr T kSat = sizeof(T) == 4 ? T(20) : T(40);
+  const Vec a = abs(x);
+  return select(big & (a > kSat), set1<T>(kSat), a);
 }
 
 // sigmoid(x) * sigmoid(-x) = e / (1 + e)^2, given e = exp(-|x|): the logistic
@@ -50,13 +64,5 @@ template <class Vec> inline Logistic<Vec> sigmoid_and_deriv_from(Vec x, Vec e) {
   const Vec d = T(1) / (e + T(1));
   return {select(x < T(0), e, set1<T>(T(1))) * d, e * d * d};
 }
-
-// log(1 + e^x), given e = exp(-|x|).
-template <class Vec> inline Vec softplus_from(Vec x, Vec e) {
-  using T = elem_t<Vec>;
-  return select(x > T(0), x, Vec{}) + log1p_core(e);  // e in [0, 1]: no special cases
-}
-
-template <class Vec> inline Vec softplus(Vec x) { return softplus_from(x, exp(-abs(x))); }
 
 }}}  // namespace pyact::<isa>::vm
