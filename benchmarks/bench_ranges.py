@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 
 import pyact as pa
+from conftest import interleaved
 
 MAGNITUDES = [0.5, 2, 8, 13.5, 20, 40, 60, 88, 95, 100, 110, 200, 800, 1e4, 1e30]
 
@@ -43,16 +43,6 @@ def _elementwise(name: str) -> bool:
     return spec is not None and spec.family == "elementwise"
 
 
-def _seconds(fn, rounds: int = 5, number: int = 3) -> list[float]:
-    out = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        out.append((time.perf_counter() - t0) / number)
-    return out
-
-
 def _has_denormal(a: np.ndarray) -> bool:
     tiny = np.finfo(a.dtype).smallest_normal
     return bool(np.any((a != 0) & (np.abs(a) < tiny)))
@@ -70,18 +60,17 @@ def measure(name: str, params: dict, dtype: np.dtype, n: int) -> list[dict]:
             return lambda: pa.grad(name, g, x=x, out=out, **params)
         base_fn = call(x0)
         worst = {False: (1.0, "—"), True: (1.0, "—")}
+        base = []
         for band, x in _bands(dtype, n).items():
             fn = call(x)
             fn()
             denormal = _has_denormal(out)
-            base, t = [], []
-            for _ in range(3):  # interleaved: a burst of load hits both alike
-                base += _seconds(base_fn)
-                t += _seconds(fn)
-            ratio = statistics.median(t) / statistics.median(base)
+            t = interleaved({"base": base_fn, "band": fn}, 3, rounds=15)  # a burst of load hits both
+            base.append(t["base"])
+            ratio = t["band"] / t["base"]
             if ratio > worst[denormal][0]:
                 worst[denormal] = (ratio, band)
-        ns = statistics.median(_seconds(base_fn, rounds=9)) / n * 1e9
+        ns = statistics.median(base) / n * 1e9
         label = name + "".join(f" {k}={v}" for k, v in params.items())
         rows.append({"name": label, "dir": direction, "dtype": dtype.name, "base_ns": ns,
                      "worst": worst[False], "worst_denormal": worst[True]})

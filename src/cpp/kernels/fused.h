@@ -145,33 +145,26 @@ void bias_act_bwd(const void* gv, const void* xyv, void* gxv, void* gbv, int64_t
   for (int64_t j = 0; j < cols; ++j) gb[j] = static_cast<S>(part[j]);
 }
 
-// Fills one kernel's fused entries (bwd_y only where the functor has one).
+// The three storage types' instances of one entry point, in table order.
+template <template <class> class Fn, bool kDeriv> constexpr BiasActFn kFwd[3] = {
+    bias_act_fwd<Fn, _Float16, kDeriv>, bias_act_fwd<Fn, float, kDeriv>, bias_act_fwd<Fn, double, kDeriv>};
+template <class Op, template <class> class Fn> constexpr BiasActGradFn kBwd[3] = {
+    bias_act_bwd<Op, Fn, _Float16>, bias_act_bwd<Op, Fn, float>, bias_act_bwd<Op, Fn, double>};
+
+template <class P> void put3(P (&slot)[3], const P (&from)[3]) { std::copy(from, from + 3, slot); }
+template <class P> void none3(P (&slot)[3]) { std::fill(slot, slot + 3, nullptr); }
+
+// Fills one kernel's fused entries (fwd_deriv and bwd_y only where the functor has them).
 template <template <class> class Fn>
 void fill_fused(FusedFns& e) {
-  e.fwd[0] = bias_act_fwd<Fn, _Float16>;
-  e.fwd[1] = bias_act_fwd<Fn, float>;
-  e.fwd[2] = bias_act_fwd<Fn, double>;
-  if constexpr (has_fwd_deriv<Fn<float>>::value) {
-    e.fwd_deriv[0] = bias_act_fwd<Fn, _Float16, true>;
-    e.fwd_deriv[1] = bias_act_fwd<Fn, float, true>;
-    e.fwd_deriv[2] = bias_act_fwd<Fn, double, true>;
-  } else {
-    e.fwd_deriv[0] = e.fwd_deriv[1] = e.fwd_deriv[2] = nullptr;
-  }
+  put3(e.fwd, kFwd<Fn, false>);
+  put3(e.bwd_x, kBwd<BackwardX, Fn>);
   // The same for every kernel: the product costs what relu does (Linear's grain).
-  e.bwd_d[0] = bias_act_bwd<TimesDeriv, Linear, _Float16>;
-  e.bwd_d[1] = bias_act_bwd<TimesDeriv, Linear, float>;
-  e.bwd_d[2] = bias_act_bwd<TimesDeriv, Linear, double>;
-  e.bwd_x[0] = bias_act_bwd<BackwardX, Fn, _Float16>;
-  e.bwd_x[1] = bias_act_bwd<BackwardX, Fn, float>;
-  e.bwd_x[2] = bias_act_bwd<BackwardX, Fn, double>;
-  if constexpr (has_bwd_y<Fn<float>>::value) {
-    e.bwd_y[0] = bias_act_bwd<BackwardY, Fn, _Float16>;
-    e.bwd_y[1] = bias_act_bwd<BackwardY, Fn, float>;
-    e.bwd_y[2] = bias_act_bwd<BackwardY, Fn, double>;
-  } else {
-    e.bwd_y[0] = e.bwd_y[1] = e.bwd_y[2] = nullptr;
-  }
+  put3(e.bwd_d, kBwd<TimesDeriv, Linear>);
+  if constexpr (has_fwd_deriv<Fn<float>>::value) put3(e.fwd_deriv, kFwd<Fn, true>);
+  else none3(e.fwd_deriv);
+  if constexpr (has_bwd_y<Fn<float>>::value) put3(e.bwd_y, kBwd<BackwardY, Fn>);
+  else none3(e.bwd_y);
 }
 
 }}  // namespace pyact::<isa>
