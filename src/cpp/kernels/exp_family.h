@@ -72,9 +72,9 @@ template <class T> struct LogSigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
   V fwd(V x) const {  // e^-|x| in [0, 1]
-    return neg_part(x) - vm::log1p_core(vm::exp(-vm::abs_saturated(x, x < T(0))));
+    return neg_part(x) - vm::log1p_core(vm::exp(-vm::abs_saturated<-1>(x)));
   }
-  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-vm::abs_saturated(x, x < T(0)))); }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-vm::abs_saturated<-1>(x))); }
 };
 
 template <class T> struct Tanh {
@@ -97,14 +97,13 @@ template <class T> struct Softplus {
   V fwd(V x) const {
     const V z = x * beta;
     const auto pos = z > T(0);
-    const V a = vm::abs_saturated(z, pos);  // the exponent's magnitude, clamped where saturated
-    V b{};
-    if (beta != T(1)) {  // one parameter for every lane: a predictable branch
-      const V lo = vm::two_prod_err(x, set1<T>(beta), z);
-      // Only where the exponent is z itself (unsaturated, below kExact: finite, small lo).
-      b = select((a < kExact) & (a == abs(z)), select(pos, -lo, lo), V{});
-    }
-    const V l = vm::log1p_core(vm::exp_hilo(-a, b)) * inv_beta;  // e^-|z| in [0, 1]
+    const V a = vm::abs_saturated<1>(z);  // the exponent's magnitude, clamped where saturated
+    // e^-|z| in [0, 1]; beta = 1 (one parameter for every lane: a predictable branch) has
+    // no z_lo, and keeps the single-word exponential.
+    V e;
+    if (beta == T(1)) e = vm::exp(-a);
+    else e = vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
+    const V l = vm::log1p_core(e) * inv_beta;
     return select(z > threshold, x, select(pos, x + l, l));
   }
   V bwd_x(V g, V x) const {
@@ -120,6 +119,12 @@ template <class T> struct Softplus {
 
  private:
   static constexpr T kExact = sizeof(T) == 4 ? T(128) : T(1024);  // beyond, e^-|z| is 0
+  // The low word of -|z| = -|beta x|, only where the exponent is z itself (unsaturated,
+  // below kExact: there z is finite and the low word small).
+  V z_lo_term(V x, V z, V a, M<T> pos) const {
+    const V lo = vm::two_prod_err(x, set1<T>(beta), z);
+    return select((a < kExact) & (a == abs(z)), select(pos, -lo, lo), V{});
+  }
 };
 
 // x * sigmoid(beta x). Param: beta (a fixed float; the learnable form is in learnable.h).
@@ -244,7 +249,7 @@ template <class T> struct Tanhshrink {
     const V a = abs(x);
     const V u = select(a < T(1), a * a, set1<T>(T(1)));
     const V small = a * u * vm::horner(u, TanhshrinkC<T>::q);
-    const V e = vm::exp(T(-2) * vm::abs_saturated(a, a > T(0)));  // 2e^-40 < ulp(19)/8: no underflow
+    const V e = vm::exp(T(-2) * vm::abs_saturated<1>(a));  // 2e^-40 < ulp(19)/8: no underflow
     const V large = (a - T(1)) + (e + e) / (e + T(1));
     return copysign(select(a < T(1), small, large), x);
   }

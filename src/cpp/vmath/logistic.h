@@ -41,13 +41,12 @@ template <class Vec> inline Vec sigmoid(Vec x) {
 }
 
 // |x| for e^-|x| in log(1 + e^-|x|) where it is added to a max(x, 0) that it cannot
-// change: clamped at 20 (40) on the side of `big` (e^-20 < ulp(20)/8), so that e^-|x| is
-// a normal number there and log1p(e^-|x|) does not underflow.
-template <class Vec, class Mask> inline Vec abs_saturated(Vec x, Mask big) {
+// change: clamped at 20 (40) on one side (kSign = +1: x > 20; -1: x < -20; e^-20 <
+// ulp(20)/8), so that e^-|x| is a normal number there and log1p(e^-|x|) does not underflow.
+template <int kSign, class Vec> inline Vec abs_saturated(Vec x) {
   using T = elem_t<Vec>;
   constexpr T kSat = sizeof(T) == 4 ? T(20) : T(40);
-  const Vec a = abs(x);
-  return select(big & (a > kSat), set1<T>(kSat), a);
+  return select(x * T(kSign) > kSat, set1<T>(kSat), abs(x));
 }
 
 // sigmoid(x) * sigmoid(-x) = e / (1 + e)^2, given e = exp(-|x|): the logistic
