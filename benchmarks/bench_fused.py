@@ -7,10 +7,15 @@ passes) vs NumPy; and pa.bias_act_grad vs pa.grad then a NumPy column sum.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 import pyact as pa
+from conftest import interleaved
+from pyact import _core
+from pyact.fused import _epilogue
 
 SHAPES = [(64, 128), (256, 1024), (4096, 64)]
 NAMES = [n for n in ("relu", "gelu", "tanh", "swish") if n in pa.available()]
@@ -60,11 +65,6 @@ _PAIRS: list[str] = []
 
 @pytest.mark.parametrize("name", [n for n in ("gelu", "swish") if n in pa.available()])
 def test_training_pair(benchmark, name):
-    import os
-
-    from conftest import interleaved
-    from pyact import _core
-    from pyact.fused import _epilogue
     x, b, g = _data((256, 1024))
     y, keep, gx, gb = np.empty_like(x), np.empty_like(x), np.empty_like(x), np.empty(x.shape[1], x.dtype)
     k = _epilogue(name, {}).kernel
