@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import textwrap
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -169,6 +170,71 @@ def test_denormal_inputs(act, isa, dtype):
     assert_matches(a.backward(g, x=x), act.name, x, p, g=g, shift=0, what=f"{act.name} bwd {dtype} {isa}")
     gd = _subnormals(dtype)[np.arange(x.size) % 7]  # denormal grad_out too
     assert_matches(a.backward(gd, x=x), act.name, x, p, g=gd, shift=0, what=f"{act.name} bwd(g denormal) {dtype}")
+
+
+def _all_denormals32() -> np.ndarray:
+    """Every float32 denormal, both signs (2 x 2^23 - 2 values)."""
+    bits = np.arange(1, 1 << 23, dtype=np.uint32)
+    return np.concatenate([bits, bits | np.uint32(0x80000000)]).view(np.float32)
+
+
+def test_denormals_exact_where_the_kernel_reroutes_them(isa):
+    """tanh and softsign send a denormal x around their division (a denormal operand is
+    slow); every float32 denormal still gives x itself (x/(1 + |x|) = x/1). hard_swish:
+    x (x + 3) / 6 rounded twice as the formula is written (NumPy: 3x rounded to float32,
+    the quotient in float64, never a half on the float32 grid, rounded to float32).
+    float64: random denormals against exact fractions."""
+    x = _all_denormals32()
+    for name in ("tanh", "softsign"):
+        np.testing.assert_array_equal(getattr(pa, name)(x).view(np.uint32), x.view(np.uint32), err_msg=name)
+    p3 = (3.0 * x.astype(np.float64)).astype(np.float32)  # x + 3 rounds to 3
+    want = (p3.astype(np.float64) / 6.0).astype(np.float32)
+    np.testing.assert_array_equal(pa.hard_swish(x).view(np.uint32), want.view(np.uint32))
+    rng = np.random.default_rng(3)
+    bits = rng.integers(1, 1 << 52, 100_000, dtype=np.uint64) | (rng.integers(0, 2, 100_000, dtype=np.uint64) << 63)
+    xd = bits.view(np.float64)
+    for name in ("tanh", "softsign"):
+        np.testing.assert_array_equal(getattr(pa, name)(xd).view(np.uint64), bits, err_msg=name)
+    # Fraction -> float rounds correctly: 3x rounded, then the quotient rounded.
+    want64 = np.array([float(Fraction(float(Fraction(v) * 3)) / 6) for v in xd.tolist()])
+    np.testing.assert_array_equal(pa.hard_swish(xd).view(np.uint64), want64.view(np.uint64))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_hard_swish_backward_divides_exactly(isa, dt):
+    """hard_swish' = x/3 + 1/2 on [-3, 3] is computed without a division where there is
+    an FMA (piecewise.h div_exact): the bits of NumPy's x / 3 + 0.5, on every float32
+    denormal and 2^22 random bit patterns of |x| <= 3 (float64: 10^6). The whole float32
+    range [-3, 3] was checked once by hand (2.1e9 values, no difference)."""
+    rng = np.random.default_rng(11)
+    if dt == np.float32:
+        three = int(np.float32(3).view(np.uint32))
+        bits = rng.integers(0, three + 1, 1 << 22, dtype=np.uint64).astype(np.uint32)
+        x = np.concatenate([(bits | (rng.integers(0, 2, bits.size, dtype=np.uint32) << 31)).view(np.float32),
+                            _all_denormals32()])
+    else:
+        three = int(np.float64(3).view(np.uint64))
+        bits = rng.integers(0, three + 1, 10**6, dtype=np.uint64)
+        x = (bits | (rng.integers(0, 2, bits.size, dtype=np.uint64) << np.uint64(63))).view(np.float64)
+    want = x / dt(3) + dt(0.5)
+    got = pa.grad("hard_swish", np.ones_like(x), x=x)
+    np.testing.assert_array_equal(got, want)
+
+
+TINY = {np.float32: [1e-12, 1e-15, 2.7e-20, 1e-25, 1e-30, 1e-35], np.float64: [1e-100, 1e-155, 1e-200, 1e-250, 1e-300]}
+
+
+@pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
+def test_tiny_inputs(act, isa, dtype):
+    """Tiny normal x, where x^2 and the polynomials' products underflow (the kernels form
+    those products with an FMA, as fast and with the same bits): the reference's result."""
+    p = example_params(act)
+    mags = TINY[np.float32 if dtype != np.float64 else np.float64]
+    x = np.tile(np.array(mags + [-m for m in mags]), 4).astype(dtype)
+    g = np.ones_like(x)
+    a = pa.get(act.name, **p)
+    assert_matches(a(x), act.name, x, p, shift=0, what=f"{act.name} fwd tiny {dtype} {isa}")
+    assert_matches(a.backward(g, x=x), act.name, x, p, g=g, shift=0, what=f"{act.name} bwd tiny {dtype} {isa}")
 
 
 def test_catalog_covered():

@@ -26,7 +26,7 @@ template <class T> struct Elu {
   PYACT_FUNCTOR_TYPES(16);
   T alpha;
   explicit Elu(const double* p) : alpha(T(p[0])) {}
-  V fwd(V x) const { return select(x > T(0), x, alpha * vm::expm1(neg_part(x))); }
+  V fwd(V x) const { return select(x > T(0), x, mul_tiny(set1<T>(alpha), vm::expm1(neg_part(x)))); }
   V bwd_x(V g, V x) const { return select(x > T(0), g, g * (alpha * vm::exp(neg_part(x)))); }
   // Valid for alpha > 0 (the catalog's y_ok): then y > 0 exactly where x > 0.
   V bwd_y(V g, V y) const { return select(y > T(0), g, g * (y + alpha)); }
@@ -42,7 +42,9 @@ template <class T> struct Selu {
   explicit Selu(const double*) {}
   // x + x*(scale - 1), not x * T(scale): the rounding of the constant then costs 0.05 ulp,
   // not up to 1, and x just below FLT_MAX/scale no longer overflows to inf.
-  V fwd(V x) const { return select(x > T(0), x + x * scale_m1, scale_alpha * vm::expm1(neg_part(x))); }
+  V fwd(V x) const {
+    return select(x > T(0), x + mul_tiny(x, set1<T>(scale_m1)), mul_tiny(set1<T>(scale_alpha), vm::expm1(neg_part(x))));
+  }
   V bwd_x(V g, V x) const { return select(x > T(0), g * scale, g * (scale_alpha * vm::exp(neg_part(x)))); }
   V bwd_y(V g, V y) const { return select(y > T(0), g * scale, g * (y + scale_alpha)); }
 };
@@ -53,10 +55,13 @@ template <class T> struct Celu {
   PYACT_FUNCTOR_TYPES(16);
   T alpha, inv_alpha;
   explicit Celu(const double* p) : alpha(T(p[0])), inv_alpha(T(1.0 / p[0])) {}
-  V fwd(V x) const { return select(x > T(0), x, alpha * vm::expm1(neg_part(x) * inv_alpha)); }
-  V bwd_x(V g, V x) const { return select(x > T(0), g, g * vm::exp(neg_part(x) * inv_alpha)); }
+  V fwd(V x) const { return select(x > T(0), x, mul_tiny(set1<T>(alpha), vm::expm1(z(x)))); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g, g * vm::exp(z(x))); }
   // y > 0 exactly where x > 0 (for x <= 0, y = alpha*expm1(x/alpha) <= 0 for either sign).
   V bwd_y(V g, V y) const { return select(y > T(0), g, g * mul_add(y, set1<T>(inv_alpha), set1<T>(T(1)))); }
+
+ private:
+  V z(V x) const { return mul_tiny(neg_part(x), set1<T>(inv_alpha)); }  // min(x, 0)/alpha, x may be denormal
 };
 
 template <class T> struct Sigmoid {
@@ -95,7 +100,7 @@ template <class T> struct Softplus {
   // softplus(z) ~ e^z has relative condition number |z|, so a rounded z would cost |z|/2
   // ulp (45 at z = -75). Right of 0, x + log1p(e^-z)/beta: x itself, not z/beta.
   V fwd(V x) const {
-    const V z = x * beta;
+    const V z = mul_tiny(x, set1<T>(beta));
     const auto pos = z > T(0);
     const V a = vm::abs_saturated<1>(z);  // the exponent's magnitude, clamped where saturated
     // e^-|z| in [0, 1]; beta = 1 (one parameter for every lane: a predictable branch) has
@@ -107,13 +112,13 @@ template <class T> struct Softplus {
     return select(z > threshold, x, select(pos, x + l, l));
   }
   V bwd_x(V g, V x) const {
-    const V z = x * beta;
+    const V z = mul_tiny(x, set1<T>(beta));
     return select(z > threshold, g, g * vm::sigmoid(z));
   }
   // sigmoid(beta x) = 1 - e^(-beta y): from y, with the same threshold test on beta*y
   // (beta*y = beta*x above the threshold).
   V bwd_y(V g, V y) const {
-    const V z = y * beta;
+    const V z = mul_tiny(y, set1<T>(beta));
     return select(z > threshold, g, g * -vm::expm1(-z));
   }
 
@@ -178,8 +183,11 @@ template <class T> struct Swish {
     const V e = select(a > kZRight, V{}, es) * vm::kUnguard<T>;
     const V den = e + T(1);
     const V f = select(z < -kZLeft, copysign(V{}, x), x);  // the limit ±0 (x = ±inf too)
-    const V q = select(neg, f * es, x) / den;  // one division for both sides
-    return {select(neg, q * vm::kUnguard<T>, q), z, e, den};
+    // A denormal x > 0 takes the scaled side too (e^-|z| 2^64 is 2^64 there, den is 2, so
+    // x 2^64/2 is exact and scaled back once): a division with a denormal operand is slow.
+    const auto scaled_side = neg | (abs(x) < std::numeric_limits<T>::min());
+    const V q = select(scaled_side, mul_tiny(f, es), x) / den;  // one division for both sides
+    return {select(scaled_side, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q), z, e, den};
   }
 };
 
@@ -204,7 +212,7 @@ template <class T> struct Mish {
     const auto neg = x < T(0);
     const V f = select(x < -kLeft, neg_zero<V>(), x);  // the limit -0 (-inf * 0 would be NaN)
     const V q = select(neg, f * ns, n) / (n + T(2));  // one division for both sides
-    return select(neg, q * vm::kUnguard<T>, f * q);
+    return select(neg, mul_tiny(q, set1<T>(vm::kUnguard<T>)), mul_tiny(f, q));  // tiny x: both underflow
   }
   // f' = t + x sech^2(sp) sigmoid(x), t = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2.
   V bwd_x(V g, V x) const {
@@ -214,7 +222,7 @@ template <class T> struct Mish {
     const V d = T(1) / (n + T(2));
     const V sech2 = T(4) * (n + T(1)) * d * d;
     const V sig = e / (e + T(1));
-    return g * mul_add(xc * sech2, sig, n * d);
+    return g * mul_add(mul_tiny(xc, sech2), sig, n * d);
   }
 };
 
@@ -247,15 +255,16 @@ template <class T> struct Tanhshrink {
   explicit Tanhshrink(const double*) {}
   V fwd(V x) const {
     const V a = abs(x);
-    const V u = select(a < T(1), a * a, set1<T>(T(1)));
-    const V small = a * u * vm::horner(u, TanhshrinkC<T>::q);
-    const V e = vm::exp(T(-2) * vm::abs_saturated<1>(a));  // 2e^-40 < ulp(19)/8: no underflow
+    const V u = select(a < T(1), mul_tiny(a, a), set1<T>(T(1)));  // tiny a: these underflow
+    const V small = mul_tiny(mul_tiny(a, u), vm::horner(u, TanhshrinkC<T>::q));
+    const V s = vm::abs_saturated<1>(a);
+    const V e = vm::exp(-(s + s));  // 2e^-40 < ulp(19)/8: no underflow
     const V large = (a - T(1)) + (e + e) / (e + T(1));
     return copysign(select(a < T(1), small, large), x);
   }
   V bwd_x(V g, V x) const {
     const V t = vm::tanh(x);
-    return g * (t * t);
+    return g * mul_tiny(t, t);
   }
 };
 

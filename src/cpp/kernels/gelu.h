@@ -29,7 +29,7 @@ template <class T> struct Gelu {
   V fwd(V x) const {
     const auto left = has_sign(x);
     const V wc = clamped_w(x, left);
-    const V q = vm::ncdf_neg<vm::kUnderflowGuard>(wc, factor(x, left)) * vm::kUnguard<T>;
+    const V q = mul_tiny(vm::ncdf_neg<vm::kUnderflowGuard>(wc, factor(x, left)), set1<T>(vm::kUnguard<T>));
     return y_of(x, left, wc, q);
   }
   // With the derivative (a trainer's forward, apply.h ForwardDeriv). float: from the
@@ -97,13 +97,14 @@ template <class T> struct GeluTanh {
 
   struct Z { V hi, lo, sq; };
   static Z z_of(V xc) {
-    const V sq = xc * xc;
+    // mul_tiny: products that underflow for a tiny x (vec.h).
+    const V sq = mul_tiny(xc, xc);
     const V sq_lo = vm::two_prod_err(xc, xc, sq);
-    const V bs = sq * C::kBHi;
+    const V bs = mul_tiny(sq, set1<T>(C::kBHi));
     const V in = bs + C::kAHi;
     const V in_lo = ((vm::two_sum_err(bs, set1<T>(C::kAHi), in) + vm::two_prod_err(set1<T>(C::kBHi), sq, bs)) +
-                     mul_add(sq_lo, set1<T>(C::kBHi), sq * C::kBLo)) + C::kALo;
-    const V z = xc * in;
+                     mul_add(sq_lo, set1<T>(C::kBHi), mul_tiny(sq, set1<T>(C::kBLo)))) + C::kALo;
+    const V z = mul_tiny(xc, in);
     return {z, mul_add(xc, in_lo, vm::two_prod_err(xc, in, z)), sq};
   }
   // e^-|z| * 2^kScale for the double-word z.
@@ -117,10 +118,11 @@ template <class T> struct GeluTanh {
     const Z z = z_of(clamp(x, -C::kLeft, C::kRight));
     const V es = exp_neg_abs<vm::kUnderflowGuard>(z);
     const V d = select(abs(z.hi) > C::kZSat, V{}, es) * vm::kUnguard<T> + T(1);  // 1 + e^-|z|
-    const auto neg = z.hi < T(0);
+    // A denormal x > 0 takes the scaled side too (as Swish: there es = 2^64 and d = 2).
+    const auto neg = (z.hi < T(0)) | (abs(x) < std::numeric_limits<T>::min());
     const V f = select(x < -C::kLeft, neg_zero<V>(), x);
-    const V q = select(neg, f * es, x) / d;  // one division for both sides
-    return select(neg, q * vm::kUnguard<T>, q);
+    const V q = select(neg, mul_tiny(f, es), x) / d;  // one division for both sides
+    return select(neg, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q);
   }
   // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2.
   V bwd_x(V g, V x) const {
@@ -128,7 +130,7 @@ template <class T> struct GeluTanh {
     const Z z = z_of(xc);
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z.hi, exp_neg_abs(z));
     const V dz = mul_add(z.sq, set1<T>(T(3) * C::kBHi), set1<T>(C::kAHi));
-    return g * mul_add(xc * l.ds, dz, l.s);
+    return g * mul_add(mul_tiny(xc, l.ds), dz, l.s);
   }
 };
 

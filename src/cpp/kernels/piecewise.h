@@ -3,6 +3,8 @@
 // only strictly inside the interval; relu/leaky_relu take the left derivative at 0.
 // Parameters arrive as doubles in catalog order (src/pyact/_catalog.py).
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include "kernels/apply.h"
 
@@ -13,7 +15,7 @@ namespace pyact { namespace PYACT_TARGET {
   static constexpr int kCost = cost
 
 // slope * v, but exactly 0 when slope is 0 (so that 0 * inf is not NaN).
-template <class T, class Vec> inline Vec scaled(T slope, Vec v) { return slope == T(0) ? Vec{} : v * slope; }
+template <class T, class Vec> inline Vec scaled(T slope, Vec v) { return slope == T(0) ? Vec{} : mul_tiny(v, set1<T>(slope)); }
 
 template <class T> struct Linear {
   PYACT_FUNCTOR_TYPES(1);
@@ -98,14 +100,34 @@ template <class T> struct HardTanh {
   V bwd_y(V g, V y) const { return bwd_x(g, y); }
 };
 
+// p / kB with the bits of the division wherever p / kB is a normal number (or 0), without a
+// division where there is a hardware FMA: q = p (1/kB) is within an ulp, the residual
+// p - kB q is exact by an FMA, and q + residual (1/kB) rounds to p / kB (Markstein's
+// theorem; checked against the division over every float32, tests/test_fpstate.py).
+// -(q kB - p) keeps the sign of a zero. A division with a denormal operand runs twice as
+// slow on x86.
+template <int kB, class Vec> inline Vec div_exact(Vec p) {
+  using T = elem_t<Vec>;
+#if defined(__FMA__) || defined(__aarch64__)
+  const Vec inv = set1<T>(T(1) / T(kB));
+  const Vec q = mul_tiny(p, inv);
+  return mul_add(mul_add(q, set1<T>(T(kB)), -p), -inv, q);
+#else
+  return p / T(kB);
+#endif
+}
+
 // x * relu6(x + 3) / 6; derivative as PyTorch: 0 below -3, x/3 + 1/2 up to 3, then 1.
 // Above 3 the value is x itself: x * 6 / 6 would overflow for |x| > max/6.
 template <class T> struct HardSwish {
   PYACT_FUNCTOR_TYPES(4);
   explicit HardSwish(const double*) {}
+  // x (x + 3) / 6 with the division. A denormal x makes it about 2x slower (a division with
+  // a denormal operand or result); routing x around it costs ordinary inputs 40-100 %
+  // (docs/PERFORMANCE.md), and div_exact is an ulp off at exact ties on the denormal grid.
   V fwd(V x) const { return select(x < T(-3), V{}, select(x > T(3), x, x * (x + T(3)) / T(6))); }  // -inf * 0
   V bwd_x(V g, V x) const {
-    const V mid = g * (x / T(3) + T(0.5));
+    const V mid = g * (div_exact<3>(x) + T(0.5));  // + 0.5 absorbs a denormal x/3
     return select(x < T(-3), V{}, select(x <= T(3), mid, g));
   }
 };
@@ -154,7 +176,12 @@ template <class T> struct Softsign {
   explicit Softsign(const double*) {}
   V fwd(V x) const {
     const V ones = set1<T>(T(1));
-    return select(is_inf(x), copysign(ones, x), x / (ones + abs(x)));  // inf/inf would be NaN
+    const V a = abs(x);
+    // A denormal x is its own result (1 + |x| = 1); it is not divided, since a division with
+    // a denormal operand runs twice as slow on x86. inf/inf would be NaN.
+    const auto denormal = a < std::numeric_limits<T>::min();
+    const V q = select(denormal, ones, x) / (ones + a);
+    return select(is_inf(x), copysign(ones, x), select(denormal, x, q));
   }
   V bwd_x(V g, V x) const {
     const V d = T(1) + abs(x);
@@ -171,25 +198,35 @@ template <class T> struct Softsign {
 // q = sqrt(1 + b/x^2), and s - x = |x| (q + 1) for x < 0, formed without overflow.
 template <class T> struct Squareplus {
   PYACT_FUNCTOR_TYPES(4);
-  T b;
-  explicit Squareplus(const double* p) : b(T(p[0])) {}
   // |x| beyond which x*x is not formed: 2^50 (f32) / 2^500 (f64), far below overflow.
   static constexpr T kBig = sizeof(T) == 4 ? T(0x1p50) : T(0x1p500);
+  T b;
+  // |x| from which q is taken at huge: there b/x^2 < 2^-28 (2^-56), so 1 + b/x^2 rounds
+  // to 1 alike, and further out b/x^2 would underflow (a slow division).
+  T huge;
+  explicit Squareplus(const double* p)
+      : b(T(p[0])), huge(T(std::max(double(kBig), std::sqrt(p[0]) * (sizeof(T) == 4 ? 0x1p14 : 0x1p28)))) {}
   struct Root {
     V s;     // sqrt(x^2 + b)
-    V r;     // x / s
+    V r;     // x / s (0 for a denormal x)
     V conj;  // b / (s - x), used for x < 0
   };
   Root root(V x) const {
     const V ax = abs(x);
     const auto big = ax > kBig;
-    const V q = sqrt(T(1) + (b / ax) / ax);  // for big |x|
-    const V s = select(big, ax * q, sqrt(x * x + b));
-    return {s, select(big, copysign(T(1) / q, x), x / s), select(big, (b / ax) / (q + T(1)), b / (s - x))};
+    // The big-|x| forms divide by |x|, taken at kBig or more (the other lanes drop them):
+    // a division by a denormal runs twice as slow on x86.
+    const V ab = select(big, ax, set1<T>(kBig));
+    const V ah = select(ab > huge, set1<T>(huge), ab);
+    const V q = sqrt(T(1) + (b / ah) / ah);  // for big |x|
+    const V s = select(big, mul_tiny(ax, q), sqrt(mul_tiny(x, x) + b));
+    // x/s for a denormal x: 1 + x/s is 1, so it is divided as 0.
+    const V xd = select(ax < std::numeric_limits<T>::min(), V{}, x);
+    return {s, select(big, copysign(T(1) / q, x), xd / s), select(big, (b / ab) / (q + T(1)), b / (s - x))};
   }
   V fwd(V x) const {
     const Root t = root(x);
-    const V pos = T(0.5) * x + T(0.5) * t.s;  // halves first: x + s overflows near max
+    const V pos = mul_tiny(x, set1<T>(T(0.5))) + T(0.5) * t.s;  // halves first: x + s overflows near max
     return select(x < T(0), T(0.5) * t.conj, pos);
   }
   V bwd_x(V g, V x) const {

@@ -67,6 +67,17 @@ template <class Vec> inline auto sign_mask() {
 }
 // -0 in every lane (set1(-0.0) is +0: it adds to a zero vector).
 template <class Vec> inline Vec neg_zero() { return (Vec)sign_mask<Vec>(); }
+// a*b, through the FMA unit where x86 has one (a*b + -0: the same bits, ±0 and NaN
+// included). On Zen 3 a multiply that reads a denormal or whose result underflows costs
+// extra latency and throughput, an FMA does not; a polynomial fed a tiny x (x^2 below the
+// smallest normal) or a denormal forms such products (benchmarks/bench_ranges.py).
+template <class Vec> inline Vec mul_tiny(Vec a, Vec b) {
+#if defined(__FMA__)
+  return mul_add(a, b, neg_zero<Vec>());
+#else
+  return a * b;
+#endif
+}
 template <class Vec> inline Vec abs(Vec v) { return (Vec)(bits(v) & ~sign_mask<Vec>()); }
 // Magnitude of a with the sign of s.
 template <class Vec> inline Vec copysign(Vec a, Vec s) {

@@ -59,7 +59,7 @@ template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
   using C = ExpC<T>;
   constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);  // as exp<kScale>
   const Vec ac = clamp(a, lo, C::kHi);
-  const Rounded<Vec> n = round_int((ac + b) * C::kLog2e);
+  const Rounded<Vec> n = round_int(mul_tiny(ac + b, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
   return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i, a < lo);
@@ -109,8 +109,8 @@ template <> struct NcdfC<double> {
 template <class Vec> struct HalfSquare { Vec hi, lo; };
 template <class Vec> inline HalfSquare<Vec> neg_half_square(Vec w) {
   using T = elem_t<Vec>;
-  const Vec nh = w * T(-0.5);
-  const Vec hi = w * nh;
+  const Vec nh = mul_tiny(w, set1<T>(T(-0.5)));  // w tiny or denormal: these underflow
+  const Vec hi = mul_tiny(w, nh);
   return {hi, two_prod_err(w, nh, hi)};
 }
 
@@ -146,9 +146,9 @@ template <int kScale, class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Ve
   const ExpParts<Vec> ex = exp_hilo_parts(h.hi, mul_add(k2, t.rel2, h.lo));
   const Vec scale = pow2i<T>(ex.n + kScale);
   const Vec tq = t.t * q;
-  const Vec m = tq * f;
+  const Vec m = mul_tiny(tq, f);
   const Vec e = (ex.em1 + T(1)) * scale;
-  return {mul_add(m, ex.em1, m) * scale, tq * e, e};
+  return {mul_tiny(mul_add(m, ex.em1, m), scale), tq * e, e};
 }
 template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
   return ncdf_neg_product_parts<kScale>(w, f).y;
@@ -191,7 +191,7 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) 
   const Vec k = mul_add(t * T(0.6), T(2) - t, set1<T>(T(1)));
   const Vec lo = mul_add(rel_t, k, (small + h.lo) + two_sum_err(u, c0, v));
   const Vec r = mul_add(n.n, set1<T>(-E::kLn2Lo), v + lo);
-  const Vec tf = t * f;
+  const Vec tf = mul_tiny(t, f);
   return scale_pow2<kScale>(mul_add(tf, exp_poly_tail(r) + r, tf), n.i);
 }
 

@@ -107,7 +107,8 @@ template <> struct ExpC<double> {
 // x = n*ln2 + r with |r| <= ln2/2 (x already clamped to the range where n fits).
 template <class Vec> inline Rounded<Vec> reduce_ln2(Vec x, Vec& r) {
   using C = ExpC<elem_t<Vec>>;
-  const Rounded<Vec> n = round_int(x * C::kLog2e);
+  // mul_tiny: a denormal x would slow the multiply (and the functions built on exp).
+  const Rounded<Vec> n = round_int(mul_tiny(x, set1<elem_t<Vec>>(C::kLog2e)));
   r = mul_add(n.n, set1<elem_t<Vec>>(-C::kLn2Hi), x);
   r = mul_add(n.n, set1<elem_t<Vec>>(-C::kLn2Lo), r);
   return n;
@@ -115,7 +116,8 @@ template <class Vec> inline Rounded<Vec> reduce_ln2(Vec x, Vec& r) {
 
 // e^r - 1 - r for |r| <= ln2/2, as r^2 q(r).
 template <class Vec> inline Vec exp_poly_tail(Vec r) {
-  return r * r * horner(r, ExpC<elem_t<Vec>>::q);
+  // r^2 underflows for a tiny r: formed by an FMA (vec.h mul_tiny), off the critical path.
+  return mul_tiny(r, r) * horner(r, ExpC<elem_t<Vec>>::q);
 }
 
 // p * 2^(n + kScale), rounded once even where the result is denormal.
@@ -175,7 +177,7 @@ template <class Vec> struct ExpParts { Vec em1; typename Fmt<elem_t<Vec>>::I n; 
 template <class Vec> inline ExpParts<Vec> exp_hilo_parts(Vec a, Vec b) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
-  const Rounded<Vec> n = round_int(a * C::kLog2e);
+  const Rounded<Vec> n = round_int(mul_tiny(a, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), a) + b;  // the first step is exact
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
   return {exp_poly_tail(r) + r, n.i};

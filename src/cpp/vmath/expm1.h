@@ -33,7 +33,7 @@ template <> struct Expm1C<double> {
 // expm1(r) for |r| <= ln2/2 (and exactly r for tiny r, denormals included).
 template <class Vec> inline Vec expm1_poly(Vec r) {
   using T = elem_t<Vec>;
-  const Vec r2 = r * r;
+  const Vec r2 = mul_tiny(r, r);
   return mul_add(r2, mul_add(r, horner(r, Expm1C<T>::q), set1<T>(T(0.5))), r);
 }
 
