@@ -120,15 +120,8 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
   return mul_tiny(r, r) * horner(r, ExpC<elem_t<Vec>>::q);
 }
 
-// p * 2^(n + kScale), rounded once even where the result is denormal.
-template <int kScale, class Vec> inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n) {
-  using T = elem_t<Vec>;
-  const auto m = n + kScale;
-  const auto m1 = m >> 1;
-  return p * pow2i<T>(m1) * pow2i<T>(m - m1);
-}
-
-// The same, but 0 in the lanes of `zero` (those below the underflow threshold): there the
+// p * 2^(n + kScale), rounded once even where the result is denormal (two normal
+// factors), and 0 in the lanes of `zero` (those below the underflow threshold): there the
 // second factor is 0 rather than the product underflowing. A multiplication whose result
 // underflows runs several times slower on x86, so far below the threshold that would be
 // a slow path for a result that is simply 0.
@@ -138,6 +131,10 @@ inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n, Mask zero) {
   const auto m = n + kScale;
   const auto m1 = m >> 1;
   return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
+}
+// The same without zero lanes (the constant mask folds away).
+template <int kScale, class Vec> inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n) {
+  return scale_pow2<kScale>(p, n, M<elem_t<Vec>>{});
 }
 
 // exp(x) * 2^kScale: a caller that multiplies a tiny e^x by something else first (x e^x)
