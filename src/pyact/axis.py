@@ -106,11 +106,10 @@ class AxisActivation(Activation):
         target = None if out is None else (out.T if flip else out)
         result = target if target is not None and target.flags.c_contiguous else np.empty(rshape, dtype)
         call(*inputs, result, outer, n, inner)
-        result = result.T if flip else result
         if out is None:
-            return result
-        if not np.shares_memory(result, out):
-            np.copyto(out, result)
+            return result.T if flip else result
+        if result is not target:
+            np.copyto(out, result.T if flip else result)
         return out
 
     def _forward(self, x: np.ndarray, out: np.ndarray | None) -> np.ndarray:
@@ -163,20 +162,23 @@ _CACHE_SIZE = 64
 _objects: dict[tuple, AxisActivation] = {}
 
 
+def _shared(act: _catalog.Act, params: dict) -> AxisActivation:
+    """The cached object of this activation and parameter set (pa.<name> and pa.grad)."""
+    key = (act.name, *sorted(params.items()))
+    obj = _objects.get(key)
+    if obj is None:
+        obj = activations.CLASSES[act.name](**params)
+        if len(_objects) >= _CACHE_SIZE:
+            _objects.pop(next(iter(_objects)))
+        _objects[key] = obj
+    return obj
+
+
 def _function(act: _catalog.Act) -> Callable[..., np.ndarray]:
     default = activations.CLASSES[act.name]()
 
     def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
-        obj = default
-        if params:
-            key = (act.name, *sorted(params.items()))
-            obj = _objects.get(key)
-            if obj is None:
-                obj = activations.CLASSES[act.name](**params)
-                if len(_objects) >= _CACHE_SIZE:
-                    _objects.pop(next(iter(_objects)))
-                _objects[key] = obj
-        return obj(x, out=out)
+        return (_shared(act, params) if params else default)(x, out=out)
 
     fn.__name__ = fn.__qualname__ = act.name
     sig = ", ".join(f"{q.name}={q.default!r}" for q in act.params)
@@ -204,6 +206,7 @@ def _function(act: _catalog.Act) -> Callable[..., np.ndarray]:
 def _install() -> None:
     activations.FAMILY_BASES["axis"] = AxisActivation
     activations.build_classes()
+    functional.SHARED_OBJECTS["axis"] = _shared
     for act in _catalog.CATALOG:
         if act.family == "axis":
             functional.FUNCTIONS.setdefault(act.name, _function(act))

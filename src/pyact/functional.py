@@ -101,6 +101,10 @@ GRADS: dict[str, Callable[..., np.ndarray]] = {}
 """``pa.grad`` of the entries whose parameters are arrays or state (learnable.py):
 canonical name -> fn(grad_out, *, x, y, out, **params)."""
 
+SHARED_OBJECTS: dict[str, Callable[[_catalog.Act, dict], Any]] = {}
+"""Families whose Activation objects are stateless (axis.py): family -> fn(act, params)
+giving one cached object per parameter set, so that ``pa.grad`` does not build one per call."""
+
 
 def build_functions() -> None:
     for act in _catalog.CATALOG:
@@ -182,6 +186,8 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
     act = _catalog.by_name(name) if isinstance(name, str) else None
     if act is not None and act.name in GRADS:
         return GRADS[act.name](grad_out, x=x, y=y, out=out, **params)
+    if act is not None and act.family in SHARED_OBJECTS:
+        return SHARED_OBJECTS[act.family](act, params).backward(grad_out, x=x, y=y, out=out)
     if act is None or act.family != "elementwise":
         return get(resolve(name) if isinstance(name, str) else name, **params).backward(grad_out, x=x, y=y, out=out)
     k = bound_kernel(act, params)
