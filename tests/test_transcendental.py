@@ -192,6 +192,33 @@ def _mp_scaled_ref(name, p, x):
         return np.array([one(float(v)) for v in x])
 
 
+@pytest.mark.parametrize("name", ["softplus", "swish"])
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_huge_x_with_a_tiny_beta(isa, name, dt):
+    """beta x moderate while x itself is near the top of the range (beta tiny): swish's
+    x e^z 2^64 used to overflow to -inf, and softplus's beta-x low word was NaN on the
+    ISAs without FMA (Dekker's split overflowed). Against mpmath with beta as the kernel
+    holds it; forward and backward finite."""
+    top = float(np.finfo(dt).max)
+    rng = np.random.default_rng(2)
+    for beta in ([1e-20, 1e-30, 3e-37] if dt == np.float32 else [1e-290, 1e-300, 1e-305]):
+        b = float(dt(beta))
+        z = rng.uniform(-30, 30, 64)
+        x = np.concatenate([z / b, [top, -top, top / 3, -top / 3]]).astype(dt)
+        x = x[np.isfinite(x)]
+        if name == "softplus":  # not where e^(beta x) is a denormal: softplus loses digits there
+            x = x[np.abs(b * x.astype(np.float64)) <= 80]
+        p = {"beta": b} if name == "swish" else {"beta": b, "threshold": 20.0}
+        want = _mp_scaled_ref(name, p, x)
+        with np.errstate(over="ignore"):
+            fin = np.isfinite(want.astype(dt))
+        y = pa.get(name, **p)(x)
+        assert_close_ulp(y[fin], want[fin], 4, what=f"{name} beta={beta} huge x")
+        assert (np.isinf(y[~fin]) & (np.sign(y[~fin]) == np.sign(want[~fin]))).all(), f"{name}: {y[~fin]}"
+        g = pa.grad(name, np.ones_like(x), x=x, **p)
+        assert np.isfinite(g).all(), f"{name}': {x[~np.isfinite(g)][:4]}"
+
+
 # Where a kernel stops computing and takes the settled value (a limit, x itself, 0), so
 # that no product underflows (no slow path on any input range, PITFALLS: MKL's gelu):
 # each edge and runs of consecutive floats on both sides of it, both signs.

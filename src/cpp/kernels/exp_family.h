@@ -143,6 +143,7 @@ template <class T> struct Swish {
   // beta = 1) and e^z 2^64 is still normal (in double, just: 2^-1021 at -752).
   // Backward: past kZGrad, f' is 1 or below 1e-33 (1e-300) in magnitude, e^-|z| normal.
   static constexpr T kZLeft = kF ? T(110) : T(752), kZRight = kF ? T(20) : T(40), kZGrad = kF ? T(80) : T(700);
+  static constexpr T kHugeX = kF ? T(0x1p62) : T(0x1p958);  // |x| e^-|z| 2^64 stays finite below
   T beta;
   explicit Swish(const double* p) : beta(T(p[0])) {}
   // x e/(1 + e) for z = beta x < 0 with e = e^z scaled up by 2^64 and back after the
@@ -185,9 +186,14 @@ template <class T> struct Swish {
     const V f = select(z < -kZLeft, copysign(V{}, x), x);  // the limit ±0 (x = ±inf too)
     // A denormal x > 0 takes the scaled side too (e^-|z| 2^64 is 2^64 there, den is 2, so
     // x 2^64/2 is exact and scaled back once): a division with a denormal operand is slow.
-    const auto scaled_side = neg | (abs(x) < std::numeric_limits<T>::min());
-    const V q = select(scaled_side, mul_tiny(f, es), x) / den;  // one division for both sides
-    return {select(scaled_side, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q), z, e, den};
+    // A huge |x| (beta < 1 keeps z small) would overflow x e^-|z| 2^64: there y is far
+    // from the denormals, so x is scaled down by 2^64 first instead of y after.
+    const V ax = abs(x);
+    const auto scaled_side = neg | (ax < std::numeric_limits<T>::min());
+    const auto huge = ax > kHugeX;
+    const V fs = select(huge, mul_tiny(f, set1<T>(vm::kUnguard<T>)), f);
+    const V q = select(scaled_side, mul_tiny(fs, es), x) / den;  // one division for both sides
+    return {select(scaled_side & ~huge, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q), z, e, den};
   }
 };
 

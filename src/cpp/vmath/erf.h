@@ -27,17 +27,24 @@
 namespace pyact { namespace PYACT_TARGET { namespace vm {
 
 // The rounding error of p = a*b (exact: a*b = p + err). With a hardware FMA that is
-// one FMA; without (baseline, SSE4: mul_add is not fused there) Dekker's split.
+// one FMA; without (baseline, SSE4: mul_add is not fused there) Dekker's split, which
+// overflows (inf - inf = NaN) for an operand above max/2^ceil(p/2): such an operand, and
+// p with it, is scaled down by 2^64 first and the error scaled back (softplus and swish
+// pass x itself, up to max, with a tiny beta).
 template <class Vec> inline Vec two_prod_err(Vec a, Vec b, Vec p) {
 #if defined(__FMA__) || defined(__aarch64__)
   return mul_add(a, b, -p);
 #else
   using T = elem_t<Vec>;
   constexpr T kSplit = sizeof(T) == 4 ? T(4097) : T(134217729);  // 2^ceil(p/2) + 1
+  constexpr T kBig = sizeof(T) == 4 ? T(0x1p100) : T(0x1p990);
+  const Vec sa = select(abs(a) > kBig, set1<T>(T(0x1p-64)), set1<T>(T(1)));
+  const Vec sb = select(abs(b) > kBig, set1<T>(T(0x1p-64)), set1<T>(T(1)));
+  a = a * sa, b = b * sb, p = p * sa * sb;
   const Vec ca = a * kSplit, cb = b * kSplit;
   const Vec ah = ca - (ca - a), al = a - ah;
   const Vec bh = cb - (cb - b), bl = b - bh;
-  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  return (((ah * bh - p) + ah * bl + al * bh) + al * bl) / (sa * sb);
 #endif
 }
 
