@@ -100,7 +100,7 @@ template <class T> struct Softplus {
   // softplus(z) ~ e^z has relative condition number |z|, so a rounded z would cost |z|/2
   // ulp (45 at z = -75). Right of 0, x + log1p(e^-z)/beta: x itself, not z/beta.
   V fwd(V x) const {
-    const V z = mul_tiny(x, set1<T>(beta));
+    const V z = times_beta(x);
     const auto pos = z > T(0);
     const V a = vm::abs_saturated<1>(z);  // the exponent's magnitude, clamped where saturated
     // e^-|z| in [0, 1]; beta = 1 (one parameter for every lane: a predictable branch) has
@@ -112,18 +112,21 @@ template <class T> struct Softplus {
     return select(z > threshold, x, select(pos, x + l, l));
   }
   V bwd_x(V g, V x) const {
-    const V z = mul_tiny(x, set1<T>(beta));
+    const V z = times_beta(x);
     return select(z > threshold, g, g * vm::sigmoid(z));
   }
   // sigmoid(beta x) = 1 - e^(-beta y): from y, with the same threshold test on beta*y
   // (beta*y = beta*x above the threshold).
   V bwd_y(V g, V y) const {
-    const V z = mul_tiny(y, set1<T>(beta));
+    const V z = times_beta(y);
     return select(z > threshold, g, g * -vm::expm1(-z));
   }
 
  private:
   static constexpr T kExact = sizeof(T) == 4 ? T(128) : T(1024);  // beyond, e^-|z| is 0
+  // beta v; v itself for beta = 1 (a predictable branch: no multiply on the critical path,
+  // and none that a denormal v would slow down).
+  V times_beta(V v) const { return beta == T(1) ? v : mul_tiny(v, set1<T>(beta)); }
   // The low word of -|z| = -|beta x|, only where the exponent is z itself (unsaturated,
   // below kExact: there z is finite and the low word small).
   V z_lo_term(V x, V z, V a, M<T> pos) const {
@@ -170,7 +173,7 @@ template <class T> struct Swish {
   // z = beta x is carried as z + z_lo (exact; 0 for beta = 1 or 0) into the exponential:
   // x e^z has relative condition number |z| in the left tail (as Softplus).
   Parts eval(V x) const {
-    const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf
+    const V z = beta == T(1) ? x : scaled(beta, x);  // beta = 0: 0, not 0 * inf
     const auto neg = z < T(0);
     const V a = abs(z);
     const V lim = select(neg, set1<T>(kZLeft), set1<T>(kZRight));
@@ -184,16 +187,26 @@ template <class T> struct Swish {
     const V e = select(a > kZRight, V{}, es) * vm::kUnguard<T>;
     const V den = e + T(1);
     const V f = select(z < -kZLeft, copysign(V{}, x), x);  // the limit ±0 (x = ±inf too)
-    // A denormal x > 0 takes the scaled side too (e^-|z| 2^64 is 2^64 there, den is 2, so
-    // x 2^64/2 is exact and scaled back once): a division with a denormal operand is slow.
-    // A huge |x| (beta < 1 keeps z small) would overflow x e^-|z| 2^64: there y is far
-    // from the denormals, so x is scaled down by 2^64 first instead of y after.
-    const V ax = abs(x);
-    const auto scaled_side = neg | (ax < std::numeric_limits<T>::min());
-    const auto huge = ax > kHugeX;
-    const V fs = select(huge, mul_tiny(f, set1<T>(vm::kUnguard<T>)), f);
-    const V q = select(scaled_side, mul_tiny(fs, es), x) / den;  // one division for both sides
-    return {select(scaled_side & ~huge, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q), z, e, den};
+    // beta >= 1 (one parameter for every lane: a predictable branch) never has a huge |x|
+    // with a small |z|.
+    const V y = beta < T(1) ? quotient<true>(x, z, f, es, den) : quotient<false>(x, z, f, es, den);
+    return {y, z, e, den};
+  }
+  // y = f es 2^-64 / den on the scaled side (z < 0), x / den on the other. z in [0, the
+  // smallest normal) takes the scaled side too (e^-|z| 2^64 is 2^64 there, den is 2, so
+  // x 2^64/2 is exact and scaled back once): a denormal x would make the division slow.
+  // kHuge: a huge |x| with a small |z| (beta < 1) would overflow f es; there y is far from
+  // the denormals, so f is scaled down by 2^64 first instead of y after.
+  template <bool kHuge> static V quotient(V x, V z, V f, V es, V den) {
+    const auto scaled_side = z < std::numeric_limits<T>::min();
+    auto unscale = scaled_side;
+    if constexpr (kHuge) {
+      const auto huge = abs(x) > kHugeX;
+      f = select(huge, mul_tiny(f, set1<T>(vm::kUnguard<T>)), f);
+      unscale = scaled_side & ~huge;
+    }
+    const V q = select(scaled_side, mul_tiny(f, es), x) / den;  // one division for both sides
+    return select(unscale, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q);
   }
 };
 
