@@ -219,6 +219,17 @@ def test_huge_x_with_a_tiny_beta(isa, name, dt):
         assert np.isfinite(g).all(), f"{name}': {x[~np.isfinite(g)][:4]}"
 
 
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_softplus_with_a_denormal_beta(isa, dt):
+    """1/beta overflows for a denormal beta: log(1 + e^(beta x))/beta is 0 at x = -inf
+    (it was 0 * inf = NaN, found by the fuzz run) and overflows to inf elsewhere."""
+    beta = float(np.finfo(dt).smallest_subnormal)
+    x = np.array([-np.inf, -1e30, -1.0, 0.0, 1.0, np.inf], dt)
+    y = pa.softplus(x, beta=beta)
+    np.testing.assert_array_equal(y, np.array([0.0] + [np.inf] * 5, dt))
+    assert np.isfinite(pa.grad("softplus", np.ones_like(x), x=x, beta=beta)).all()
+
+
 # Where a kernel stops computing and takes the settled value (a limit, x itself, 0), so
 # that no product underflows (no slow path on any input range, PITFALLS: MKL's gelu):
 # each edge and runs of consecutive floats on both sides of it, both signs.

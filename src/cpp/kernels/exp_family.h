@@ -95,7 +95,9 @@ template <class T> struct Tanh {
 template <class T> struct Softplus {
   PYACT_FUNCTOR_TYPES(16);
   T beta, inv_beta, threshold;
-  explicit Softplus(const double* p) : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])) {}
+  bool inv_overflows;  // 1/beta is inf (a denormal beta): log1p(e)/beta then, not * inf (0 * inf = NaN)
+  explicit Softplus(const double* p)
+      : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])), inv_overflows(inv_beta - inv_beta != T(0)) {}
   // z = beta x is carried as z + z_lo (exact; z_lo = 0 for beta = 1): in the left tail
   // softplus(z) ~ e^z has relative condition number |z|, so a rounded z would cost |z|/2
   // ulp (45 at z = -75). Right of 0, x + log1p(e^-z)/beta: x itself, not z/beta.
@@ -108,7 +110,8 @@ template <class T> struct Softplus {
     V e;
     if (beta == T(1)) e = vm::exp(-a);
     else e = vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
-    const V l = vm::log1p_core(e) * inv_beta;
+    const V lp = vm::log1p_core(e);
+    const V l = inv_overflows ? lp / beta : lp * inv_beta;  // one parameter: a predictable branch
     return select(z > threshold, x, select(pos, x + l, l));
   }
   V bwd_x(V g, V x) const {
