@@ -164,7 +164,7 @@ _objects: dict[tuple, AxisActivation] = {}
 
 def _shared(act: _catalog.Act, params: dict) -> AxisActivation:
     """The cached object of this activation and parameter set (pa.<name> and pa.grad)."""
-    key = (act.name, *sorted(params.items()))
+    key = (act.name, *sorted((k, functional.param_key(v)) for k, v in params.items()))
     obj = _objects.get(key)
     if obj is None:
         obj = activations.CLASSES[act.name](**params)

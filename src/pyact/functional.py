@@ -33,7 +33,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_lock)
 
 
-def _key(v: Any) -> tuple:
+def param_key(v: Any) -> tuple:
     # 0.0 == -0.0 and 1 == 1.0 == True hash alike, but the kernel (and the validation)
     # tells them apart: the type and the sign of a float are part of the cache key.
     return (type(v), v, math.copysign(1.0, v) if isinstance(v, float) else None)
@@ -42,7 +42,7 @@ def _key(v: Any) -> tuple:
 def bound_kernel(act: _catalog.Act, params: dict) -> _kernels.BoundKernel:
     """The kernel of an elementwise entry with these (unvalidated) parameters, cached."""
     try:
-        key = (act.name, *sorted((k, _key(v)) for k, v in params.items()))
+        key = (act.name, *sorted((k, param_key(v)) for k, v in params.items()))
         hash(key)
     except TypeError:
         return _kernels.bind(act, resolve_params(act, params))

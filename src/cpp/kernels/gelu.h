@@ -119,7 +119,7 @@ template <class T> struct GeluTanh {
     const V es = exp_neg_abs<vm::kUnderflowGuard>(z);
     const V d = select(abs(z.hi) > C::kZSat, V{}, es) * vm::kUnguard<T> + T(1);  // 1 + e^-|z|
     // A denormal x > 0 takes the scaled side too (as Swish: there es = 2^64 and d = 2).
-    const auto neg = (z.hi < T(0)) | (abs(x) < std::numeric_limits<T>::min());
+    const auto neg = (z.hi < T(0)) | below_normal(x);
     const V f = select(x < -C::kLeft, neg_zero<V>(), x);
     const V q = select(neg, mul_tiny(f, es), x) / d;  // one division for both sides
     return select(neg, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q);

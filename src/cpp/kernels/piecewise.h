@@ -179,7 +179,7 @@ template <class T> struct Softsign {
     const V a = abs(x);
     // A denormal x is its own result (1 + |x| = 1); it is not divided, since a division with
     // a denormal operand runs twice as slow on x86. inf/inf would be NaN.
-    const auto denormal = a < std::numeric_limits<T>::min();
+    const auto denormal = below_normal(x);
     const V q = select(denormal, ones, x) / (ones + a);
     return select(is_inf(x), copysign(ones, x), select(denormal, x, q));
   }
@@ -221,7 +221,7 @@ template <class T> struct Squareplus {
     const V q = sqrt(T(1) + (b / ah) / ah);  // for big |x|
     const V s = select(big, mul_tiny(ax, q), sqrt(mul_tiny(x, x) + b));
     // x/s for a denormal x: 1 + x/s is 1, so it is divided as 0.
-    const V xd = select(ax < std::numeric_limits<T>::min(), V{}, x);
+    const V xd = select(below_normal(x), V{}, x);
     return {s, select(big, copysign(T(1) / q, x), xd / s), select(big, (b / ab) / (q + T(1)), b / (s - x))};
   }
   V fwd(V x) const {

@@ -87,6 +87,8 @@ template <class Vec> inline Vec copysign(Vec a, Vec s) {
 // The sign bit as a lane mask: set for -0 too (x < 0 is not).
 template <class Vec> inline auto has_sign(Vec v) { return (typename Simd<elem_t<Vec>>::M)bits(v) < 0; }
 template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_limits<elem_t<Vec>>::infinity(); }
+// |v| below the smallest normal: a denormal or ±0.
+template <class Vec> inline auto below_normal(Vec v) { return abs(v) < std::numeric_limits<elem_t<Vec>>::min(); }
 
 // Clamp with NaN passing through (a compare with NaN is false on both sides).
 template <class Vec> inline Vec clamp(Vec v, elem_t<Vec> lo, elem_t<Vec> hi) {

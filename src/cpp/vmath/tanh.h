@@ -26,7 +26,6 @@ template <class Vec> inline Vec sech2(Vec x) {
 
 template <class Vec> inline Vec tanh(Vec x) {
   using T = elem_t<Vec>;
-  constexpr T kMinNormal = std::numeric_limits<T>::min();
   const Vec a0 = abs(x);
   const Vec a = select(a0 > TanhC<T>::kSat, set1<T>(TanhC<T>::kSat), a0);  // NaN stays NaN
   const Vec m = expm1_in_range(a + a);
@@ -35,7 +34,7 @@ template <class Vec> inline Vec tanh(Vec x) {
   // A denormal x is its own result, and m = 2x is not divided (a division with a denormal
   // operand runs twice as slow on x86).
   const auto small = a < T(0.55);
-  const auto denormal = a < kMinNormal;
+  const auto denormal = below_normal(x);
   const Vec q = select(small & ~denormal, m, set1<T>(T(2))) / (m + T(2));
   return select(denormal, x, copysign(select(small, q, T(1) - q), x));
 }
