@@ -325,6 +325,53 @@ def test_out_in_place_strided_and_overlap(name):
 
 
 @pytest.mark.parametrize("name", ALL)
+def test_out_sharing_memory_with_an_input(name):
+    """An out that shares memory with x, g or y in any other way than being the very same
+    buffer reads as if the inputs had been copied first: C-contiguous arrays take the C++
+    fast path (_core.AxisBound), which must leave these to the copying path."""
+    x = sample((6, 12), np.float32)
+    p = {"axis": 1, **({"pieces": 3} if name == "maxout" else {})}
+    want = ref_fwd(name, x, **p)
+    g = sample(want.shape, np.float32, seed=4)
+    y = getattr(pa, name)(x, **p)
+    if name in SOFTMAXES:  # from the rounded y, in float64 (SPEC §4.3's formulas)
+        g64, y64 = g.astype(np.float64), y.astype(np.float64)
+        want_g = {"softmax": lambda: y64 * (g64 - (g64 * y64).sum(1, keepdims=True)),
+                  "softmin": lambda: y64 * ((g64 * y64).sum(1, keepdims=True) - g64),
+                  "log_softmax": lambda: g64 - np.exp(y64) * g64.sum(1, keepdims=True)}[name]()
+    else:
+        want_g = ref_vjp(name, g, x, **p)
+
+    def arena(a, extra=12):  # a copied to the start of a longer zeroed buffer
+        buf = np.zeros(a.size + extra, a.dtype)
+        buf[:a.size] = a.ravel()
+        return buf, buf[:a.size].reshape(a.shape)
+
+    buf, xv = arena(x)  # out starts where x starts (shorter than x for glu and maxout)
+    ov = buf[:want.size].reshape(want.shape) if name not in SOFTMAXES else buf[12:12 + x.size].reshape(x.shape)
+    assert getattr(pa, name)(xv, out=ov, **p) is ov
+    assert_close(ov, want, np.float32, name)
+
+    for shared in ("g", "xy"):
+        a = g if shared == "g" else (y if name in SOFTMAXES else x)
+        buf, av = arena(a, extra=x.size + 12)
+        ov = buf[12:12 + x.size].reshape(x.shape)  # out overlaps a, shifted by one row
+        gg, xy = (av, y if name in SOFTMAXES else x) if shared == "g" else (g, av)
+        kw = {"y": xy} if name in SOFTMAXES else {"x": xy}
+        assert pa.grad(name, gg, out=ov, **kw, **p) is ov
+        # g - sum(g y) cancels: float32 rounding of order eps * sum|g| per row, absolute
+        np.testing.assert_allclose(ov, want_g, rtol=1e-5, atol=1e-6 * np.abs(g).sum(1).max())
+
+
+def test_unhashable_parameter_gets_the_validation_error():
+    for name in ALL:
+        with pytest.raises(ValueError, match=r"axis=\[1\] must be an integer, got list"):
+            getattr(pa, name)(np.ones((2, 6)), axis=[1])
+        with pytest.raises(ValueError, match=r"axis=\[1\] must be an integer"):
+            pa.grad(name, np.ones((2, 6)), x=np.ones((2, 6)), axis=[1])
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_noncontiguous_negative_strides_and_axes(name):
     base = sample((8, 10, 12), np.float64)
     for view in (base[:, ::-1, ::2], base[::2, :, 1:], base.transpose(2, 0, 1), np.asfortranarray(base)):

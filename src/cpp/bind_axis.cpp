@@ -6,6 +6,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -49,12 +51,97 @@ void call(AxisFn fn, const void* const* in, void* out, int64_t outer, int64_t n,
   bind::run_released(outer * n * inner, [&] { fn(in, out, outer, n, inner, p); });
 }
 
+// One axis kernel with its parameter and axis bound (pyact/axis.py holds one per object):
+// the fast path, as Bound is for the elementwise kernels. C-contiguous float arrays of
+// matching dtypes and shapes, an out that is new, disjoint or the very same buffer; for
+// anything else (F order, strides, other dtypes, empty arrays, an axis or length that
+// does not fit, a partial overlap) it returns None and never raises: the Python layer
+// then applies SPEC §2's rules and error messages.
+struct AxisBound {
+  AxisOp op;
+  double p[1];
+  int64_t axis;
+  int64_t per;  // input elements per result element along the axis: 2 for glu, pieces for maxout, else 1
+  AxisBound(int op_id, double param, int64_t ax) : op(op_of(op_id)), p{param}, axis(ax) {
+    per = op == AxisOp::glu ? 2 : op != AxisOp::maxout ? 1 : param >= 1 && param <= 0x1p53 ? static_cast<int64_t>(param) : 0;
+  }
+
+  // The (outer, n, inner) view of a C-contiguous array and the result's axis length rn;
+  // false when this is not the fast case.
+  struct View { int ax; int64_t outer, n, inner, rn; };
+  bool view(const bind::Flat& x, View& v) const {
+    const int nd = x.a->nd;
+    if (!x.ok || !x.c_order() || nd < 1 || axis < -nd || axis >= nd) return false;
+    v.ax = static_cast<int>(axis < 0 ? axis + nd : axis);
+    v.outer = v.inner = 1;
+    for (int k = 0; k < v.ax; ++k) v.outer *= x.a->dimensions[k];
+    for (int k = v.ax + 1; k < nd; ++k) v.inner *= x.a->dimensions[k];
+    v.n = x.a->dimensions[v.ax];
+    if (per < 1 || v.n % per) return false;
+    v.rn = v.n / per;
+    return v.outer * v.rn * v.inner > 0;
+  }
+  // x's shape with axis length rn.
+  static std::vector<py::ssize_t> dims_with(const bind::Flat& x, const View& v, int64_t len) {
+    std::vector<py::ssize_t> d(x.a->dimensions, x.a->dimensions + x.a->nd);
+    d[v.ax] = len;
+    return d;
+  }
+  // out (checked: C order, writeable, this dtype and shape, no partial overlap with the
+  // inputs) or a new array; nullptr: not the fast case.
+  static PyObject* result(const bind::Flat& like, const std::vector<py::ssize_t>& dims, py::handle out,
+                          std::initializer_list<const bind::Flat*> inputs) {
+    if (out.is_none()) return bind::new_array(like, static_cast<int>(dims.size()), dims.data());
+    const bind::Flat o(out);
+    if (!o.ok || !o.c_order() || !o.writeable() || o.dt != like.dt || o.a->nd != static_cast<int>(dims.size()) ||
+        !std::equal(dims.begin(), dims.end(), o.a->dimensions))
+      return nullptr;
+    for (const bind::Flat* in : inputs)
+      if (!in->same_or_disjoint(o)) return nullptr;
+    return out.inc_ref().ptr();
+  }
+
+  py::object forward(py::handle x, py::handle out) const {
+    const bind::Flat fx(x);
+    View v;
+    if (!view(fx, v)) return py::none();
+    PyObject* r = result(fx, dims_with(fx, v, v.rn), out, {&fx});
+    if (!r) return py::none();
+    auto res = py::reinterpret_steal<py::object>(r);
+    const void* in[1] = {fx.a->data};
+    call(active_table().axis.fwd[static_cast<int>(op)][fx.dt], in, py::detail::array_proxy(r)->data, v.outer, v.n, v.inner, p);
+    return res;
+  }
+
+  // From y (softmax family) or x (glu, maxout): g has the forward result's shape.
+  py::object backward(py::handle g, py::handle xy, py::handle out) const {
+    const bind::Flat fg(g), fxy(xy);
+    View v;
+    if (!view(fxy, v) || !fg.ok || !fg.c_order() || fg.dt != fxy.dt) return py::none();
+    const std::vector<py::ssize_t> gdims = dims_with(fxy, v, v.rn);
+    if (fg.a->nd != fxy.a->nd || !std::equal(gdims.begin(), gdims.end(), fg.a->dimensions)) return py::none();
+    PyObject* r = result(fxy, dims_with(fxy, v, v.n), out, {&fg, &fxy});
+    if (!r) return py::none();
+    auto res = py::reinterpret_steal<py::object>(r);
+    const void* in[2] = {fg.a->data, fxy.a->data};
+    call(active_table().axis.bwd[static_cast<int>(op)][fxy.dt], in, py::detail::array_proxy(r)->data, v.outer, v.n, v.inner, p);
+    return res;
+  }
+};
+
 }  // namespace
 
 void bind_axis(py::module_& m) {
   m.def("axis_ops", [] {
     return std::vector<std::string>{"softmax", "log_softmax", "softmin", "glu", "maxout"};
   }, "Kernels along an axis, in id order (dispatch/table.h AxisOp).");
+
+  py::class_<AxisBound>(m, "AxisBound", "An axis kernel with bound parameter and axis (the fast path).")
+      .def(py::init<int, double, int64_t>(), py::arg("op"), py::arg("param"), py::arg("axis"))
+      .def("forward", &AxisBound::forward, py::arg("x"), py::arg("out"),
+           "op(x) along the axis into out (or a new array); None unless x is C-contiguous and out fits.")
+      .def("backward", &AxisBound::backward, py::arg("g"), py::arg("xy"), py::arg("out"),
+           "dL/dx from g and y (softmax family) or x (glu, maxout); None as for forward.");
 
   m.def("axis_forward", [](int op_id, const py::array& x, py::array& out, int64_t outer, int64_t n, int64_t inner,
                            double param) {

@@ -25,69 +25,14 @@ void bind_optim(py::module_& m);  // bind_optim.cpp
 
 namespace {
 
+using bind::Flat;
+
 constexpr int kMaxParams = 8;
-constexpr int kC = py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_;
-constexpr int kF = py::detail::npy_api::NPY_ARRAY_F_CONTIGUOUS_;
-constexpr int kWriteable = py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-
-// The table index of a native-byte-order float16/32/64 descriptor, else -1.
-int dtype_index(PyObject* descr) {
-  const auto* d = py::detail::array_descriptor_proxy(descr);
-  constexpr char kSwapped = PY_LITTLE_ENDIAN ? '>' : '<';
-  if (d->byteorder == kSwapped) return -1;
-  switch (d->type_num) {
-    case bind::kNpyHalf: return static_cast<int>(Dtype::f16);
-    case py::detail::npy_api::NPY_FLOAT_: return static_cast<int>(Dtype::f32);
-    case py::detail::npy_api::NPY_DOUBLE_: return static_cast<int>(Dtype::f64);
-    default: return -1;
-  }
-}
-
-// A buffer the kernels can run on as it is: an exact ndarray of a native float dtype,
-// one C- or F-ordered block. Read straight from the array struct: this check is the
-// whole per-call cost of the fast path.
-struct Flat {
-  PyObject* obj = nullptr;
-  const py::detail::PyArray_Proxy* a = nullptr;
-  int dt = -1;
-  bool ok = false;
-  explicit Flat(py::handle h) : obj(h.ptr()) {
-    if (Py_TYPE(obj) != py::detail::npy_api::get().PyArray_Type_) return;
-    a = py::detail::array_proxy(obj);
-    if (!(a->flags & (kC | kF))) return;
-    dt = dtype_index(a->descr);
-    ok = dt >= 0;
-  }
-  py::ssize_t size() const {
-    py::ssize_t n = 1;
-    for (int k = 0; k < a->nd; ++k) n *= a->dimensions[k];
-    return n;
-  }
-  size_t nbytes() const { return size_t(size()) * (dt == 0 ? 2 : dt == 1 ? 4 : 8); }
-  // Same shape, and the same element order (both C or both F ordered).
-  bool same_layout(const Flat& o) const {
-    if (a->nd != o.a->nd || dt != o.dt) return false;
-    for (int k = 0; k < a->nd; ++k)
-      if (a->dimensions[k] != o.a->dimensions[k]) return false;
-    return (a->flags & o.a->flags & kC) || (a->flags & o.a->flags & kF);
-  }
-  // The exact same elements (in place) or disjoint memory: anything else needs a copy.
-  bool same_or_disjoint(const Flat& o) const {
-    const char *p = a->data, *q = o.a->data;
-    return p == q || p + nbytes() <= q || q + o.nbytes() <= p;
-  }
-};
-
 // out as given (checked), or a new array ordered like x. nullptr: not the fast case.
 PyObject* fast_out(const Flat& x, py::handle out) {
-  if (out.is_none()) {
-    auto& api = py::detail::npy_api::get();
-    Py_INCREF(x.a->descr);  // NewFromDescr steals it
-    return api.PyArray_NewFromDescr_(api.PyArray_Type_, x.a->descr, x.a->nd, x.a->dimensions, nullptr, nullptr,
-                                     (x.a->flags & kC) ? 0 : kF, nullptr);
-  }
+  if (out.is_none()) return bind::new_array(x, x.a->nd, x.a->dimensions, !x.c_order());
   const Flat o(out);
-  if (!o.ok || !(o.a->flags & kWriteable) || !x.same_layout(o)) return nullptr;
+  if (!o.ok || !o.writeable() || !x.same_layout(o)) return nullptr;
   return out.inc_ref().ptr();
 }
 
@@ -155,7 +100,7 @@ void check_same(const Flat& a, const Flat& out, const char* what) {
 Flat checked_out(py::handle out) {
   const Flat o(out);
   if (!o.ok) throw py::type_error("pyact._core: out must be a contiguous float16/32/64 ndarray");
-  if (!(o.a->flags & kWriteable)) throw py::value_error("pyact._core: output array is read-only");
+  if (!o.writeable()) throw py::value_error("pyact._core: output array is read-only");
   return o;
 }
 

@@ -62,6 +62,13 @@ def rrelu_backward(g: NDArray[np.floating], x: NDArray[np.floating], out: NDArra
 # axis family (src/cpp/bind_axis.cpp)
 def axis_ops() -> list[str]:
     """Kernels along an axis, in id order (dispatch/table.h AxisOp)."""
+class AxisBound:
+    """An axis kernel with bound parameter and axis (the fast path)."""
+    def __init__(self, op: int, param: float, axis: int) -> None: ...
+    def forward(self, x: object, out: object) -> NDArray[np.floating] | None:
+        """op(x) along the axis into out (or a new array); None unless x is C-contiguous and out fits."""
+    def backward(self, g: object, xy: object, out: object) -> NDArray[np.floating] | None:
+        """dL/dx from g and y (softmax family) or x (glu, maxout); None as for forward."""
 def axis_forward(op: int, x: NDArray[np.floating], out: NDArray[np.floating], outer: int, n: int, inner: int,
                  param: float = 0.0) -> None:
     """out = op(x) along the middle axis of x viewed as (outer, n, inner)."""

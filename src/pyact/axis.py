@@ -32,6 +32,22 @@ def _same_buffer(a: np.ndarray, b: np.ndarray) -> bool:
 class AxisActivation(Activation):
     """An activation computed along one axis of its input (``axis``, default -1)."""
 
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._bind()
+
+    def _bind(self) -> None:
+        # The C++ fast path for C-contiguous arrays (_core.AxisBound: None for anything
+        # else, which then takes the Python path below). No array has more than 64 axes.
+        axis = self._params["axis"]
+        self._fast = _core.AxisBound(_OPS[self.name], self._param, int(axis)) if -64 <= axis < 64 else None
+
+    def __call__(self, x: Any, *, out: np.ndarray | None = None) -> np.ndarray:
+        r = self._fast.forward(x, out) if self._fast is not None else None
+        return r if r is not None else super().__call__(x, out=out)
+
+    forward = __call__
+
     # --- shapes ------------------------------------------------------------------------
     def _axis(self, ndim: int) -> int:
         """The axis as a non-negative index into an array of ``ndim`` dimensions."""
@@ -123,6 +139,10 @@ class AxisActivation(Activation):
                  out: np.ndarray | None = None) -> np.ndarray:
         """dL/dx given dL/dy = ``grad_out`` (the output's shape) and the input ``x``
         (or, for softmax, log_softmax and softmin, the output ``y``)."""
+        if self._fast is not None:
+            r = self._fast_backward(grad_out, x, y, out)
+            if r is not None:
+                return r
         if x is None and y is None:
             raise TypeError(f"{self.name} backward needs x= (or y=, where the activation allows it)")
         if x is None and not self.y_ok:
@@ -138,6 +158,16 @@ class AxisActivation(Activation):
             dt = np.result_type(g.dtype, xy.dtype)
             g, xy = g.astype(dt, copy=False), xy.astype(dt, copy=False)
         return self._backward(g, xy, which == "y", out)
+
+    def _fast_backward(self, g: Any, x: Any, y: Any, out: np.ndarray | None) -> np.ndarray | None:
+        """The C++ fast path of backward, or None. From x, the softmax family runs the
+        forward first, as _backward does (float16 excepted: that goes through float32)."""
+        if self.name not in _SOFTMAX_FAMILY:
+            return self._fast.backward(g, x, out) if x is not None else None
+        if x is None:
+            return self._fast.backward(g, y, out) if y is not None else None
+        y = self._fast.forward(x, None)
+        return None if y is None or y.dtype == np.float16 else self._fast.backward(g, y, out)
 
     def _backward(self, g: np.ndarray, xy: np.ndarray, from_y: bool, out: np.ndarray | None) -> np.ndarray:
         ax, _ = self._geometry(xy.shape)
@@ -164,8 +194,11 @@ _objects: dict[tuple, AxisActivation] = {}
 
 def _shared(act: _catalog.Act, params: dict) -> AxisActivation:
     """The cached object of this activation and parameter set (pa.<name> and pa.grad)."""
-    key = (act.name, *sorted((k, functional.param_key(v)) for k, v in params.items()))
-    obj = _objects.get(key)
+    key = (act.name, *[(k, functional.param_key(v)) for k, v in params.items()])
+    try:
+        obj = _objects.get(key)
+    except TypeError:  # an unhashable value: the constructor gives its error
+        return activations.CLASSES[act.name](**params)
     if obj is None:
         obj = activations.CLASSES[act.name](**params)
         if len(_objects) >= _CACHE_SIZE:
@@ -175,7 +208,7 @@ def _shared(act: _catalog.Act, params: dict) -> AxisActivation:
 
 
 def _function(act: _catalog.Act) -> Callable[..., np.ndarray]:
-    default = activations.CLASSES[act.name]()
+    default = _shared(act, {})
 
     def fn(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
         return (_shared(act, params) if params else default)(x, out=out)
@@ -210,6 +243,9 @@ def _install() -> None:
     for act in _catalog.CATALOG:
         if act.family == "axis":
             functional.FUNCTIONS.setdefault(act.name, _function(act))
+            fast = _shared(act, {})._fast_backward
+            for n in (act.name, *act.aliases):
+                functional.FAST_GRADS.setdefault(n, fast)
     functional.build_functions()
 
 

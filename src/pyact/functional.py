@@ -117,16 +117,29 @@ def build_functions() -> None:
 build_functions()
 
 
-_DEFAULT_BACKWARD: dict[str, tuple[Callable, bool]] = {}
-"""Name or alias -> (the C++ fast backward at default parameters, y_ok): pa.grad's fast path."""
+FAST_GRADS: dict[str, Callable[[Any, Any, Any, Any], Any]] = {}
+"""Name or alias -> fast(grad_out, x, y, out), pa.grad at default parameters through a
+C++ fast path: the result, or None where that path does not apply (then pa.grad goes the
+whole way). Elementwise entries here; axis.py adds its own."""
+
+
+def _fast_grad(k: _kernels.BoundKernel) -> Callable[[Any, Any, Any, Any], Any]:
+    backward, y_ok = k.fast.backward, k.y_ok
+
+    def fast(grad_out: Any, x: Any, y: Any, out: Any) -> Any:
+        if x is not None:
+            return backward(grad_out, x, False, out)
+        return backward(grad_out, y, True, out) if y is not None and y_ok else None
+
+    return fast
 
 
 def _index_defaults() -> None:
     for act in _catalog.CATALOG:
         if act.family == "elementwise" and all(q.default is not _catalog.REQUIRED for q in act.params):
-            k = bound_kernel(act, {})
+            fast = _fast_grad(bound_kernel(act, {}))
             for n in (act.name, *act.aliases):
-                _DEFAULT_BACKWARD.setdefault(n, (k.fast.backward, k.y_ok))
+                FAST_GRADS.setdefault(n, fast)
 
 
 _index_defaults()
@@ -171,14 +184,9 @@ def grad(name: str, grad_out: Any, *, x: Any = None, y: Any = None, out: np.ndar
     array([0., 1., 1.])
     """
     if not params and type(name) is str:
-        fast = _DEFAULT_BACKWARD.get(name)
+        fast = FAST_GRADS.get(name)
         if fast is not None:
-            if x is not None:
-                r = fast[0](grad_out, x, False, out)
-            elif y is not None and fast[1]:
-                r = fast[0](grad_out, y, True, out)
-            else:
-                r = None
+            r = fast(grad_out, x, y, out)
             if r is not None:
                 return r
     if _dask.any_dask(grad_out, x, y):  # Dask hook: lazy, block by block
