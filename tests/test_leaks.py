@@ -58,6 +58,11 @@ def _operations(n: int, dtype=np.float32) -> list:
         error(lambda: pa.get("leaky_relu", bogus=1.0)),         # unknown parameter: TypeError
         error(lambda: pa.grad("relu", g[:-1] if n > 1 else g[:0, None], x=x)),  # shape mismatch
         error(lambda: pa.get("hard_sigmoid", slope=0.0)),       # invalid value: ValueError
+        lambda: pa.softmax(x),                                  # axis family: C++ fast path, new array
+        lambda: pa.log_softmax(x, out=o),                       # ... into out
+        lambda: pa.grad("softmax", g, y=o, out=o),              # ... backward from y, in place
+        lambda: pa.maxout(x[:n - n % 2], axis=0),               # ... a shorter result
+        error(lambda: pa.softmax(x, axis=1)),                   # ... bad axis: the Python path raises
     ]
 
 

@@ -88,12 +88,15 @@ struct Flat {
   }
 };
 
-// A new uninitialised array of `like`'s dtype and these dimensions, C order (or F).
+// A new uninitialised array of `like`'s dtype and these dimensions, C order (or F); a
+// failed allocation raises NumPy's MemoryError.
 inline PyObject* new_array(const Flat& like, int nd, const py::ssize_t* dims, bool f_order = false) {
   auto& api = py::detail::npy_api::get();
   Py_INCREF(like.a->descr);  // NewFromDescr steals it
-  return api.PyArray_NewFromDescr_(api.PyArray_Type_, like.a->descr, nd, const_cast<py::ssize_t*>(dims), nullptr,
-                                   nullptr, f_order ? kF : 0, nullptr);
+  PyObject* r = api.PyArray_NewFromDescr_(api.PyArray_Type_, like.a->descr, nd, const_cast<py::ssize_t*>(dims),
+                                          nullptr, nullptr, f_order ? kF : 0, nullptr);
+  if (!r) throw py::error_already_set();
+  return r;
 }
 
 inline bool c_contiguous(const py::array& a) {
