@@ -154,12 +154,12 @@ template <class T> struct Swish {
   explicit Swish(const double* p) : beta(T(p[0])) {}
   // x e/(1 + e) for z = beta x < 0 with e = e^z scaled up by 2^64 and back after the
   // product (one rounding into the denormals); x/(1 + e^-z) for z >= 0.
-  V fwd(V x) const { return beta == T(1) ? silu(x) : eval(x).y; }  // one parameter: a predictable branch
+  V fwd(V x) const { return parts(x).y; }
   // With the derivative (a trainer's forward, apply.h ForwardDeriv), from the same
   // exponential: s = sigmoid(z) and s (1 - s) = e/(1 + e)^2, e = e^-|z| (taken as 0 past
   // |z| = kZRight, where f' is 0 or 1 within 4e-8).
   Both<V> fwd_deriv(V x) const {
-    const Parts p = eval(x);
+    const Parts p = parts(x);
     const V r = T(1) / p.den;
     const V s = select(p.z < T(0), p.e, set1<T>(T(1))) * r;
     return {p.y, mul_add(clamp(p.z, -kZRight, kZRight), p.e * r * r, s)};
@@ -174,6 +174,9 @@ template <class T> struct Swish {
 
  private:
   struct Parts { V y, z, e, den; };  // y; z = beta x; e = e^-|z| (0 past kZRight); den = 1 + e
+  // One parameter for every lane: a predictable branch (what a caller leaves unused is
+  // not computed: all inline).
+  Parts parts(V x) const { return beta == T(1) ? silu(x) : eval(x); }
   // z = beta x is carried as z + z_lo (exact; 0 for beta = 1 or 0) into the exponential:
   // x e^z has relative condition number |z| in the left tail (as Softplus).
   Parts eval(V x) const {
@@ -198,15 +201,18 @@ template <class T> struct Swish {
   }
   // beta = 1 (the default; PyTorch's silu): eval's bits in fewer steps. z = x has no low
   // word; one clamp of |x| at kZLeft serves both sides (right of kZRight, 1 + e^-|x| 2^64
-  // 2^-64 rounds to 1 in one FMA, no product underflows); and x clamped at -kZLeft, where
-  // y already rounds to -0, settles the left tail (-inf too) without a select.
-  static V silu(V x) {
+  // 2^-64 rounds to 1 in one FMA, no product underflows, as den = e + 1 with e taken as
+  // 0 there); and x clamped at -kZLeft, where y already rounds to -0, settles the left
+  // tail (-inf too) without a select.
+  static Parts silu(V x) {
     const V a = abs(x);
     const V es = vm::exp_in_range<vm::kUnderflowGuard>(-select(a > kZLeft, kZLeft, a));
     const auto scaled_side = x < std::numeric_limits<T>::min();  // as quotient
     const V f = select(x < -kZLeft, -kZLeft, x);
-    const V q = select(scaled_side, mul_tiny(f, es), x) / mul_add(es, set1<T>(vm::kUnguard<T>), set1<T>(T(1)));
-    return select(scaled_side, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q);
+    const V den = mul_add(es, set1<T>(vm::kUnguard<T>), set1<T>(T(1)));
+    const V q = select(scaled_side, mul_tiny(f, es), x) / den;
+    const V e = select(a > kZRight, V{}, es) * vm::kUnguard<T>;
+    return {select(scaled_side, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q), x, e, den};
   }
   // y = f es 2^-64 / den on the scaled side (z < 0), x / den on the other. z in [0, the
   // smallest normal) takes the scaled side too (e^-|z| 2^64 is 2^64 there, den is 2, so
