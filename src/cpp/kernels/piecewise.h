@@ -183,9 +183,13 @@ template <class T> struct Softsign {
     const V q = select(denormal, ones, x) / (ones + a);
     return select(is_inf(x), copysign(ones, x), select(denormal, x, q));
   }
+  // g / d^2, d = 1 + |x|: r = 1/d once, then two products through the FMA unit
+  // (mul_tiny: no penalty when they underflow; g / d / d divided into the denormals from
+  // |x| ~ 1e19, twice as slow on x86), and d*d, which would overflow, is never formed.
+  // 1/d itself is denormal only for |x| > 2^126 (2^1022).
   V bwd_x(V g, V x) const {
-    const V d = T(1) + abs(x);
-    return g / d / d;  // two divisions: no overflow of d*d for huge x before the limit 0
+    const V r = T(1) / (T(1) + abs(x));
+    return mul_tiny(mul_tiny(g, r), r);
   }
   V bwd_y(V g, V y) const {
     const V s = T(1) - abs(y);
@@ -208,7 +212,8 @@ template <class T> struct Squareplus {
       : b(T(p[0])), huge(T(std::max(double(kBig), std::sqrt(p[0]) * (sizeof(T) == 4 ? 0x1p14 : 0x1p28)))) {}
   struct Root {
     V s;     // sqrt(x^2 + b)
-    V r;     // x / s (0 for a denormal x)
+    V rs;    // 1 / s
+    V r;     // x / s
     V conj;  // b / (s - x), used for x < 0
   };
   Root root(V x) const {
@@ -220,9 +225,12 @@ template <class T> struct Squareplus {
     const V ah = select(ab > huge, set1<T>(huge), ab);
     const V q = sqrt(T(1) + (b / ah) / ah);  // for big |x|
     const V s = select(big, mul_tiny(ax, q), sqrt(mul_tiny(x, x) + b));
-    // x/s for a denormal x: 1 + x/s is 1, so it is divided as 0.
-    const V xd = select(below_normal(x), V{}, x);
-    return {s, select(big, copysign(T(1) / q, x), xd / s), select(big, (b / ab) / (q + T(1)), b / (s - x))};
+    // x/s as x * (1/s) through the FMA unit: no division by s for the gradient, whose
+    // small results (x < 0: b / (2 s (s - x)), below 2^-126 from |x| ~ 1e19) would make
+    // it slow, and a denormal x costs nothing there. At x = ±inf (s = inf) it is ±1.
+    const V rs = T(1) / s;
+    const V r = select(is_inf(x), copysign(set1<T>(T(1)), x), mul_tiny(x, rs));
+    return {s, rs, r, select(big, (b / ab) / (q + T(1)), b / (s - x))};
   }
   V fwd(V x) const {
     const Root t = root(x);
@@ -232,7 +240,7 @@ template <class T> struct Squareplus {
   V bwd_x(V g, V x) const {
     const Root t = root(x);
     // 1 + x/s cancels below 0: (s + x)/s = b / ((s - x) s).
-    return g * (T(0.5) * select(x < T(0), t.conj / t.s, T(1) + t.r));
+    return mul_tiny(g, T(0.5) * select(x < T(0), mul_tiny(t.conj, t.rs), T(1) + t.r));
   }
 };
 
