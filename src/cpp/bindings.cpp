@@ -28,6 +28,7 @@ namespace {
 using bind::Flat;
 
 constexpr int kMaxParams = 8;
+
 // out as given (checked), or a new array ordered like x. nullptr: not the fast case.
 PyObject* fast_out(const Flat& x, py::handle out) {
   if (out.is_none()) return bind::new_array(x, x.a->nd, x.a->dimensions, !x.c_order());

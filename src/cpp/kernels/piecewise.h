@@ -240,7 +240,7 @@ template <class T> struct Squareplus {
   V bwd_x(V g, V x) const {
     const Root t = root(x);
     // 1 + x/s cancels below 0: (s + x)/s = b / ((s - x) s).
-    return mul_tiny(g, T(0.5) * select(x < T(0), mul_tiny(t.conj, t.rs), T(1) + t.r));
+    return mul_tiny(mul_tiny(g, set1<T>(T(0.5))), select(x < T(0), mul_tiny(t.conj, t.rs), T(1) + t.r));
   }
 };
 
