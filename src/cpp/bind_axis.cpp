@@ -70,8 +70,9 @@ struct AxisBound {
   // false when this is not the fast case.
   struct View { int ax; int64_t outer, n, inner, rn; };
   bool view(const bind::Flat& x, View& v) const {
+    if (!x.ok || !x.c_order()) return false;  // (x.a is null unless x is an ndarray)
     const int nd = x.a->nd;
-    if (!x.ok || !x.c_order() || nd < 1 || axis < -nd || axis >= nd) return false;
+    if (nd < 1 || axis < -nd || axis >= nd) return false;
     v.ax = static_cast<int>(axis < 0 ? axis + nd : axis);
     v.outer = v.inner = 1;
     for (int k = 0; k < v.ax; ++k) v.outer *= x.a->dimensions[k];
