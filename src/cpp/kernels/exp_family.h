@@ -180,18 +180,18 @@ template <class T> struct Swish {
   // z = beta x is carried as z + z_lo (exact; 0 for beta = 1 or 0) into the exponential:
   // x e^z has relative condition number |z| in the left tail (as Softplus).
   Parts eval(V x) const {
-    const V z = beta == T(1) ? x : scaled(beta, x);  // beta = 0: 0, not 0 * inf
+    const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf (beta = 1 takes silu)
     const auto neg = z < T(0);
     const V a = abs(z);
     const V lim = select(neg, set1<T>(kZLeft), set1<T>(kZRight));
     const auto past = a > lim;
     V b{};
-    if (beta != T(1) && beta != T(0)) {  // one parameter for every lane: a predictable branch
+    if (beta != T(0)) {  // one parameter for every lane: a predictable branch
       const V lo = vm::two_prod_err(x, set1<T>(beta), z);
       b = select(past, V{}, select(neg, lo, -lo));  // finite wherever it is used
     }
     const V es = vm::exp_hilo_in_range<vm::kUnderflowGuard>(-select(past, lim, a), b, set1<T>(T(1)));
-    const V e = select(a > kZRight, V{}, es) * vm::kUnguard<T>;
+    const V e = settled_e(a, es);
     const V den = e + T(1);
     const V f = select(z < -kZLeft, copysign(V{}, x), x);  // the limit ±0 (x = ±inf too)
     // beta >= 1 (one parameter for every lane: a predictable branch) never has a huge |x|
@@ -207,13 +207,12 @@ template <class T> struct Swish {
   static Parts silu(V x) {
     const V a = abs(x);
     const V es = vm::exp_in_range<vm::kUnderflowGuard>(-select(a > kZLeft, kZLeft, a));
-    const auto scaled_side = x < std::numeric_limits<T>::min();  // as quotient
     const V f = select(x < -kZLeft, -kZLeft, x);
     const V den = mul_add(es, set1<T>(vm::kUnguard<T>), set1<T>(T(1)));
-    const V q = select(scaled_side, mul_tiny(f, es), x) / den;
-    const V e = select(a > kZRight, V{}, es) * vm::kUnguard<T>;
-    return {select(scaled_side, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q), x, e, den};
+    return {quotient<false>(x, x, f, es, den), x, settled_e(a, es), den};
   }
+  // e^-|z| from its 2^64-scaled form, taken as 0 past kZRight (no product underflows).
+  static V settled_e(V a, V es) { return select(a > kZRight, V{}, es) * vm::kUnguard<T>; }
   // y = f es 2^-64 / den on the scaled side (z < 0), x / den on the other. z in [0, the
   // smallest normal) takes the scaled side too (e^-|z| 2^64 is 2^64 there, den is 2, so
   // x 2^64/2 is exact and scaled back once): a denormal x would make the division slow.
