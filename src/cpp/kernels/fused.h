@@ -23,7 +23,11 @@ namespace pyact { namespace PYACT_TARGET {
 // that a segment written by one step is still in L1 when the next step reads it.
 constexpr int64_t kSegment = 1024;
 // Bias gradient: column blocks of this width and row blocks of at least kRowBlock rows.
-constexpr int64_t kColBlock = 256;
+// A tile reads each of its rows as one run of up to kColBlock elements: runs of 4 KB keep
+// the hardware prefetcher ahead (256 columns, 1 KB runs interleaved over 16 rows, cost
+// pa.MLP's gelu backward 0.86 ns/element against 0.60 now), and the tile's float64 sums
+// (8 KB) still sit in L1.
+constexpr int64_t kColBlock = 1024;
 constexpr int64_t kRowBlock = 16;
 
 // The driver's operations with the bias as second input.
