@@ -70,15 +70,22 @@ class _Clock:
     """Accumulates the time spent inside wrapped callables, by category."""
 
     def __init__(self):
-        self.t = {"matmul": 0.0, "activation": 0.0, "optimiser": 0.0}
+        self.t = {"matmul": 0.0, "activation": 0.0, "optimiser": 0.0, "act_fwd": 0.0, "act_bwd": 0.0}
+        self.elements = {"act_fwd": 0, "act_bwd": 0}
 
-    def wrap(self, fn, kind):
+    def wrap(self, fn, kind, part=None):
+        """fn timed into self.t[kind] (and self.t[part], counting the elements of its
+        first array argument, for the per-element figures of the epilogues)."""
         def timed(*a, **k):
             t0 = time.perf_counter()
             try:
                 return fn(*a, **k)
             finally:
-                self.t[kind] += time.perf_counter() - t0
+                dt = time.perf_counter() - t0
+                self.t[kind] += dt
+                if part:
+                    self.t[part] += dt
+                    self.elements[part] += a[1].size  # a[0] is the Epilogue
         return timed
 
 
@@ -91,8 +98,8 @@ def bench_pyact_large(X, y, activation, epochs, batches_profiled) -> dict:
     clock = _Clock()
     saved = np.matmul, fused.Epilogue.forward, fused.Epilogue.backward, pa.MLP._step
     np.matmul = clock.wrap(saved[0], "matmul")
-    fused.Epilogue.forward = clock.wrap(saved[1], "activation")
-    fused.Epilogue.backward = clock.wrap(saved[2], "activation")
+    fused.Epilogue.forward = clock.wrap(saved[1], "activation", "act_fwd")
+    fused.Epilogue.backward = clock.wrap(saved[2], "activation", "act_bwd")
     pa.MLP._step = clock.wrap(saved[3], "optimiser")
     try:
         n = 256 * batches_profiled
@@ -101,6 +108,7 @@ def bench_pyact_large(X, y, activation, epochs, batches_profiled) -> dict:
     finally:
         np.matmul, fused.Epilogue.forward, fused.Epilogue.backward, pa.MLP._step = saved
     out.update(_shares(total, clock.t["matmul"], clock.t["activation"], clock.t["optimiser"]))
+    out["ns_per_element"] = {part: clock.t[part] / max(1, clock.elements[part]) * 1e9 for part in clock.elements}
     return out
 
 
@@ -223,6 +231,9 @@ def large(args, threads):
                   f"| {r['optimiser']:.1%} |")
     if t:
         print(f"| ratio pyact / PyTorch | {p['epoch_s'] / t['epoch_s']:.2f} | | | | |")
+    ns = p["ns_per_element"]
+    print(f"\npyact's epilogues in the training loop: forward {ns['act_fwd']:.2f} ns/element "
+          f"(bias_act, with f' where it keeps it), backward {ns['act_bwd']:.2f} ns/element (bias_act_grad)")
     print(f"\n(shares from {args.profiled_batches} separately instrumented batches; "
           "pyact: wall time inside np.matmul and the fused epilogues; PyTorch: self CPU time of "
           "aten::mm/addmm and of the activation's forward/backward ops, torch.profiler; optimiser: "
