@@ -529,15 +529,18 @@ template <class S, int K, int G> void softmax_kept_rows(const S* x, S* y, int64_
   constexpr int64_t kMax = G == 1 ? kKeepRow : kGroupRow;
   const C pad = K == kSoftmin ? inf<C>() : -inf<C>();  // z of a padding lane is -inf
   const int64_t nv = (n + N - 1) / N;
+  const int64_t nfull = n / N;  // vectors without padding lanes: plain loads and stores
   Vc buf[G][kMax / N];
   Vc m[G];
   for (int g = 0; g < G; ++g) m[g] = set1(-inf<C>());
-  for (int64_t j = 0; j < nv; ++j)
-    for (int g = 0; g < G; ++g) {
-      const Vc v = F::z(ld_row(x + g * n, j * N, n, avail - g * n, pad));
-      buf[g][j] = v;
-      m[g] = select(v > m[g], v, m[g]);  // NaN never wins: it shows in the sum below
-    }
+  auto keep = [&](int g, int64_t j, Vc v) {
+    buf[g][j] = v;
+    m[g] = select(v > m[g], v, m[g]);  // NaN never wins: it shows in the sum below
+  };
+  for (int64_t j = 0; j < nfull; ++j)
+    for (int g = 0; g < G; ++g) keep(g, j, F::z(load_as(x + g * n + j * N)));
+  for (int64_t j = nfull; j < nv; ++j)
+    for (int g = 0; g < G; ++g) keep(g, j, F::z(ld_row(x + g * n, j * N, n, avail - g * n, pad)));
   C mx[G];
   W<C> acc[G][KS];
   for (int g = 0; g < G; ++g) {
@@ -545,15 +548,19 @@ template <class S, int K, int G> void softmax_kept_rows(const S* x, S* y, int64_
     m[g] = set1(mx[g]);
     for (auto& a : acc[g]) a = neg_zero<C>();
   }
-  for (int64_t j0 = 0; j0 < nv; j0 += KS)
-    for (int k = 0; k < KS && j0 + k < nv; ++k) {
-      const int64_t j = j0 + k;
-      for (int g = 0; g < G; ++g) {
-        const Vc a = F::arg(buf[g][j], m[g]), e = exp(a);
-        buf[g][j] = K == kLogSoftmax ? a : e;
-        acc[g][k] += j * N + N <= n ? widen<C>(e) : first_lanes<C>(widen<C>(e), n - j * N);
-      }
+  // Vector j goes to accumulator k = j mod KS (k a constant in the unrolled loops).
+  auto exp_step = [&](int64_t j, int k, bool partial) {
+    for (int g = 0; g < G; ++g) {
+      const Vc a = F::arg(buf[g][j], m[g]), e = exp(a);
+      buf[g][j] = K == kLogSoftmax ? a : e;
+      acc[g][k] += partial ? first_lanes<C>(widen<C>(e), n - j * N) : widen<C>(e);
     }
+  };
+  int64_t j0 = 0;
+  for (; j0 + KS <= nfull; j0 += KS)
+    for (int k = 0; k < KS; ++k) exp_step(j0 + k, k, false);
+  for (int k = 0; k < KS; ++k)  // a fixed trip count, unrolled: k stays a constant
+    if (j0 + k < nv) exp_step(j0 + k, k, j0 + k >= nfull);
   bool ok[G];
   for (int g = 0; g < G; ++g) {
     const double s = tree_acc<C>(acc[g]);
@@ -561,11 +568,15 @@ template <class S, int K, int G> void softmax_kept_rows(const S* x, S* y, int64_
     ok[g] = s == s && mx[g] != -inf<C>();
     m[g] = set1(C(F::coef(s)));
   }
-  for (int64_t j = 0; j < nv; ++j)
-    for (int g = 0; g < G; ++g)
-      if (ok[g]) st_row(y + g * n, j * N, n, K == kLogSoftmax ? buf[g][j] - m[g] : buf[g][j] * m[g]);
-  for (int g = 0; g < G; ++g)
-    if (!ok[g]) std::fill(y + g * n, y + (g + 1) * n, static_cast<S>(qnan<C>()));
+  for (int g = 0; g < G; ++g) {
+    if (!ok[g]) {
+      std::fill(y + g * n, y + (g + 1) * n, static_cast<S>(qnan<C>()));
+      continue;
+    }
+    auto out = [&](int64_t j) { return K == kLogSoftmax ? buf[g][j] - m[g] : buf[g][j] * m[g]; };
+    for (int64_t j = 0; j < nfull; ++j) store_as(y + g * n + j * N, out(j));
+    if (nfull < nv) st_row(y + g * n, nfull * N, n, out(nfull));
+  }
 }
 
 template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S* y, S* out, int64_t n, int64_t avail) {
