@@ -82,19 +82,28 @@ struct AxisBound {
     v.rn = v.n / per;
     return v.outer * v.rn * v.inner > 0;
   }
-  // x's shape with axis length rn.
-  static std::vector<py::ssize_t> dims_with(const bind::Flat& x, const View& v, int64_t len) {
-    std::vector<py::ssize_t> d(x.a->dimensions, x.a->dimensions + x.a->nd);
-    d[v.ax] = len;
-    return d;
+  // A shape on the stack, not a vector allocated per call (NumPy allows at most 64 axes).
+  struct Dims {
+    int nd;
+    py::ssize_t d[64];
+    const py::ssize_t* begin() const { return d; }
+    const py::ssize_t* end() const { return d + nd; }
+  };
+  // x's shape with axis length len.
+  static Dims dims_with(const bind::Flat& x, const View& v, int64_t len) {
+    Dims r;
+    r.nd = x.a->nd;
+    std::copy(x.a->dimensions, x.a->dimensions + r.nd, r.d);
+    r.d[v.ax] = len;
+    return r;
   }
   // out (checked: C order, writeable, this dtype and shape, no partial overlap with the
   // inputs) or a new array; nullptr: not the fast case.
-  static PyObject* result(const bind::Flat& like, const std::vector<py::ssize_t>& dims, py::handle out,
+  static PyObject* result(const bind::Flat& like, const Dims& dims, py::handle out,
                           std::initializer_list<const bind::Flat*> inputs) {
-    if (out.is_none()) return bind::new_array(like, static_cast<int>(dims.size()), dims.data());
+    if (out.is_none()) return bind::new_array(like, dims.nd, dims.d);
     const bind::Flat o(out);
-    if (!o.ok || !o.c_order() || !o.writeable() || o.dt != like.dt || o.a->nd != static_cast<int>(dims.size()) ||
+    if (!o.ok || !o.c_order() || !o.writeable() || o.dt != like.dt || o.a->nd != dims.nd ||
         !std::equal(dims.begin(), dims.end(), o.a->dimensions))
       return nullptr;
     for (const bind::Flat* in : inputs)
@@ -119,7 +128,7 @@ struct AxisBound {
     const bind::Flat fg(g), fxy(xy);
     View v;
     if (!view(fxy, v) || !fg.ok || !fg.c_order() || fg.dt != fxy.dt) return py::none();
-    const std::vector<py::ssize_t> gdims = dims_with(fxy, v, v.rn);
+    const Dims gdims = dims_with(fxy, v, v.rn);
     if (fg.a->nd != fxy.a->nd || !std::equal(gdims.begin(), gdims.end(), fg.a->dimensions)) return py::none();
     PyObject* r = result(fxy, dims_with(fxy, v, v.n), out, {&fg, &fxy});
     if (!r) return py::none();
