@@ -67,25 +67,22 @@ def bench_digits(epochs: int) -> dict:
 
 
 class _Clock:
-    """Accumulates the time spent inside wrapped callables, by category."""
+    """Accumulates the time spent inside wrapped callables, by category, and for the
+    epilogues ("act_fwd", "act_bwd") the elements of the array they were given."""
 
     def __init__(self):
-        self.t = {"matmul": 0.0, "activation": 0.0, "optimiser": 0.0, "act_fwd": 0.0, "act_bwd": 0.0}
+        self.t = {"matmul": 0.0, "act_fwd": 0.0, "act_bwd": 0.0, "optimiser": 0.0}
         self.elements = {"act_fwd": 0, "act_bwd": 0}
 
-    def wrap(self, fn, kind, part=None):
-        """fn timed into self.t[kind] (and self.t[part], counting the elements of its
-        first array argument, for the per-element figures of the epilogues)."""
+    def wrap(self, fn, kind):
         def timed(*a, **k):
             t0 = time.perf_counter()
             try:
                 return fn(*a, **k)
             finally:
-                dt = time.perf_counter() - t0
-                self.t[kind] += dt
-                if part:
-                    self.t[part] += dt
-                    self.elements[part] += a[1].size  # a[0] is the Epilogue
+                self.t[kind] += time.perf_counter() - t0
+                if kind in self.elements:
+                    self.elements[kind] += a[1].size  # a[0] is the Epilogue
         return timed
 
 
@@ -98,8 +95,8 @@ def bench_pyact_large(X, y, activation, epochs, batches_profiled) -> dict:
     clock = _Clock()
     saved = np.matmul, fused.Epilogue.forward, fused.Epilogue.backward, pa.MLP._step
     np.matmul = clock.wrap(saved[0], "matmul")
-    fused.Epilogue.forward = clock.wrap(saved[1], "activation", "act_fwd")
-    fused.Epilogue.backward = clock.wrap(saved[2], "activation", "act_bwd")
+    fused.Epilogue.forward = clock.wrap(saved[1], "act_fwd")
+    fused.Epilogue.backward = clock.wrap(saved[2], "act_bwd")
     pa.MLP._step = clock.wrap(saved[3], "optimiser")
     try:
         n = 256 * batches_profiled
@@ -107,8 +104,9 @@ def bench_pyact_large(X, y, activation, epochs, batches_profiled) -> dict:
         total = h.seconds[0]  # the epoch's loop (not the initialisation before it)
     finally:
         np.matmul, fused.Epilogue.forward, fused.Epilogue.backward, pa.MLP._step = saved
-    out.update(_shares(total, clock.t["matmul"], clock.t["activation"], clock.t["optimiser"]))
-    out["ns_per_element"] = {part: clock.t[part] / max(1, clock.elements[part]) * 1e9 for part in clock.elements}
+    activation = clock.t["act_fwd"] + clock.t["act_bwd"]
+    out.update(_shares(total, clock.t["matmul"], activation, clock.t["optimiser"]))
+    out["ns_per_element"] = {kind: clock.t[kind] / max(1, n) * 1e9 for kind, n in clock.elements.items()}
     return out
 
 
