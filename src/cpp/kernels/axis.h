@@ -93,7 +93,7 @@ template <class Vec, size_t... I> inline auto high_half(Vec v, std::index_sequen
 template <class Half, size_t... I> inline auto join(Half lo, Half hi, std::index_sequence<I...>) {
   return __builtin_shufflevector(lo, hi, I...);
 }
-template <class C> inline W<C> operator+(W<C> a, const W<C>& b) {
+template <class C> PYACT_INLINE W<C> operator+(W<C> a, const W<C>& b) {
   for (int r = 0; r < W<C>::R; ++r) a.h[r] += b.h[r];
   return a;
 }
@@ -101,14 +101,14 @@ template <class C> inline W<C> operator*(W<C> a, const W<C>& b) {
   for (int r = 0; r < W<C>::R; ++r) a.h[r] *= b.h[r];
   return a;
 }
-template <class C> inline W<C>& operator+=(W<C>& a, const W<C>& b) { return a = a + b; }
-template <class C> inline W<C> neg_zero() {
+template <class C> PYACT_INLINE W<C>& operator+=(W<C>& a, const W<C>& b) { return a = a + b; }
+template <class C> PYACT_INLINE W<C> neg_zero() {
   W<C> w;
   for (auto& h : w.h) h = -vd{};
   return w;
 }
 // Lanes from cnt on set to -0.0 (the identity of the canonical sum).
-template <class C> inline W<C> first_lanes(W<C> w, int64_t cnt) {
+template <class C> PYACT_INLINE W<C> first_lanes(W<C> w, int64_t cnt) {
   for (int r = 0; r < W<C>::R; ++r) {
     const vd lane = iota<vd>() + double(r * Simd<double>::N);
     w.h[r] = select(lane < double(cnt), w.h[r], -0.0);
@@ -116,7 +116,7 @@ template <class C> inline W<C> first_lanes(W<C> w, int64_t cnt) {
   return w;
 }
 
-template <class C> inline W<C> widen(V<C> v) {
+template <class C> PYACT_INLINE W<C> widen(V<C> v) {
   W<C> w;
   if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
     // GCC 12 lowers the generic conversion of half a vector through the stack; on x86
@@ -142,7 +142,7 @@ template <class C> inline W<C> widen(V<C> v) {
   }
   return w;
 }
-template <class C> inline V<C> narrow(const W<C>& w) {
+template <class C> PYACT_INLINE V<C> narrow(const W<C>& w) {
   if constexpr (std::is_same_v<C, float> && W<C>::R == 2) {
     typedef float half __attribute__((vector_size(sizeof(vd) / 2)));
     return join(__builtin_convertvector(w.h[0], half), __builtin_convertvector(w.h[1], half),
@@ -159,7 +159,7 @@ template <class C> inline C inf() { return std::numeric_limits<C>::infinity(); }
 
 // --- storage <-> compute vectors ----------------------------------------------------
 // Lanes [0, cnt) from p, `stride` elements apart; the other lanes `fill`.
-template <class S> inline V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t cnt, Cmp<S> fill) {
+template <class S> PYACT_INLINE V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t cnt, Cmp<S> fill) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
   if (stride == 1 && cnt == N) return load_as(p);
@@ -167,7 +167,7 @@ template <class S> inline V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t
   for (int l = 0; l < N; ++l) buf[l] = l < cnt ? static_cast<C>(p[l * stride]) : fill;
   return load(buf);
 }
-template <class S> inline void st_lanes(S* p, int64_t stride, int64_t cnt, V<Cmp<S>> v) {
+template <class S> PYACT_INLINE void st_lanes(S* p, int64_t stride, int64_t cnt, V<Cmp<S>> v) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
   if (stride == 1 && cnt == N) return store_as(p, v);
@@ -193,7 +193,7 @@ template <class A> inline A tree16(A* a) {
 
 // tree16 of the kLanes accumulators of the row path (kLanes / N W's, lane order): the
 // same additions, the levels of stride >= one double vector done as vector adds.
-template <class C> inline double tree_acc(const W<C>* acc) {
+template <class C> PYACT_INLINE double tree_acc(const W<C>* acc) {
   constexpr int ND = Simd<double>::N, NV = kLanes / ND;
   static_assert(kLanes / Simd<C>::N * sizeof(W<C>) == NV * sizeof(vd), "16 float64 lanes");
   constexpr int R = W<C>::R;
@@ -494,18 +494,18 @@ template <class S, int K> void softmax_grad_cols(const S* g, const S* y, S* out,
 // elements readable from the row start, allows) are masked to the padding value.
 constexpr int64_t kKeepRow = 1024;
 
-template <class S> inline V<Cmp<S>> ld_row(const S* p, int64_t i, int64_t n, int64_t avail, Cmp<S> fill) {
+template <class S> PYACT_INLINE V<Cmp<S>> ld_row(const S* p, int64_t i, int64_t n, int64_t avail, Cmp<S> fill) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
   if (i + N <= n) return load_as(p + i);
   if (i + N <= avail) return select(iota<V<C>>() < C(n - i), load_as(p + i), fill);
   return ld_lanes(p + i, 1, n - i, fill);
 }
-template <class S> inline void st_row(S* p, int64_t i, int64_t n, V<Cmp<S>> v) {
+template <class S> PYACT_INLINE void st_row(S* p, int64_t i, int64_t n, V<Cmp<S>> v) {
   if (i + Simd<Cmp<S>>::N <= n) store_as(p + i, v);
   else st_lanes(p + i, 1, n - i, v);
 }
-template <class C> inline C hmax(V<C> v) {
+template <class C> PYACT_INLINE C hmax(V<C> v) {
   constexpr int N = Simd<C>::N;
   C a[N];
   std::memcpy(a, &v, sizeof a);
@@ -514,10 +514,14 @@ template <class C> inline C hmax(V<C> v) {
   return a[0];
 }
 
-// G rows at once (G > 1 for rows of at most kGroupRow): the stages of G rows are
+// G rows at once (G > 1 for short rows, see for_kept_rows): the stages of G rows are
 // interleaved, so that the latency of one row's chain (max, exp, sum, divide, scale)
-// overlaps the others'.
+// overlaps the others'. Forward: 4 rows up to kGroupRow elements. Backward, whose chain
+// is shorter: 4 rows up to kGroupGradRow, 2 up to kPairGradRow (measured on rows of
+// 16-256: 2 rows of 128 or more were slower than one).
 constexpr int64_t kGroupRow = 64;
+constexpr int64_t kGroupGradRow = 32;
+constexpr int64_t kPairGradRow = 112;
 constexpr int kGroup = 4;
 
 template <class S, int K, int G> void softmax_kept_rows(const S* x, S* y, int64_t n, int64_t avail) {
@@ -589,6 +593,37 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
   W<C> acc[G][KS];
   for (int r = 0; r < G; ++r)
     for (auto& a : acc[r]) a = neg_zero<C>();
+  Vc sv[G];
+  if constexpr (G <= 2) {
+    // Rows of more than kGroupGradRow: the full vectors in plain loops, the partial one
+    // after them (6-25 % faster than a test per vector on rows of 65-1000; on rows of up
+    // to 32, G = 4 below, it was slower).
+    const int64_t nfull = n / N;
+    int64_t j0 = 0;
+    for (; j0 + KS <= nfull; j0 += KS)
+      for (int k = 0; k < KS; ++k)
+        for (int r = 0; r < G; ++r)
+          acc[r][k] += F::contrib(load_as(g + r * n + (j0 + k) * N), load_as(y + r * n + (j0 + k) * N));
+    for (int k = 0; k < KS; ++k)  // a fixed trip count, unrolled: k stays a constant
+      if (j0 + k < nv) {
+        const int64_t i = (j0 + k) * N;
+        for (int r = 0; r < G; ++r) {
+          const int64_t av = avail - r * n;
+          const W<C> w = F::contrib(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)));
+          acc[r][k] += i + N <= n ? w : first_lanes<C>(w, n - i);
+        }
+      }
+    for (int r = 0; r < G; ++r) sv[r] = set1(C(tree_acc<C>(acc[r])));
+    for (int64_t j = 0; j < nfull; ++j)
+      for (int r = 0; r < G; ++r)
+        store_as(out + r * n + j * N, F::out(load_as(g + r * n + j * N), load_as(y + r * n + j * N), sv[r]));
+    if (nfull < nv)
+      for (int r = 0; r < G; ++r) {
+        const int64_t i = nfull * N, av = avail - r * n;
+        st_row(out + r * n, i, n, F::out(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)), sv[r]));
+      }
+    return;
+  }
   for (int64_t j0 = 0; j0 < nv; j0 += KS)
     for (int k = 0; k < KS && j0 + k < nv; ++k) {
       const int64_t i = (j0 + k) * N;
@@ -598,7 +633,6 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
         acc[r][k] += i + N <= n ? w : first_lanes<C>(w, n - i);
       }
     }
-  Vc sv[G];
   for (int r = 0; r < G; ++r) sv[r] = set1(C(tree_acc<C>(acc[r])));
   for (int64_t i = 0; i < n; i += N)
     for (int r = 0; r < G; ++r) {
@@ -608,13 +642,16 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
 }
 
 // Runs the kept-row kernel fn<G>(row, avail) over `rows` rows of length n on the
-// threads, kGroup rows at a time where they are short; avail stops at the end of the
-// thread's own rows, so no load reaches into another thread's rows.
-template <class F> void for_kept_rows(int64_t rows, int64_t n, const F& fn) {
+// threads, kGroup rows at a time up to GroupRow elements, 2 up to PairRow; avail stops at
+// the end of the thread's own rows, so no load reaches into another thread's rows.
+template <int64_t GroupRow, int64_t PairRow, class F> void for_kept_rows(int64_t rows, int64_t n, const F& fn) {
   parallel_for(rows, std::max<int64_t>(1, axis_grain() / n), 1, [&](int64_t b, int64_t e) {
     int64_t r = b;
-    if (n <= kGroupRow)
+    if (n <= GroupRow)
       for (; r + kGroup <= e; r += kGroup) fn(std::integral_constant<int, kGroup>{}, r, (e - r) * n);
+    if constexpr (PairRow > GroupRow)
+      if (n <= PairRow)
+        for (; r + 2 <= e; r += 2) fn(std::integral_constant<int, 2>{}, r, (e - r) * n);
     for (; r < e; ++r) fn(std::integral_constant<int, 1>{}, r, (e - r) * n);
   });
 }
@@ -690,7 +727,7 @@ void softmax_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int
     const S* ins[1] = {x};
     short_rows<S, 1>(ins, y, outer, n, softmax_cols<S, K>);
   } else if (inner == 1 && n <= kKeepRow) {
-    for_kept_rows(outer, n, [&](auto G, int64_t r, int64_t avail) {
+    for_kept_rows<kGroupRow, 0>(outer, n, [&](auto G, int64_t r, int64_t avail) {
       softmax_kept_rows<S, K, G()>(x + r * n, y + r * n, n, avail);
     });
   } else if (inner == 1) {
@@ -715,7 +752,7 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
       softmax_bwd<S, K>(tin, tg, rows, n, 1, nullptr);
     });
   } else if (inner == 1 && n <= kChunk) {
-    for_kept_rows(outer, n, [&](auto G, int64_t r, int64_t avail) {
+    for_kept_rows<kGroupGradRow, kPairGradRow>(outer, n, [&](auto G, int64_t r, int64_t avail) {
       softmax_grad_kept_rows<S, K, G()>(g + r * n, y + r * n, o + r * n, n, avail);
     });
   } else if (inner == 1) {

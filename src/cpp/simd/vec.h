@@ -22,6 +22,10 @@
 #error "compile with -DPYACT_TARGET=<isa> -DPYACT_TARGET_<ISA>=1"
 #endif
 
+// For small helpers that take or return vectors inside hot loops: GCC sometimes calls
+// them out of line, which passes every vector through memory.
+#define PYACT_INLINE inline __attribute__((always_inline))
+
 namespace pyact { namespace PYACT_TARGET {
 
 template <class T> struct Simd;
