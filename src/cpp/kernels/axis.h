@@ -670,14 +670,14 @@ void short_rows(const S* const* in, S* out, int64_t rows, int64_t n, const F& co
       const int64_t m = std::min(kColBlock, e - r0);
       for (int a = 0; a < Arity; ++a) {
         const S* src = in[a] + r0 * n;
-        for (int64_t r = 0; r < m; ++r)
-          for (int64_t i = 0; i < n; ++i) buf[a][i * m + r] = src[r * n + i];
+        for (int64_t i = 0; i < n; ++i)
+          for (int64_t r = 0; r < m; ++r) buf[a][i * m + r] = src[r * n + i];
       }
       if constexpr (Arity == 1) cols(buf[0], buf[1], n, m, m);
       else cols(buf[0], buf[1], buf[2], n, m, m);
       S* dst = out + r0 * n;
-      for (int64_t r = 0; r < m; ++r)
-        for (int64_t i = 0; i < n; ++i) dst[r * n + i] = buf[Arity][i * m + r];
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t r = 0; r < m; ++r) dst[r * n + i] = buf[Arity][i * m + r];
     }
   });
 }
