@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import pyact as pa
+from pyact import _core
 from reference import AXIS_REF
 
 SOFTMAXES = ("softmax", "log_softmax", "softmin")
@@ -127,6 +128,26 @@ def test_many_rows_threads_and_layouts_bit_identical(isa):
         r0 = pa.grad(name, g, y=y, axis=0)
         r1 = pa.grad(name, np.ascontiguousarray(g.T), y=np.ascontiguousarray(y.T), axis=1).T
         assert r0.tobytes() == np.ascontiguousarray(r1).tobytes()
+
+
+# Rows of up to 32 go through the column kernel in blocks of 128, transposed in tiles of
+# a vector's width: blocks with a partial tile of rows, rows shorter and longer than a
+# vector, a thread's last rows (whose tile may not read past them).
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize("n", [3, 8, 10, 17, 32])
+def test_many_short_rows_vs_reference(isa, dtype, n):
+    x = sample((1003, n), dtype, seed=n, scale=4.0)
+    for name in SOFTMAXES:
+        with pa.threads(1):
+            y = getattr(pa, name)(x)
+        with pa.threads(2):
+            _core._set_grain(100)  # rows split between the threads at odd places
+            try:
+                assert getattr(pa, name)(x).tobytes() == y.tobytes()
+                assert getattr(pa, name)(x[1:]).tobytes() == y[1:].tobytes()
+            finally:
+                _core._set_grain(0)
+        assert_close(y, ref_fwd(name, x), dtype, name)
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -662,22 +662,62 @@ template <int64_t GroupRow, int64_t PairRow, class F> void for_kept_rows(int64_t
 // in: Arity arrays of rows; cols(in_buffers..., out_buffer, n, inner, cols).
 constexpr int64_t kShortRow = 32;
 
+// The N x N transpose of N vectors in registers: log2(N) stages; stage S swaps the
+// off-diagonal S x S blocks of every 2S x 2S block (lane i of a pair (a, b) of vectors
+// S apart: a keeps i and takes b's i - S where i & S; b gives a its i + S).
+template <int S, int N> constexpr int swap_lo(int i) { return (i & S) ? N + i - S : i; }
+template <int S, int N> constexpr int swap_hi(int i) { return (i & S) ? N + i : i + S; }
+template <int S, class Vec, size_t... I> PYACT_INLINE void swap_blocks(Vec& a, Vec& b, std::index_sequence<I...>) {
+  constexpr int N = sizeof...(I);
+  const Vec lo = __builtin_shufflevector(a, b, swap_lo<S, N>(I)...);
+  b = __builtin_shufflevector(a, b, swap_hi<S, N>(I)...);
+  a = lo;
+}
+template <int S = 0, class Vec, int N> PYACT_INLINE void transpose(Vec (&v)[N]) {
+  constexpr int St = S == 0 ? N / 2 : S;
+  if constexpr (St >= 1) {
+    for (int j = 0; j < N; ++j)
+      if (!(j & St)) swap_blocks<St>(v[j], v[j + St], std::make_index_sequence<N>{});
+    if constexpr (St > 1) transpose<St / 2>(v);
+  }
+}
+
+// dst[c * dst_stride + r] = src[r * src_stride + c] for r < rows, c < cols, N x N tiles
+// in registers where whole (src reads may run past a row's cols, up to src_end).
+template <class S>
+void transpose_copy(const S* src, int64_t src_stride, const S* src_end, S* dst, int64_t dst_stride, int64_t rows, int64_t cols) {
+  using Vc = V<Cmp<S>>;
+  constexpr int N = Simd<Cmp<S>>::N;
+  int64_t r = 0;
+  if constexpr (N > 1)
+    for (; r + N <= rows; r += N)
+      for (int64_t c = 0; c < cols; c += N) {
+        const int64_t w = std::min<int64_t>(N, cols - c);
+        if (src + (r + N - 1) * src_stride + c + N > src_end) {  // the last tile: by element
+          for (int64_t k = 0; k < N; ++k)
+            for (int64_t l = 0; l < w; ++l) dst[(c + l) * dst_stride + r + k] = src[(r + k) * src_stride + c + l];
+          continue;
+        }
+        Vc v[N];
+        for (int k = 0; k < N; ++k) v[k] = load_as(src + (r + k) * src_stride + c);
+        transpose(v);
+        for (int l = 0; l < w; ++l) store_as(dst + (c + l) * dst_stride + r, v[l]);
+      }
+  for (; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) dst[c * dst_stride + r] = src[r * src_stride + c];
+}
+
 template <class S, int Arity, class F>
 void short_rows(const S* const* in, S* out, int64_t rows, int64_t n, const F& cols) {
   parallel_for(rows, std::max<int64_t>(1, axis_grain() / n), 1, [&](int64_t b, int64_t e) {
     alignas(64) S buf[Arity + 1][kShortRow * kColBlock];
     for (int64_t r0 = b; r0 < e; r0 += kColBlock) {
       const int64_t m = std::min(kColBlock, e - r0);
-      for (int a = 0; a < Arity; ++a) {
-        const S* src = in[a] + r0 * n;
-        for (int64_t i = 0; i < n; ++i)
-          for (int64_t r = 0; r < m; ++r) buf[a][i * m + r] = src[r * n + i];
-      }
+      for (int a = 0; a < Arity; ++a)
+        transpose_copy(in[a] + r0 * n, n, in[a] + e * n, buf[a], m, m, n);
       if constexpr (Arity == 1) cols(buf[0], buf[1], n, m, m);
       else cols(buf[0], buf[1], buf[2], n, m, m);
-      S* dst = out + r0 * n;
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t r = 0; r < m; ++r) dst[r * n + i] = buf[Arity][i * m + r];
+      transpose_copy(buf[Arity], m, buf[Arity] + n * m, out + r0 * n, n, n, m);
     }
   });
 }
