@@ -130,24 +130,31 @@ def test_many_rows_threads_and_layouts_bit_identical(isa):
         assert r0.tobytes() == np.ascontiguousarray(r1).tobytes()
 
 
-# Rows of up to 32 go through the column kernel in blocks of 128, transposed in tiles of
-# a vector's width: blocks with a partial tile of rows, rows shorter and longer than a
-# vector, a thread's last rows (whose tile may not read past them).
+# Short rows go through the column kernel in blocks of 128 (forward: up to 32 elements;
+# backward: less than 1.5 vectors), transposed in tiles of a vector's width: blocks with
+# a partial tile of rows, rows shorter and longer than a vector, a thread's last rows
+# (whose tile may not read past them).
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 @pytest.mark.parametrize("n", [3, 8, 10, 17, 32])
 def test_many_short_rows_vs_reference(isa, dtype, n):
     x = sample((1003, n), dtype, seed=n, scale=4.0)
+    g = sample(x.shape, dtype, seed=n + 1, scale=1.0)
     for name in SOFTMAXES:
         with pa.threads(1):
             y = getattr(pa, name)(x)
+            gx = pa.grad(name, g, y=y)
         with pa.threads(2):
             _core._set_grain(100)  # rows split between the threads at odd places
             try:
                 assert getattr(pa, name)(x).tobytes() == y.tobytes()
                 assert getattr(pa, name)(x[1:]).tobytes() == y[1:].tobytes()
+                assert pa.grad(name, g[1:], y=y[1:]).tobytes() == gx[1:].tobytes()
             finally:
                 _core._set_grain(0)
         assert_close(y, ref_fwd(name, x), dtype, name)
+        rtol, _ = tol(dtype, name)
+        scale = np.abs(g.astype(np.float64)).max()
+        np.testing.assert_allclose(gx.astype(np.float64), ref_vjp(name, g, x), rtol=rtol * 4, atol=rtol * scale * 8)
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -16,8 +16,8 @@
 // Paths (all give the same bits for a row): rows of up to kKeepRow (forward) or kChunk
 // (backward) elements are "kept rows", read once into a stack buffer (or registers),
 // kGroup short rows interleaved so that their dependency chains overlap; forward rows of
-// up to kShortRow elements are transposed 128 at a time into the column kernel (all lanes
-// busy); longer rows run three passes (max, exp + sum, scale), split across the threads
+// up to kShortRow elements, and backward rows of less than 1.5 vectors, are transposed
+// 128 at a time into the column kernel (all lanes busy); longer rows run three passes (max, exp + sum, scale), split across the threads
 // at chunk boundaries when they are few; a strided axis runs the column kernel, or, when
 // there are fewer columns than vector lanes (or one long column block), the columns are
 // copied out as rows.
@@ -791,6 +791,11 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
       const void* tin[2] = {tg, ty};
       softmax_bwd<S, K>(tin, tg, rows, n, 1, nullptr);
     });
+  } else if (inner == 1 && 2 * n < 3 * Simd<Cmp<S>>::N && outer > 1) {
+    // Rows of less than 1.5 vectors, where a kept row leaves over a quarter of its lanes
+    // idle: through the column kernel (measured on rows of 3-32: slower from 12 on).
+    const S* ins[2] = {g, y};
+    short_rows<S, 2>(ins, o, outer, n, softmax_grad_cols<S, K>);
   } else if (inner == 1 && n <= kChunk) {
     for_kept_rows<kGroupGradRow, kPairGradRow>(outer, n, [&](auto G, int64_t r, int64_t avail) {
       softmax_grad_kept_rows<S, K, G()>(g + r * n, y + r * n, o + r * n, n, avail);
