@@ -17,10 +17,10 @@
 // (backward) elements are "kept rows", read once into a stack buffer (or registers),
 // kGroup short rows interleaved so that their dependency chains overlap; forward rows of
 // up to kShortRow elements, and backward rows of less than 1.5 vectors, are transposed
-// 128 at a time into the column kernel (all lanes busy); longer rows run three passes (max, exp + sum, scale), split across the threads
-// at chunk boundaries when they are few; a strided axis runs the column kernel, or, when
-// there are fewer columns than vector lanes (or one long column block), the columns are
-// copied out as rows.
+// 128 at a time into the column kernel (all lanes busy); longer rows run three passes
+// (max, exp + sum, scale), split across the threads at chunk boundaries when they are
+// few; a strided axis runs the column kernel, or, when there are fewer columns than
+// vector lanes (or one long column block), the columns are copied out as rows.
 //
 // Special rows (SPEC §4.3), one formula for every case: the exponent argument is
 // (x == max ? 0 : x - max), so a row holding k entries of +inf sums to k and gives 1/k
