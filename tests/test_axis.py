@@ -131,7 +131,7 @@ def test_many_rows_threads_and_layouts_bit_identical(isa):
 
 
 # Short rows go through the column kernel in blocks of 128 (forward: up to 32 elements;
-# backward: less than 1.5 vectors), transposed in tiles of a vector's width: blocks with
+# backward: up to half a vector, log_softmax's less than 1.5 vectors), transposed in tiles of a vector's width: blocks with
 # a partial tile of rows, rows shorter and longer than a vector, a thread's last rows
 # (whose tile may not read past them).
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])

@@ -16,11 +16,12 @@
 // Paths (all give the same bits for a row): rows of up to kKeepRow (forward) or kChunk
 // (backward) elements are "kept rows", read once into a stack buffer (or registers),
 // kGroup short rows interleaved so that their dependency chains overlap; forward rows of
-// up to kShortRow elements, and backward rows of less than 1.5 vectors, are transposed
-// 128 at a time into the column kernel (all lanes busy); longer rows run three passes
-// (max, exp + sum, scale), split across the threads at chunk boundaries when they are
-// few; a strided axis runs the column kernel, or, when there are fewer columns than
-// vector lanes (or one long column block), the columns are copied out as rows.
+// up to kShortRow elements, and the shortest backward rows (see softmax_bwd), are
+// transposed 128 at a time into the column kernel (all lanes busy); longer rows run
+// three passes (max, exp + sum, scale), split across the threads at chunk boundaries
+// when they are few; a strided axis runs the column kernel, or, when there are fewer
+// columns than vector lanes (or one long column block), the columns are copied out as
+// rows.
 //
 // Special rows (SPEC §4.3), one formula for every case: the exponent argument is
 // (x == max ? 0 : x - max), so a row holding k entries of +inf sums to k and gives 1/k
@@ -159,7 +160,7 @@ template <class C> inline C inf() { return std::numeric_limits<C>::infinity(); }
 
 // --- storage <-> compute vectors ----------------------------------------------------
 // Lanes [0, cnt) from p, `stride` elements apart; the other lanes `fill`.
-template <class S> PYACT_INLINE V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t cnt, Cmp<S> fill) {
+template <class S> inline V<Cmp<S>> ld_lanes(const S* p, int64_t stride, int64_t cnt, Cmp<S> fill) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
   if (stride == 1 && cnt == N) return load_as(p);
@@ -167,7 +168,7 @@ template <class S> PYACT_INLINE V<Cmp<S>> ld_lanes(const S* p, int64_t stride, i
   for (int l = 0; l < N; ++l) buf[l] = l < cnt ? static_cast<C>(p[l * stride]) : fill;
   return load(buf);
 }
-template <class S> PYACT_INLINE void st_lanes(S* p, int64_t stride, int64_t cnt, V<Cmp<S>> v) {
+template <class S> inline void st_lanes(S* p, int64_t stride, int64_t cnt, V<Cmp<S>> v) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
   if (stride == 1 && cnt == N) return store_as(p, v);
@@ -791,9 +792,11 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
       const void* tin[2] = {tg, ty};
       softmax_bwd<S, K>(tin, tg, rows, n, 1, nullptr);
     });
-  } else if (inner == 1 && 2 * n < 3 * Simd<Cmp<S>>::N && outer > 1) {
-    // Rows of less than 1.5 vectors, where a kept row leaves over a quarter of its lanes
-    // idle: through the column kernel (measured on rows of 3-32: slower from 12 on).
+  } else if (inner == 1 && (K == kLogSoftmax ? 2 * n < 3 * Simd<Cmp<S>>::N : 2 * n <= Simd<Cmp<S>>::N) && outer > 1) {
+    // Short rows where a kept row leaves many lanes idle: through the column kernel.
+    // log_softmax (an exp per element): rows of less than 1.5 vectors; softmax, softmin:
+    // of at most half a vector (measured on rows of 3-32, from 12 on slower for all three;
+    // softmax's backward on rows of 10 1.07-1.22x the time).
     const S* ins[2] = {g, y};
     short_rows<S, 2>(ins, o, outer, n, softmax_grad_cols<S, K>);
   } else if (inner == 1 && n <= kChunk) {
