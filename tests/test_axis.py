@@ -130,10 +130,10 @@ def test_many_rows_threads_and_layouts_bit_identical(isa):
         assert r0.tobytes() == np.ascontiguousarray(r1).tobytes()
 
 
-# Short rows go through the column kernel in blocks of 128 (forward: up to 32 elements;
-# backward: up to half a vector, log_softmax's less than 1.5 vectors), transposed in tiles of a vector's width: blocks with
-# a partial tile of rows, rows shorter and longer than a vector, a thread's last rows
-# (whose tile may not read past them).
+# Many short rows that would leave vector lanes idle (via_columns in axis.h: here rows of
+# 3, 10 and 17) go through the column kernel in blocks of 128, transposed in tiles of a
+# vector's width: blocks with a partial tile of rows, rows shorter and longer than a
+# vector, a thread's last rows (whose tile may not read past them).
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
 @pytest.mark.parametrize("n", [3, 8, 10, 17, 32])
 def test_many_short_rows_vs_reference(isa, dtype, n):

@@ -15,13 +15,12 @@
 //
 // Paths (all give the same bits for a row): rows of up to kKeepRow (forward) or kChunk
 // (backward) elements are "kept rows", read once into a stack buffer (or registers),
-// kGroup short rows interleaved so that their dependency chains overlap; forward rows of
-// up to kShortRow elements, and the shortest backward rows (see softmax_bwd), are
-// transposed 128 at a time into the column kernel (all lanes busy); longer rows run
-// three passes (max, exp + sum, scale), split across the threads at chunk boundaries
-// when they are few; a strided axis runs the column kernel, or, when there are fewer
-// columns than vector lanes (or one long column block), the columns are copied out as
-// rows.
+// kGroup short rows interleaved so that their dependency chains overlap; many short rows
+// that would leave lanes idle (via_columns) are transposed 128 at a time into the column
+// kernel (all lanes busy); longer rows run three passes (max, exp + sum, scale), split
+// across the threads at chunk boundaries when they are few; a strided axis runs the
+// column kernel, or, when there are fewer columns than vector lanes (or one long column
+// block), the columns are copied out as rows.
 //
 // Special rows (SPEC §4.3), one formula for every case: the exponent argument is
 // (x == max ? 0 : x - max), so a row holding k entries of +inf sums to k and gives 1/k
@@ -663,6 +662,20 @@ template <int64_t GroupRow, int64_t PairRow, class F> void for_kept_rows(int64_t
 // in: Arity arrays of rows; cols(in_buffers..., out_buffer, n, inner, cols).
 constexpr int64_t kShortRow = 32;
 
+// Whether `rows` rows of n elements go through the column kernel rather than as kept
+// rows: where a kept row would leave lanes idle and there are rows enough to pay for the
+// transposes. With an exp per element (every forward, log_softmax's backward): over a
+// fifth of the row's vector lanes idle; otherwise (the products of softmax's backward)
+// only rows of at most half a vector. Measured on rows of 3-32, 2-8192 rows (1 thread,
+// in-process A/B): kept rows win on rows of 16, 20, 24, 32 and on fewer than 16 rows
+// (0.23-0.85x the time), the columns on rows of 3, 10, 12 (0.55-0.85x).
+template <class C> bool via_columns(int64_t rows, int64_t n, bool exp_per_element) {
+  constexpr int64_t N = Simd<C>::N;
+  const int64_t lanes = (n + N - 1) / N * N;
+  if (rows < 16 || n > kShortRow) return false;
+  return exp_per_element ? 5 * (lanes - n) > lanes : 2 * n <= N;
+}
+
 // The N x N transpose of N vectors in registers: log2(N) stages; stage S swaps the
 // off-diagonal S x S blocks of every 2S x 2S block (lane i of a pair (a, b) of vectors
 // S apart: a keeps i and takes b's i - S where i & S; b gives a its i + S).
@@ -764,7 +777,7 @@ void softmax_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int
       const void* tin[1] = {t};
       softmax_fwd<S, K>(tin, t, rows, n, 1, nullptr);
     });
-  } else if (inner == 1 && n <= kShortRow && outer > 1) {
+  } else if (inner == 1 && via_columns<Cmp<S>>(outer, n, true)) {
     const S* ins[1] = {x};
     short_rows<S, 1>(ins, y, outer, n, softmax_cols<S, K>);
   } else if (inner == 1 && n <= kKeepRow) {
@@ -792,11 +805,7 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
       const void* tin[2] = {tg, ty};
       softmax_bwd<S, K>(tin, tg, rows, n, 1, nullptr);
     });
-  } else if (inner == 1 && (K == kLogSoftmax ? 2 * n < 3 * Simd<Cmp<S>>::N : 2 * n <= Simd<Cmp<S>>::N) && outer > 1) {
-    // Short rows where a kept row leaves many lanes idle: through the column kernel.
-    // log_softmax (an exp per element): rows of less than 1.5 vectors; softmax, softmin:
-    // of at most half a vector (measured on rows of 3-32, from 12 on slower for all three;
-    // softmax's backward on rows of 10 1.07-1.22x the time).
+  } else if (inner == 1 && via_columns<Cmp<S>>(outer, n, K == kLogSoftmax)) {
     const S* ins[2] = {g, y};
     short_rows<S, 2>(ins, o, outer, n, softmax_grad_cols<S, K>);
   } else if (inner == 1 && n <= kChunk) {
