@@ -43,7 +43,10 @@ def is_dask(a: Any) -> bool:
 
 def any_dask(*arrays: Any) -> bool:
     """Whether any of these is a Dask array (None and ndarrays cost one type check)."""
-    return any(a is not None and type(a) is not np.ndarray and is_dask(a) for a in arrays)
+    for a in arrays:  # a loop, not any(<generator>): this runs on every pa.grad call
+        if a is not None and type(a) is not np.ndarray and is_dask(a):
+            return True
+    return False
 
 
 def _no_out(name: str, out: Any) -> None:

@@ -194,7 +194,10 @@ _objects: dict[tuple, AxisActivation] = {}
 
 def _shared(act: _catalog.Act, params: dict) -> AxisActivation:
     """The cached object of this activation and parameter set (pa.<name> and pa.grad)."""
-    key = (act.name, *[(k, functional.param_key(v)) for k, v in params.items()])
+    if len(params) == 1 and type(v := next(iter(params.values()))) is int:
+        key: tuple = (act.name, *params, v)  # axis= (or dim=) alone, the common call: a cheap key
+    else:
+        key = (act.name, *[(k, functional.param_key(v)) for k, v in params.items()])
     try:
         obj = _objects.get(key)
     except TypeError:  # an unhashable value: the constructor gives its error
