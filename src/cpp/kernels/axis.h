@@ -594,6 +594,25 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
   for (int r = 0; r < G; ++r)
     for (auto& a : acc[r]) a = neg_zero<C>();
   Vc sv[G];
+  // Vector i..i+N of every row, where it may be partial: added to accumulator k (lanes
+  // past the row's end as -0.0), or turned into the output. (always_inline: GCC called
+  // them out of line, and rows with a partial vector took 12-16 % longer.)
+  auto add_any = [&](int64_t i, int k) __attribute__((always_inline)) {
+    for (int r = 0; r < G; ++r) {
+      const int64_t av = avail - r * n;
+      const W<C> w = F::contrib(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)));
+      acc[r][k] += i + N <= n ? w : first_lanes<C>(w, n - i);
+    }
+  };
+  auto out_any = [&](int64_t i) __attribute__((always_inline)) {
+    for (int r = 0; r < G; ++r) {
+      const int64_t av = avail - r * n;
+      st_row(out + r * n, i, n, F::out(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)), sv[r]));
+    }
+  };
+  auto sums = [&]() __attribute__((always_inline)) {
+    for (int r = 0; r < G; ++r) sv[r] = set1(C(tree_acc<C>(acc[r])));
+  };
   if constexpr (G <= 2) {
     // Rows of more than kGroupGradRow: the full vectors in plain loops, the partial one
     // after them (6-25 % faster than a test per vector on rows of 65-1000; on rows of up
@@ -605,40 +624,18 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
         for (int r = 0; r < G; ++r)
           acc[r][k] += F::contrib(load_as(g + r * n + (j0 + k) * N), load_as(y + r * n + (j0 + k) * N));
     for (int k = 0; k < KS; ++k)  // a fixed trip count, unrolled: k stays a constant
-      if (j0 + k < nv) {
-        const int64_t i = (j0 + k) * N;
-        for (int r = 0; r < G; ++r) {
-          const int64_t av = avail - r * n;
-          const W<C> w = F::contrib(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)));
-          acc[r][k] += i + N <= n ? w : first_lanes<C>(w, n - i);
-        }
-      }
-    for (int r = 0; r < G; ++r) sv[r] = set1(C(tree_acc<C>(acc[r])));
+      if (j0 + k < nv) add_any((j0 + k) * N, k);
+    sums();
     for (int64_t j = 0; j < nfull; ++j)
       for (int r = 0; r < G; ++r)
         store_as(out + r * n + j * N, F::out(load_as(g + r * n + j * N), load_as(y + r * n + j * N), sv[r]));
-    if (nfull < nv)
-      for (int r = 0; r < G; ++r) {
-        const int64_t i = nfull * N, av = avail - r * n;
-        st_row(out + r * n, i, n, F::out(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)), sv[r]));
-      }
-    return;
+    if (nfull < nv) out_any(nfull * N);
+  } else {
+    for (int64_t j0 = 0; j0 < nv; j0 += KS)
+      for (int k = 0; k < KS && j0 + k < nv; ++k) add_any((j0 + k) * N, k);
+    sums();
+    for (int64_t i = 0; i < n; i += N) out_any(i);
   }
-  for (int64_t j0 = 0; j0 < nv; j0 += KS)
-    for (int k = 0; k < KS && j0 + k < nv; ++k) {
-      const int64_t i = (j0 + k) * N;
-      for (int r = 0; r < G; ++r) {
-        const int64_t av = avail - r * n;
-        const W<C> w = F::contrib(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)));
-        acc[r][k] += i + N <= n ? w : first_lanes<C>(w, n - i);
-      }
-    }
-  for (int r = 0; r < G; ++r) sv[r] = set1(C(tree_acc<C>(acc[r])));
-  for (int64_t i = 0; i < n; i += N)
-    for (int r = 0; r < G; ++r) {
-      const int64_t av = avail - r * n;
-      st_row(out + r * n, i, n, F::out(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)), sv[r]));
-    }
 }
 
 // Runs the kept-row kernel fn<G>(row, avail) over `rows` rows of length n on the
