@@ -667,9 +667,9 @@ constexpr int64_t kShortRow = 32;
 // in-process A/B): kept rows win on rows of 16, 20, 24, 32 and on fewer than 16 rows
 // (0.23-0.85x the time), the columns on rows of 3, 10, 12 (0.55-0.85x).
 template <class C> bool via_columns(int64_t rows, int64_t n, bool exp_per_element) {
+  if (rows < 16 || n > kShortRow) return false;
   constexpr int64_t N = Simd<C>::N;
   const int64_t lanes = (n + N - 1) / N * N;
-  if (rows < 16 || n > kShortRow) return false;
   return exp_per_element ? 5 * (lanes - n) > lanes : 2 * n <= N;
 }
 

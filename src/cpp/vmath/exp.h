@@ -50,7 +50,7 @@ inline Vec horner(Vec x, const T (&c)[K]) {
 // independent FMAs, so the dependency chain of a long polynomial is about halved.
 // (always_inline: GCC otherwise calls it, spilling every live vector around the call.)
 template <size_t kLow, class Vec, class T, size_t K>
-__attribute__((always_inline)) inline Vec horner_estrin(Vec x, const T (&c)[K]) {
+PYACT_INLINE Vec horner_estrin(Vec x, const T (&c)[K]) {
   static_assert(kLow < K, "the Estrin part needs a coefficient");
   constexpr size_t H = K - kLow;
   Vec v[H];

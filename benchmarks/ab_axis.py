@@ -1,0 +1,64 @@
+"""In-process A/B of the axis kernels of two builds: the time of a changed build against a
+reference build, both loaded in one process and called in turn on the same arrays, one
+thread, so that both see the same machine state (this shared machine's speed drifts by
+20 % between minutes; separate runs cannot resolve a 10 % change).
+
+    mkdir -p /tmp/ab/refcore && touch /tmp/ab/refcore/__init__.py
+    cp src/pyact/_core*.so /tmp/ab/refcore/         # the reference build
+    ...rebuild, copy the new _core*.so into src/pyact/...
+    PYTHONPATH=src:/tmp/ab python benchmarks/ab_axis.py softmax,log_softmax fwd,bwd 4096x10,1024x1000
+    AXIS=1 PYTHONPATH=src:/tmp/ab python benchmarks/ab_axis.py softmax fwd 64x128x128
+
+Prints, per shape, function and direction, the median ns/element of each build and the
+median (and quartiles) of new/old over 25 rounds, alternating which build goes first.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+
+import numpy as np
+
+import pyact as pa
+from pyact import _core as new
+
+ROUNDS = 25
+
+
+def main(names: str, directions: str, shapes: str) -> None:
+    old = importlib.import_module("refcore._core")
+    old.set_num_threads(1)  # the reference module has its own thread setting
+    axis = int(os.environ.get("AXIS", "-1"))
+    ops = {n: i for i, n in enumerate(new.axis_ops())}
+    rng = np.random.default_rng(0)
+    with pa.threads(1):
+        for spec in shapes.split(","):
+            shape = tuple(int(v) for v in spec.split("x"))
+            x = (rng.standard_normal(shape) * 3).astype(np.float32)
+            g = rng.standard_normal(shape, dtype=np.float32)
+            o = np.empty_like(x)
+            reps = max(1, int(2e6 // x.size))
+            for name in names.split(","):
+                bound = {m: m.AxisBound(ops[name], 0.0, axis) for m in (old, new)}
+                y = np.empty_like(x)
+                bound[new].forward(x, y)
+                for d in directions.split(","):
+                    call = {m: (lambda b=b: b.forward(x, o)) if d == "fwd" else (lambda b=b: b.backward(g, y, o))
+                            for m, b in bound.items()}
+                    t = {old: [], new: []}
+                    for rnd in range(ROUNDS):
+                        for m in ((old, new) if rnd % 2 else (new, old)):
+                            t0 = time.perf_counter()
+                            for _ in range(reps):
+                                call[m]()
+                            t[m].append((time.perf_counter() - t0) / reps)
+                    r = np.array(t[new]) / np.array(t[old])
+                    print(f"{str(shape):16s} {name:12s} {d}  old {np.median(t[old]) / x.size * 1e9:6.3f}  "
+                          f"new {np.median(t[new]) / x.size * 1e9:6.3f} ns/elt  new/old median {np.median(r):.2f} "
+                          f"[{np.percentile(r, 25):.2f},{np.percentile(r, 75):.2f}]", flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
