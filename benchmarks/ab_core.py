@@ -1,13 +1,17 @@
-"""In-process A/B of the axis kernels of two builds: the time of a changed build against a
-reference build, both loaded in one process and called in turn on the same arrays, one
+"""In-process A/B of two builds' kernels (elementwise by kernel name, or the axis
+operations): the time of a changed build against a reference build, both loaded in one process and called in turn on the same arrays, one
 thread, so that both see the same machine state (this shared machine's speed drifts by
 20 % between minutes; separate runs cannot resolve a 10 % change).
 
     mkdir -p /tmp/ab/refcore && touch /tmp/ab/refcore/__init__.py
     cp src/pyact/_core*.so /tmp/ab/refcore/         # the reference build
     ...rebuild, copy the new _core*.so into src/pyact/...
-    PYTHONPATH=src:/tmp/ab python benchmarks/ab_axis.py softmax,log_softmax fwd,bwd 4096x10,1024x1000
-    AXIS=1 PYTHONPATH=src:/tmp/ab python benchmarks/ab_axis.py softmax fwd 64x128x128
+    PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py softmax,log_softmax fwd,bwd 4096x10,1024x1000
+    AXIS=1 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py softmax fwd 64x128x128
+    PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,gelu_tanh fwd,bwd 262144
+
+An elementwise kernel runs with its activation's default parameters (none for a
+kernel that is not an activation's name, e.g. gelu_tanh) and backward from x.
 
 Prints, per shape, function and direction, the median ns/element of each build and the
 median (and quartiles) of new/old over 25 rounds, alternating which build goes first.
@@ -32,6 +36,7 @@ def main(names: str, directions: str, shapes: str) -> None:
     old.set_num_threads(1)  # the reference module has its own thread setting
     axis = int(os.environ.get("AXIS", "-1"))
     ops = {n: i for i, n in enumerate(new.axis_ops())}
+    kernels = {n: i for i, n in enumerate(new.kernel_names())}
     rng = np.random.default_rng(0)
     with pa.threads(1):
         for spec in shapes.split(","):
@@ -41,11 +46,17 @@ def main(names: str, directions: str, shapes: str) -> None:
             o = np.empty_like(x)
             reps = max(1, int(2e6 // x.size))
             for name in names.split(","):
-                bound = {m: m.AxisBound(ops[name], 0.0, axis) for m in (old, new)}
-                y = np.empty_like(x)
-                bound[new].forward(x, y)
+                if name in kernels:
+                    args = list(pa.get(name)._kernel.args) if name in pa.available() else []
+                    bound = {m: m.Bound(kernels[name], args) for m in (old, new)}
+                    y, backward = x, (lambda b: b.backward(g, x, False, o))
+                else:
+                    bound = {m: m.AxisBound(ops[name], 0.0, axis) for m in (old, new)}
+                    y = np.empty_like(x)
+                    bound[new].forward(x, y)
+                    backward = (lambda b: b.backward(g, y, o))
                 for d in directions.split(","):
-                    call = {m: (lambda b=b: b.forward(x, o)) if d == "fwd" else (lambda b=b: b.backward(g, y, o))
+                    call = {m: (lambda b=b: b.forward(x, o)) if d == "fwd" else (lambda b=b: backward(b))
                             for m, b in bound.items()}
                     t = {old: [], new: []}
                     for rnd in range(ROUNDS):
