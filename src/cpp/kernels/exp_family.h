@@ -90,28 +90,33 @@ template <class T> struct Tanh {
   V bwd_y(V g, V y) const { return g * ((T(1) - y) * (T(1) + y)); }
 };
 
+// The forms of a functor with a beta parameter (apply.h, picks_form): `pick` decides at
+// run time, per block (with_form) or else per call; the others are fixed at compile
+// time: beta = 1, a denormal beta (1/beta overflows: softplus only), any other beta.
+enum class BetaForm { pick, one, denormal, other };
+
 // (1/beta) log(1 + e^(beta x)), and x where beta*x > threshold: the same test forward
 // and backward. Params: beta > 0, threshold.
-template <class T> struct Softplus {
+template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs {
   PYACT_FUNCTOR_TYPES(16);
   T beta, inv_beta, threshold;
-  bool inv_overflows;  // 1/beta is inf (a denormal beta): log1p(e)/beta then, not * inf (0 * inf = NaN)
-  explicit Softplus(const double* p)
-      : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])), inv_overflows(inv_beta - inv_beta != T(0)) {}
-  // z = beta x is carried as z + z_lo (exact; z_lo = 0 for beta = 1): in the left tail
-  // softplus(z) ~ e^z has relative condition number |z|, so a rounded z would cost |z|/2
-  // ulp (45 at z = -75). Right of 0, x + log1p(e^-z)/beta: x itself, not z/beta.
+  explicit SoftplusAs(const double* p) : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])) {}
+  template <BetaForm K>
+  explicit SoftplusAs(const SoftplusAs<T, K>& o) : beta(o.beta), inv_beta(o.inv_beta), threshold(o.threshold) {}
+  static constexpr bool kPicksForm = kForm == BetaForm::pick;
+  template <class Body> void with_form(Body body) const {
+    if (beta_one()) body(SoftplusAs<T, BetaForm::one>(*this));
+    else if (inv_overflows()) body(SoftplusAs<T, BetaForm::denormal>(*this));
+    else body(SoftplusAs<T, BetaForm::other>(*this));
+  }
   V fwd(V x) const {
     const V z = times_beta(x);
     const auto pos = z > T(0);
     const V a = vm::abs_saturated<1>(z);  // the exponent's magnitude, clamped where saturated
-    // e^-|z| in [0, 1]; beta = 1 (one parameter for every lane: a predictable branch) has
-    // no z_lo, and keeps the single-word exponential.
-    V e;
-    if (beta == T(1)) e = vm::exp(-a);
-    else e = vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
+    // e^-|z| in [0, 1]; beta = 1 has no z_lo, and keeps the single-word exponential.
+    const V e = beta_one() ? vm::exp(-a) : vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
     const V lp = vm::log1p_core(e);
-    const V l = inv_overflows ? lp / beta : lp * inv_beta;  // one parameter: a predictable branch
+    const V l = inv_overflows() ? lp / beta : lp * inv_beta;
     return select(z > threshold, x, select(pos, x + l, l));
   }
   V bwd_x(V g, V x) const {
@@ -127,9 +132,14 @@ template <class T> struct Softplus {
 
  private:
   static constexpr T kExact = sizeof(T) == 4 ? T(128) : T(1024);  // beyond, e^-|z| is 0
-  // beta v; v itself for beta = 1 (a predictable branch: no multiply on the critical path,
-  // and none that a denormal v would slow down).
-  V times_beta(V v) const { return beta == T(1) ? v : mul_tiny(v, set1<T>(beta)); }
+  bool beta_one() const { return kForm == BetaForm::pick ? beta == T(1) : kForm == BetaForm::one; }
+  // 1/beta is inf: log1p(e)/beta then, not * inf (0 * inf = NaN).
+  bool inv_overflows() const {
+    return kForm == BetaForm::pick ? inv_beta - inv_beta != T(0) : kForm == BetaForm::denormal;
+  }
+  // beta v; v itself for beta = 1 (no multiply on the critical path, and none that a
+  // denormal v would slow down).
+  V times_beta(V v) const { return beta_one() ? v : mul_tiny(v, set1<T>(beta)); }
   // The low word of -|z| = -|beta x|, only where the exponent is z itself (unsaturated,
   // below kExact: there z is finite and the low word small).
   V z_lo_term(V x, V z, V a, M<T> pos) const {
@@ -137,11 +147,12 @@ template <class T> struct Softplus {
     return select((a < kExact) & (a == abs(z)), select(pos, -lo, lo), V{});
   }
 };
+template <class T> using Softplus = SoftplusAs<T>;
 
 // x * sigmoid(beta x). Param: beta (a fixed float; the learnable form is in learnable.h).
 // As gelu (gelu.h), a lane past the point where its result is settled computes at that
 // point, so that no product underflows (those run several times slower on x86).
-template <class T> struct Swish {
+template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
   PYACT_FUNCTOR_TYPES(16);
   static constexpr bool kF = sizeof(T) == 4;
   // |z| clamps, z = beta x. Forward: right of kZRight sigmoid(z) rounds to 1 (and
@@ -151,7 +162,13 @@ template <class T> struct Swish {
   static constexpr T kZLeft = kF ? T(110) : T(752), kZRight = kF ? T(20) : T(40), kZGrad = kF ? T(80) : T(700);
   static constexpr T kHugeX = kF ? T(0x1p62) : T(0x1p958);  // |x| e^-|z| 2^64 stays finite below
   T beta;
-  explicit Swish(const double* p) : beta(T(p[0])) {}
+  explicit SwishAs(const double* p) : beta(T(p[0])) {}
+  template <BetaForm K> explicit SwishAs(const SwishAs<T, K>& o) : beta(o.beta) {}
+  static constexpr bool kPicksForm = kForm == BetaForm::pick;
+  template <class Body> void with_form(Body body) const {
+    if (beta_one()) body(SwishAs<T, BetaForm::one>(*this));
+    else body(SwishAs<T, BetaForm::other>(*this));
+  }
   // x e/(1 + e) for z = beta x < 0 with e = e^z scaled up by 2^64 and back after the
   // product (one rounding into the denormals); x/(1 + e^-z) for z >= 0.
   V fwd(V x) const { return parts(x).y; }
@@ -166,7 +183,7 @@ template <class T> struct Swish {
   }
   // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped.
   V bwd_x(V g, V x) const {
-    const V z = clamp(beta == T(1) ? x : scaled(beta, x), -kZGrad, kZGrad);
+    const V z = clamp(beta_one() ? x : scaled(beta, x), -kZGrad, kZGrad);
     // e^-|z| is normal for |z| <= kZGrad: exp's bits without its clamps and two-factor scaling.
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_in_range(-abs(z)));
     return g * mul_add(z, l.ds, l.s);
@@ -174,9 +191,9 @@ template <class T> struct Swish {
 
  private:
   struct Parts { V y, z, e, den; };  // y; z = beta x; e = e^-|z| (0 past kZRight); den = 1 + e
-  // One parameter for every lane: a predictable branch (what a caller leaves unused is
-  // not computed: all inline).
-  Parts parts(V x) const { return beta == T(1) ? silu(x) : eval(x); }
+  bool beta_one() const { return kForm == BetaForm::pick ? beta == T(1) : kForm == BetaForm::one; }
+  // What a caller leaves unused is not computed: all inline.
+  Parts parts(V x) const { return beta_one() ? silu(x) : eval(x); }
   // z = beta x is carried as z + z_lo (exact; 0 for beta = 1 or 0) into the exponential:
   // x e^z has relative condition number |z| in the left tail (as Softplus).
   Parts eval(V x) const {
@@ -230,6 +247,8 @@ template <class T> struct Swish {
     return select(unscale, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q);
   }
 };
+
+template <class T> using Swish = SwishAs<T>;
 
 // x * tanh(softplus(x)) = x * n / (n + 2), n = e^x (e^x + 2): no cancellation anywhere,
 // one exponential. Clamps (as Swish, no product underflows): above kHi = 20 (40),

@@ -25,6 +25,10 @@
 // For small helpers that take or return vectors inside hot loops: GCC sometimes calls
 // them out of line, which passes every vector through memory.
 #define PYACT_INLINE inline __attribute__((always_inline))
+// For a driver loop: everything it calls is inlined into it. Without this GCC's
+// inlining budget runs out inside the unrolled loop of a long formula (softplus: one of
+// the four vectors called fwd out of line, every live vector spilled around the call).
+#define PYACT_FLATTEN __attribute__((flatten))
 
 namespace pyact { namespace PYACT_TARGET {
 
