@@ -8,7 +8,8 @@ update pa.MLP ran before (a dozen passes). Chooses kGrain in optim.cpp.
 """
 from __future__ import annotations
 
-import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,23 +18,10 @@ import pyact as pa
 from pyact import _core
 from conftest import ROWS, calls_for, interleaved
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from numpy_adam import adam_step as numpy_adam_step  # noqa: E402  (the MLP's old update)
+
 SIZES = [1 << k for k in range(12, 22, 2)] + [1_328_138]  # the last: the (1024, 1024) MLP of issue 6
-
-
-def _numpy_adam(p, g, m, v, tmp, t, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
-    m *= b1
-    np.multiply(g, 1 - b1, out=tmp)
-    m += tmp
-    v *= b2
-    np.multiply(g, g, out=tmp)
-    tmp *= 1 - b2
-    v += tmp
-    np.sqrt(v, out=tmp)
-    tmp *= 1 / math.sqrt(1 - b2 ** t)
-    tmp += eps
-    np.divide(m, tmp, out=tmp)
-    tmp *= lr / (1 - b1 ** t)
-    p -= tmp
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -52,7 +40,7 @@ def test_adam_step(benchmark, n):
     _core._set_grain(1)  # two threads whenever two are allowed
     try:
         with pa.threads(2):
-            t = interleaved({"1": one, "2": fused, "numpy": lambda: _numpy_adam(p, g, m, v, tmp, 10)},
+            t = interleaved({"1": one, "2": fused, "numpy": lambda: numpy_adam_step(p, g, m, v, tmp, 10)},
                             number=max(1, calls_for(n) // 4), rounds=9)
             benchmark.pedantic(fused, rounds=3, iterations=max(1, calls_for(n) // 4))
     finally:

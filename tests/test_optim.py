@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import pyact as pa
+from numpy_adam import adam_step
 from pyact import _core
 
 
@@ -43,19 +44,7 @@ def _adam_old_numpy(p, grads, lr, b1, b2, eps, wd):
         g = g.copy()
         if wd:
             g += np.multiply(p, wd)
-        m *= b1
-        np.multiply(g, 1 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
-        np.sqrt(v, out=tmp)
-        tmp *= 1 / math.sqrt(1 - b2 ** t)
-        tmp += eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr / (1 - b1 ** t)
-        p -= tmp
+        adam_step(p, g, m, v, tmp, t, lr, b1, b2, eps)
     return p
 
 
