@@ -96,16 +96,18 @@ template <class T> struct GeluTanh {
   explicit GeluTanh(const double*) {}
 
   struct Z { V hi, lo, sq; };
+  // Every product here is of clamped values: no guard against Dekker's overflow (erf.h).
+  static V two_prod_err(V a, V b, V p) { return vm::two_prod_err<vm::Operands::bounded>(a, b, p); }
   static Z z_of(V xc) {
     // mul_tiny: products that underflow for a tiny x (vec.h).
     const V sq = mul_tiny(xc, xc);
-    const V sq_lo = vm::two_prod_err(xc, xc, sq);
+    const V sq_lo = two_prod_err(xc, xc, sq);
     const V bs = mul_tiny(sq, set1<T>(C::kBHi));
     const V in = bs + C::kAHi;
-    const V in_lo = ((vm::two_sum_err(bs, set1<T>(C::kAHi), in) + vm::two_prod_err(set1<T>(C::kBHi), sq, bs)) +
+    const V in_lo = ((vm::two_sum_err(bs, set1<T>(C::kAHi), in) + two_prod_err(set1<T>(C::kBHi), sq, bs)) +
                      mul_add(sq_lo, set1<T>(C::kBHi), mul_tiny(sq, set1<T>(C::kBLo)))) + C::kALo;
     const V z = mul_tiny(xc, in);
-    return {z, mul_add(xc, in_lo, vm::two_prod_err(xc, in, z)), sq};
+    return {z, mul_add(xc, in_lo, two_prod_err(xc, in, z)), sq};
   }
   // e^-|z| * 2^kScale for the double-word z.
   template <int kScale = 0> static V exp_neg_abs(const Z& z) {

@@ -28,34 +28,43 @@ namespace pyact { namespace PYACT_TARGET { namespace vm {
 
 // The rounding error of p = a*b (exact: a*b = p + err). With a hardware FMA that is
 // one FMA; without (baseline, SSE4: mul_add is not fused there) Dekker's split, which
-// overflows (inf - inf = NaN) for an operand above max/2^ceil(p/2): such an operand, and
-// p with it, is scaled down by 2^64 first and the error scaled back (softplus and swish
-// pass x itself, up to max, with a tiny beta).
-template <class Vec> inline Vec two_prod_err(Vec a, Vec b, Vec p) {
+// overflows (inf - inf = NaN) for an operand above max/2^ceil(p/2) (2^100 float, 2^990
+// double). For Operands::any such an operand, and p with it, is scaled down by 2^64
+// first and the error scaled back (softplus and swish pass x itself, up to max, with a
+// tiny beta); Operands::bounded skips that guard, for callers whose clamps keep both
+// operands below the limit (gelu, the normal distribution).
+enum class Operands { bounded, any };
+template <Operands kOps = Operands::any, class Vec> inline Vec two_prod_err(Vec a, Vec b, Vec p) {
 #if defined(__FMA__) || defined(__aarch64__)
   return mul_add(a, b, -p);
 #else
   using T = elem_t<Vec>;
   constexpr T kSplit = sizeof(T) == 4 ? T(4097) : T(134217729);  // 2^ceil(p/2) + 1
   constexpr T kBig = sizeof(T) == 4 ? T(0x1p100) : T(0x1p990);
-  const Vec sa = select(abs(a) > kBig, set1<T>(T(0x1p-64)), set1<T>(T(1)));
-  const Vec sb = select(abs(b) > kBig, set1<T>(T(0x1p-64)), set1<T>(T(1)));
-  a = a * sa, b = b * sb, p = p * sa * sb;
+  Vec sa = set1<T>(T(1)), sb = sa;
+  if constexpr (kOps == Operands::any) {
+    sa = select(abs(a) > kBig, set1<T>(T(0x1p-64)), sa);
+    sb = select(abs(b) > kBig, set1<T>(T(0x1p-64)), sb);
+    a = a * sa, b = b * sb, p = p * sa * sb;
+  }
   const Vec ca = a * kSplit, cb = b * kSplit;
   const Vec ah = ca - (ca - a), al = a - ah;
   const Vec bh = cb - (cb - b), bl = b - bh;
-  return (((ah * bh - p) + ah * bl + al * bh) + al * bl) / (sa * sb);
+  const Vec err = (((ah * bh - p) + ah * bl + al * bh) + al * bl);
+  if constexpr (kOps == Operands::any) return err / (sa * sb);
+  else return err;
 #endif
 }
 
 // c - a*b rounded once: exact wherever that value is representable (the residual of a
-// correctly rounded division, 2 - t*(2/t)). One FMA, or the product split without one.
+// correctly rounded division, 2 - t*(2/t)). One FMA, or the product split without one
+// (operands bounded as for two_prod_err).
 template <class Vec> inline Vec residual(Vec a, Vec b, Vec c) {
 #if defined(__FMA__) || defined(__aarch64__)
   return mul_add(-a, b, c);
 #else
   const Vec p = a * b;
-  return (c - p) - two_prod_err(a, b, p);
+  return (c - p) - two_prod_err<Operands::bounded>(a, b, p);
 #endif
 }
 
@@ -118,7 +127,7 @@ template <class Vec> inline HalfSquare<Vec> neg_half_square(Vec w) {
   using T = elem_t<Vec>;
   const Vec nh = mul_tiny(w, set1<T>(T(-0.5)));  // w tiny or denormal: these underflow
   const Vec hi = mul_tiny(w, nh);
-  return {hi, two_prod_err(w, nh, hi)};
+  return {hi, two_prod_err<Operands::bounded>(w, nh, hi)};
 }
 
 // t = 2/(2+w) rounded, and 2 rel_t = 2 (t_exact - t)/t from the exact residuals of the
@@ -173,7 +182,7 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) 
   const Vec d_err = two_sum_err(w, set1<T>(T(2)), d);
   const Vec t = T(2) / d;
   const Vec td = t * d;
-  const Vec rho = (T(2) - td) - two_prod_err(t, d, td);
+  const Vec rho = (T(2) - td) - two_prod_err<Operands::bounded>(t, d, td);
   const Vec rel_t = (rho - t * d_err) * T(0.5);
   constexpr int K = sizeof(C::c[0]) / sizeof(T);
   // Per lane: the piece's midpoint and coefficients (the last piece is the default).
