@@ -92,8 +92,9 @@ template <class T> struct Tanh {
 
 // The forms of a functor with a beta parameter (apply.h, picks_form): `pick` decides at
 // run time, per block (with_form) or else per call; the others are fixed at compile
-// time: beta = 1, a denormal beta (1/beta overflows: softplus only), any other beta.
-enum class BetaForm { pick, one, denormal, other };
+// time: beta = 1; softplus: a denormal beta (1/beta overflows), any other beta; swish:
+// beta = 0, beta < 1, beta > 1 (other).
+enum class BetaForm { pick, one, denormal, zero, below_one, other };
 
 // (1/beta) log(1 + e^(beta x)), and x where beta*x > threshold: the same test forward
 // and backward. Params: beta > 0, threshold.
@@ -167,6 +168,8 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
   static constexpr bool kPicksForm = kForm == BetaForm::pick;
   template <class Body> void with_form(Body body) const {
     if (beta_one()) body(SwishAs<T, BetaForm::one>(*this));
+    else if (beta_zero()) body(SwishAs<T, BetaForm::zero>(*this));
+    else if (below_one()) body(SwishAs<T, BetaForm::below_one>(*this));
     else body(SwishAs<T, BetaForm::other>(*this));
   }
   // x e/(1 + e) for z = beta x < 0 with e = e^z scaled up by 2^64 and back after the
@@ -183,7 +186,7 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
   }
   // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped.
   V bwd_x(V g, V x) const {
-    const V z = clamp(beta_one() ? x : scaled(beta, x), -kZGrad, kZGrad);
+    const V z = clamp(beta_one() ? x : times_beta(x), -kZGrad, kZGrad);
     // e^-|z| is normal for |z| <= kZGrad: exp's bits without its clamps and two-factor scaling.
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_in_range(-abs(z)));
     return g * mul_add(z, l.ds, l.s);
@@ -192,18 +195,23 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
  private:
   struct Parts { V y, z, e, den; };  // y; z = beta x; e = e^-|z| (0 past kZRight); den = 1 + e
   bool beta_one() const { return kForm == BetaForm::pick ? beta == T(1) : kForm == BetaForm::one; }
+  bool beta_zero() const { return kForm == BetaForm::pick ? beta == T(0) : kForm == BetaForm::zero; }
+  bool below_one() const {  // beta < 1 (zero too)
+    return kForm == BetaForm::pick ? beta < T(1) : kForm == BetaForm::zero || kForm == BetaForm::below_one;
+  }
+  V times_beta(V x) const { return beta_zero() ? V{} : mul_tiny(x, set1<T>(beta)); }  // 0, not 0 * inf
   // What a caller leaves unused is not computed: all inline.
   Parts parts(V x) const { return beta_one() ? silu(x) : eval(x); }
   // z = beta x is carried as z + z_lo (exact; 0 for beta = 1 or 0) into the exponential:
   // x e^z has relative condition number |z| in the left tail (as Softplus).
   Parts eval(V x) const {
-    const V z = scaled(beta, x);  // beta = 0: 0, not 0 * inf (beta = 1 takes silu)
+    const V z = times_beta(x);  // (beta = 1 takes silu)
     const auto neg = z < T(0);
     const V a = abs(z);
     const V lim = select(neg, set1<T>(kZLeft), set1<T>(kZRight));
     const auto past = a > lim;
     V b{};
-    if (beta != T(0)) {  // one parameter for every lane: a predictable branch
+    if (!beta_zero()) {
       const V lo = vm::two_prod_err(x, set1<T>(beta), z);
       b = select(past, V{}, select(neg, lo, -lo));  // finite wherever it is used
     }
@@ -211,9 +219,8 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
     const V e = settled_e(a, es);
     const V den = e + T(1);
     const V f = select(z < -kZLeft, copysign(V{}, x), x);  // the limit ±0 (x = ±inf too)
-    // beta >= 1 (one parameter for every lane: a predictable branch) never has a huge |x|
-    // with a small |z|.
-    const V y = beta < T(1) ? quotient<true>(x, z, f, es, den) : quotient<false>(x, z, f, es, den);
+    // beta >= 1 never has a huge |x| with a small |z|.
+    const V y = below_one() ? quotient<true>(x, z, f, es, den) : quotient<false>(x, z, f, es, den);
     return {y, z, e, den};
   }
   // beta = 1 (the default; PyTorch's silu): eval's bits in fewer steps. z = x has no low
