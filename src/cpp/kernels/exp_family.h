@@ -77,7 +77,7 @@ template <class T> struct LogSigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
   V fwd(V x) const {  // e^-|x| in [0, 1]
-    return neg_part(x) - vm::log1p_core(vm::exp(-vm::abs_saturated<-1>(x)));
+    return neg_part(x) - vm::log1p_unit(vm::exp(-vm::abs_saturated<-1>(x)));
   }
   V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-vm::abs_saturated<-1>(x))); }
 };
@@ -116,7 +116,7 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs {
     const V a = vm::abs_saturated<1>(z);  // the exponent's magnitude, clamped where saturated
     // e^-|z| in [0, 1]; beta = 1 has no z_lo, and keeps the single-word exponential.
     const V e = beta_one() ? vm::exp(-a) : vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
-    const V lp = vm::log1p_core(e);
+    const V lp = vm::log1p_unit(e);
     const V l = inv_overflows() ? lp / beta : lp * inv_beta;
     return select(z > threshold, x, select(pos, x + l, l));
   }

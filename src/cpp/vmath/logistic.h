@@ -7,7 +7,7 @@
 //   exp(-|x|), 1/(1+e) or e/(1+e), one division. Exactly 0.5 at ±0, within [0, 1].
 //   Special cases: NaN -> NaN, +inf -> 1, -inf -> 0, x < -103.3 (-745) -> 0.
 // (softplus, log(1 + e^x) = max(x, 0) + log1p(e^-|x|), is built in kernels/exp_family.h
-// from exp, log1p_core and abs_saturated below.)
+// from exp, log1p_unit and abs_saturated below.)
 // Measured max error: docs/ACCURACY.md (`python -m pyact.accuracy --exhaustive`).
 #pragma once
 #include "vmath/exp.h"
