@@ -75,6 +75,11 @@ def q_ncdf(t):
     return mp.ncdf(-w) * mp.exp(w * w / 2) / t
 
 
+def p_log1p(e):
+    """log1p(e) = e + e^2 p(e) on [0, 1]: log1p_unit's p (float)."""
+    return (mp.log1p(e) - e) / e**2 if e != 0 else mp.mpf(-0.5)
+
+
 def fit_float_rounded(f, a, b, deg, npts=3000, lawson=30):
     """Coefficients of f(mid + s), s = t - mid, rounded to float32 one at a time from the
     constant up, each rounding absorbed by refitting the rest (relative error, Lawson's
@@ -112,3 +117,6 @@ if __name__ == "__main__":
     for lo, deg in ((mp.mpf(2) / 17, 11), (mp.mpf(2) / 15, 8)):
         mid, c, err = fit_float_rounded(q_ncdf, lo, 1, deg)
         print(f"Q mid {mid.hex()}f (err {err:.2f} * 2^-24):", ", ".join(v.hex() + "f" for v in c))
+    # Log1pC<float>::unit, log1p_unit's p in s = e - 1/2 (degree 9 on [0, 1]: 0.9 * 2^-24).
+    mid, c, err = fit_float_rounded(p_log1p, 0, 1, 9, npts=1500, lawson=20)
+    print(f"log1p unit, mid {mid.hex()}f (err {err:.2f} * 2^-24):", ", ".join(v.hex() + "f" for v in c))
