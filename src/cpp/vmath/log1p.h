@@ -10,6 +10,8 @@
 //   Special cases:
 //     x = NaN -> NaN   x < -1 -> NaN   x = -1 -> -inf   x = +inf -> +inf   x = ±0 -> ±0
 //     |x| denormal -> x
+// log1p_unit(e) for e in [0, 1] (softplus and log_sigmoid): in float a division-free
+//   polynomial, e + e^2 p(e - 1/2); in double log1p_core. See below.
 #pragma once
 #include "vmath/exp.h"
 
@@ -42,7 +44,7 @@ template <class Vec> inline Vec two_sum_err(Vec a, Vec b, Vec s) {
 }
 
 // log1p without the special cases, for x in (-1, inf) finite, not NaN: log1p_core(±0)
-// is +0. Softplus and log_sigmoid call it on e^-|x| in [0, 1].
+// is +0. log1p_unit (softplus, log_sigmoid) uses it for double.
 template <class Vec> inline Vec log1p_core(Vec x) {
   using T = elem_t<Vec>;
   using F = Fmt<T>;
