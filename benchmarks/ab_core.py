@@ -1,7 +1,8 @@
 """In-process A/B of two builds' kernels (elementwise by kernel name, or the axis
-operations): the time of a changed build against a reference build, both loaded in one process and called in turn on the same arrays, one
-thread, so that both see the same machine state (this shared machine's speed drifts by
-20 % between minutes; separate runs cannot resolve a 10 % change).
+operations): the time of a changed build against a reference build, both loaded in one
+process and called in turn on the same arrays, one thread, so that both see the same
+machine state (this shared machine's speed drifts by 20 % between minutes; separate runs
+cannot resolve a 10 % change).
 
     mkdir -p /tmp/ab/refcore && touch /tmp/ab/refcore/__init__.py
     cp src/pyact/_core*.so /tmp/ab/refcore/         # the reference build
@@ -49,7 +50,7 @@ def main(names: str, directions: str, shapes: str) -> None:
                 if name in kernels:
                     args = list(pa.get(name)._kernel.args) if name in pa.available() else []
                     bound = {m: m.Bound(kernels[name], args) for m in (old, new)}
-                    y, backward = x, (lambda b: b.backward(g, x, False, o))
+                    backward = (lambda b: b.backward(g, x, False, o))
                 else:
                     bound = {m: m.AxisBound(ops[name], 0.0, axis) for m in (old, new)}
                     y = np.empty_like(x)
