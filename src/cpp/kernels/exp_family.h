@@ -95,6 +95,11 @@ template <class T> struct Tanh {
 // time: beta = 1; softplus: a denormal beta (1/beta overflows), any other beta; swish:
 // beta = 0, beta < 1, beta > 1 (other).
 enum class BetaForm { pick, one, denormal, zero, below_one, other };
+// Whether a functor of form kForm is in form f: fixed at compile time, or (pick) the
+// run-time test `holds`.
+template <BetaForm kForm> constexpr bool in_form(BetaForm f, bool holds) {
+  return kForm == BetaForm::pick ? holds : kForm == f;
+}
 
 // (1/beta) log(1 + e^(beta x)), and x where beta*x > threshold: the same test forward
 // and backward. Params: beta > 0, threshold.
@@ -136,11 +141,9 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs {
 
  private:
   static constexpr T kExact = sizeof(T) == 4 ? T(128) : T(1024);  // beyond, e^-|z| is 0
-  bool beta_one() const { return kForm == BetaForm::pick ? beta == T(1) : kForm == BetaForm::one; }
+  bool beta_one() const { return in_form<kForm>(BetaForm::one, beta == T(1)); }
   // 1/beta is inf: log1p(e)/beta then, not * inf (0 * inf = NaN).
-  bool inv_overflows() const {
-    return kForm == BetaForm::pick ? inv_beta - inv_beta != T(0) : kForm == BetaForm::denormal;
-  }
+  bool inv_overflows() const { return in_form<kForm>(BetaForm::denormal, inv_beta - inv_beta != T(0)); }
   // beta v; v itself for beta = 1 (no multiply on the critical path, and none that a
   // denormal v would slow down).
   V times_beta(V v) const { return beta_one() ? v : mul_tiny(v, set1<T>(beta)); }
@@ -197,11 +200,9 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
 
  private:
   struct Parts { V y, z, e, den; };  // y; z = beta x; e = e^-|z| (0 past kZRight); den = 1 + e
-  bool beta_one() const { return kForm == BetaForm::pick ? beta == T(1) : kForm == BetaForm::one; }
-  bool beta_zero() const { return kForm == BetaForm::pick ? beta == T(0) : kForm == BetaForm::zero; }
-  bool below_one() const {  // beta < 1 (zero too)
-    return kForm == BetaForm::pick ? beta < T(1) : kForm == BetaForm::zero || kForm == BetaForm::below_one;
-  }
+  bool beta_one() const { return in_form<kForm>(BetaForm::one, beta == T(1)); }
+  bool beta_zero() const { return in_form<kForm>(BetaForm::zero, beta == T(0)); }
+  bool below_one() const { return beta_zero() || in_form<kForm>(BetaForm::below_one, beta < T(1)); }  // zero too
   V times_beta(V x) const { return beta_zero() ? V{} : mul_tiny(x, set1<T>(beta)); }  // 0, not 0 * inf
   // What a caller leaves unused is not computed: all inline.
   Parts parts(V x) const { return beta_one() ? silu(x) : eval(x); }
