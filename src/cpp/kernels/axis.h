@@ -184,6 +184,21 @@ template <int N, class F> inline void for_vectors(int64_t b, int64_t e, const F&
   if (i < e) fn(i, e - i);
 }
 
+// out[i .. i+cnt) = value(i, cnt) over [b, e), vector by vector, the values of four
+// vectors formed before any is stored: their chains (an exp each, in some callers)
+// overlap, which a store between them would prevent (out may be an input, so no later
+// load may pass it).
+template <int N, class S, class F> inline void store_vectors(S* out, int64_t b, int64_t e, const F& value) {
+  constexpr int kStep = 4;
+  int64_t i = b;
+  for (; i + kStep * N <= e; i += kStep * N) {
+    decltype(value(i, int64_t(N))) v[kStep];
+    for (int k = 0; k < kStep; ++k) v[k] = value(i + k * N, int64_t(N));
+    for (int k = 0; k < kStep; ++k) st_lanes(out + i + k * N, 1, N, v[k]);
+  }
+  for_vectors<N>(i, e, [&](int64_t j, int64_t cnt) { st_lanes(out + j, 1, cnt, value(j, cnt)); });
+}
+
 // --- the canonical sum ----------------------------------------------------------------
 template <class A> inline A tree16(A* a) {
   for (int w = 8; w >= 1; w /= 2)
@@ -209,19 +224,33 @@ template <class C> PYACT_INLINE double tree_acc(const W<C>* acc) {
   return a[0];
 }
 
-// Canonical sum of one chunk [b, e) of a contiguous row; contrib(i, cnt) gives the
-// float64 contributions of elements i .. i+cnt-1 (cnt <= N, lanes past cnt ignored).
-template <class C, class F> double chunk_sum(int64_t b, int64_t e, const F& contrib) {
+// Canonical sum of one chunk [b, e) of a contiguous row: addend(i, cnt) gives elements
+// i .. i+cnt-1 to add (cnt <= N, lanes past cnt ignored), in the compute type, and
+// keep(i, cnt, v), if given, takes them too (softmax keeps its exponentials in y). Two
+// steps at a time, every addend of both formed before anything is stored or added: the
+// vectors' chains (an exp each, for the forward) overlap, which a store between them
+// would prevent (y may be x, so no later load may pass it).
+struct NoKeep {
+  template <class Vc> void operator()(int64_t, int64_t, Vc) const {}
+};
+template <class C, class F, class Keep = NoKeep>
+double chunk_sum(int64_t b, int64_t e, const F& addend, const Keep& keep = {}) {
   constexpr int N = Simd<C>::N;
   constexpr int KV = kLanes / N;
   W<C> acc[KV];
   for (auto& a : acc) a = neg_zero<C>();
   int64_t i = b;
-  for (; i + kLanes <= e; i += kLanes)
-    for (int k = 0; k < KV; ++k) acc[k] += contrib(i + k * N, int64_t(N));
-  for (int k = 0; k < KV && i + k * N < e; ++k) {  // the tail: lanes past the end add -0.0
-    const int64_t cnt = std::min<int64_t>(N, e - i - k * N);
-    acc[k] += first_lanes<C>(contrib(i + k * N, cnt), cnt);
+  for (; i + 2 * kLanes <= e; i += 2 * kLanes) {
+    V<C> v[2 * KV];
+    for (int k = 0; k < 2 * KV; ++k) v[k] = addend(i + k * N, int64_t(N));
+    for (int k = 0; k < 2 * KV; ++k) keep(i + k * N, int64_t(N), v[k]);
+    for (int k = 0; k < 2 * KV; ++k) acc[k % KV] += widen<C>(v[k]);
+  }
+  for (; i < e; i += N) {  // the rest: lanes past the end add -0.0
+    const int64_t cnt = std::min<int64_t>(N, e - i);
+    const V<C> v = addend(i, cnt);
+    keep(i, cnt, v);
+    acc[(i - b) / N % KV] += first_lanes<C>(widen<C>(v), cnt);
   }
   return tree_acc<C>(acc);
 }
@@ -232,12 +261,13 @@ template <class F> inline void over_chunks(int64_t n, bool par, const F& piece) 
   else if (n > 0) piece(0, n);
 }
 
-// Canonical sum of a contiguous row of n elements (see chunk_sum for contrib).
-template <class C, class F> double row_sum(int64_t n, bool par, const F& contrib) {
-  if (n <= kChunk) return chunk_sum<C>(0, n, contrib);
+// Canonical sum of a contiguous row of n elements (see chunk_sum for addend and keep).
+template <class C, class F, class Keep = NoKeep>
+double row_sum(int64_t n, bool par, const F& addend, const Keep& keep = {}) {
+  if (n <= kChunk) return chunk_sum<C>(0, n, addend, keep);
   std::vector<double> part((n + kChunk - 1) / kChunk);
   over_chunks(n, par, [&](int64_t b, int64_t e) {
-    for (int64_t c = b; c < e; c += kChunk) part[c / kChunk] = chunk_sum<C>(c, std::min(e, c + kChunk), contrib);
+    for (int64_t c = b; c < e; c += kChunk) part[c / kChunk] = chunk_sum<C>(c, std::min(e, c + kChunk), addend, keep);
   });
   double total = -0.0;
   for (double p : part) total += p;
@@ -360,24 +390,18 @@ template <class S, int K> void softmax_row(const S* x, S* y, int64_t n, bool par
   const Vc m = set1(mx);
 
   // Pass 2: the canonical sum of exp(arg).
-  const double s = row_sum<C>(n, par, [&](int64_t i, int64_t cnt) {
-    const Vc e = exp(F::arg(z(x, i, cnt), m));
-    if constexpr (kKeepExp) st_lanes(y + i, 1, cnt, e);
-    return widen<C>(e);
-  });
+  auto exp_arg = [&](int64_t i, int64_t cnt) { return exp(F::arg(z(x, i, cnt), m)); };
+  double s;
+  if constexpr (kKeepExp) s = row_sum<C>(n, par, exp_arg, [&](int64_t i, int64_t cnt, Vc e) { st_lanes(y + i, 1, cnt, e); });
+  else s = row_sum<C>(n, par, exp_arg);
 
   // Pass 3: scale (softmax) or shift (log_softmax).
   const Vc coef = set1(C(F::coef(s)));
   over_chunks(n, par, [&](int64_t b, int64_t e) {
-    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
-      Vc r;
-      if constexpr (kKeepExp) {
-        r = ld_lanes(y + i, 1, cnt, C(0)) * coef;
-      } else {
-        const Vc a = F::arg(z(x, i, cnt), m);
-        r = F::out(a, K == kLogSoftmax ? a : exp(a), coef);
-      }
-      st_lanes(y + i, 1, cnt, r);
+    store_vectors<N>(y, b, e, [&](int64_t i, int64_t cnt) {
+      if constexpr (kKeepExp) return ld_lanes(y + i, 1, cnt, C(0)) * coef;
+      const Vc a = F::arg(z(x, i, cnt), m);
+      return F::out(a, K == kLogSoftmax ? a : exp(a), coef);
     });
   });
 }
@@ -442,9 +466,9 @@ template <class S, int K> void softmax_cols(const S* x, S* y, int64_t n, int64_t
 // multiplies per 8 floats; docs/PERFORMANCE.md). float16 products are exact in float32.
 template <class C, int K> struct SoftmaxGrad {
   using Vc = V<C>;
-  static W<C> contrib(Vc g, Vc y) {
-    if constexpr (K == kLogSoftmax) { (void)y; return widen<C>(g); }
-    else return widen<C>(g * y);
+  static Vc addend(Vc g, Vc y) {
+    if constexpr (K == kLogSoftmax) { (void)y; return g; }
+    else return g * y;
   }
   static Vc out(Vc g, Vc y, Vc s) {
     if constexpr (K == kLogSoftmax) return g - exp(y) * s;
@@ -459,12 +483,10 @@ template <class S, int K> void softmax_grad_row(const S* g, const S* y, S* out, 
   using F = SoftmaxGrad<C, K>;
   constexpr int N = Simd<C>::N;
   auto ldv = [&](const S* p, int64_t i, int64_t cnt) { return ld_lanes(p + i, 1, cnt, C(0)); };
-  const double s = row_sum<C>(n, par, [&](int64_t i, int64_t cnt) { return F::contrib(ldv(g, i, cnt), ldv(y, i, cnt)); });
+  const double s = row_sum<C>(n, par, [&](int64_t i, int64_t cnt) { return F::addend(ldv(g, i, cnt), ldv(y, i, cnt)); });
   const Vc sv = set1(C(s));
   over_chunks(n, par, [&](int64_t b, int64_t e) {
-    for_vectors<N>(b, e, [&](int64_t i, int64_t cnt) {
-      st_lanes(out + i, 1, cnt, F::out(ldv(g, i, cnt), ldv(y, i, cnt), sv));
-    });
+    store_vectors<N>(out, b, e, [&](int64_t i, int64_t cnt) { return F::out(ldv(g, i, cnt), ldv(y, i, cnt), sv); });
   });
 }
 
@@ -479,7 +501,7 @@ template <class S, int K> void softmax_grad_cols(const S* g, const S* y, S* out,
     return ld_lanes(p + i * inner + v * N, 1, std::min<int64_t>(N, cols - v * N), C(0));
   };
   W<C> tot[NV];
-  col_sums<C>(n, nv, tot, [&](int64_t i, int64_t v) { return F::contrib(ldv(g, i, v), ldv(y, i, v)); });
+  col_sums<C>(n, nv, tot, [&](int64_t i, int64_t v) { return widen<C>(F::addend(ldv(g, i, v), ldv(y, i, v))); });
   Vc sv[NV];
   for (int64_t v = 0; v < nv; ++v) sv[v] = narrow<C>(tot[v]);
   for (int64_t i = 0; i < n; ++i)
@@ -600,7 +622,7 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
   auto add_any = [&](int64_t i, int k) __attribute__((always_inline)) {
     for (int r = 0; r < G; ++r) {
       const int64_t av = avail - r * n;
-      const W<C> w = F::contrib(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0)));
+      const W<C> w = widen<C>(F::addend(ld_row(g + r * n, i, n, av, C(0)), ld_row(y + r * n, i, n, av, C(0))));
       acc[r][k] += i + N <= n ? w : first_lanes<C>(w, n - i);
     }
   };
@@ -622,13 +644,24 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
     for (; j0 + KS <= nfull; j0 += KS)
       for (int k = 0; k < KS; ++k)
         for (int r = 0; r < G; ++r)
-          acc[r][k] += F::contrib(load_as(g + r * n + (j0 + k) * N), load_as(y + r * n + (j0 + k) * N));
+          acc[r][k] += widen<C>(F::addend(load_as(g + r * n + (j0 + k) * N), load_as(y + r * n + (j0 + k) * N)));
     for (int k = 0; k < KS; ++k)  // a fixed trip count, unrolled: k stays a constant
       if (j0 + k < nv) add_any((j0 + k) * N, k);
     sums();
-    for (int64_t j = 0; j < nfull; ++j)
-      for (int r = 0; r < G; ++r)
-        store_as(out + r * n + j * N, F::out(load_as(g + r * n + j * N), load_as(y + r * n + j * N), sv[r]));
+    // Four vectors' outputs (of the G rows) formed before any is stored, as in
+    // store_vectors: log_softmax's exps overlap.
+    constexpr int kStep = 4 / G;
+    auto out_at = [&](int64_t j, int r) { return F::out(load_as(g + r * n + j * N), load_as(y + r * n + j * N), sv[r]); };
+    int64_t j = 0;
+    for (; j + kStep <= nfull; j += kStep) {
+      Vc v[kStep][G];
+      for (int k = 0; k < kStep; ++k)
+        for (int r = 0; r < G; ++r) v[k][r] = out_at(j + k, r);
+      for (int k = 0; k < kStep; ++k)
+        for (int r = 0; r < G; ++r) store_as(out + r * n + (j + k) * N, v[k][r]);
+    }
+    for (; j < nfull; ++j)
+      for (int r = 0; r < G; ++r) store_as(out + r * n + j * N, out_at(j, r));
     if (nfull < nv) out_any(nfull * N);
   } else {
     for (int64_t j0 = 0; j0 < nv; j0 += KS)
