@@ -9,4 +9,9 @@ inline vf mul_add(vf a, vf b, vf c) { return (vf)_mm256_fmadd_ps((__m256)a, (__m
 inline vd mul_add(vd a, vd b, vd c) { return (vd)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c); }
 inline vf sqrt(vf a) { return (vf)_mm256_sqrt_ps((__m256)a); }
 inline vd sqrt(vd a) { return (vd)_mm256_sqrt_pd((__m256d)a); }
+// a > b ? a : b and a < b ? a : b, NaN included (vec.h max_of, min_of).
+inline vf max_of(vf a, vf b) { return (vf)_mm256_max_ps((__m256)a, (__m256)b); }
+inline vd max_of(vd a, vd b) { return (vd)_mm256_max_pd((__m256d)a, (__m256d)b); }
+inline vf min_of(vf a, vf b) { return (vf)_mm256_min_ps((__m256)a, (__m256)b); }
+inline vd min_of(vd a, vd b) { return (vd)_mm256_min_pd((__m256d)a, (__m256d)b); }
 }}  // namespace pyact::<isa>

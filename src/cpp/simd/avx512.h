@@ -10,4 +10,9 @@ inline vf mul_add(vf a, vf b, vf c) { return (vf)_mm512_fmadd_ps((__m512)a, (__m
 inline vd mul_add(vd a, vd b, vd c) { return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c); }
 inline vf sqrt(vf a) { return (vf)_mm512_sqrt_ps((__m512)a); }
 inline vd sqrt(vd a) { return (vd)_mm512_sqrt_pd((__m512d)a); }
+// a > b ? a : b and a < b ? a : b, NaN included (vec.h max_of, min_of).
+inline vf max_of(vf a, vf b) { return (vf)_mm512_max_ps((__m512)a, (__m512)b); }
+inline vd max_of(vd a, vd b) { return (vd)_mm512_max_pd((__m512d)a, (__m512d)b); }
+inline vf min_of(vf a, vf b) { return (vf)_mm512_min_ps((__m512)a, (__m512)b); }
+inline vd min_of(vd a, vd b) { return (vd)_mm512_min_pd((__m512d)a, (__m512d)b); }
 }}  // namespace pyact::<isa>

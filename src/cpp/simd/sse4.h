@@ -9,4 +9,9 @@ inline vf mul_add(vf a, vf b, vf c) { return a * b + c; }
 inline vd mul_add(vd a, vd b, vd c) { return a * b + c; }
 inline vf sqrt(vf a) { return (vf)_mm_sqrt_ps((__m128)a); }
 inline vd sqrt(vd a) { return (vd)_mm_sqrt_pd((__m128d)a); }
+// a > b ? a : b and a < b ? a : b, NaN included (vec.h max_of, min_of).
+inline vf max_of(vf a, vf b) { return (vf)_mm_max_ps((__m128)a, (__m128)b); }
+inline vd max_of(vd a, vd b) { return (vd)_mm_max_pd((__m128d)a, (__m128d)b); }
+inline vf min_of(vf a, vf b) { return (vf)_mm_min_ps((__m128)a, (__m128)b); }
+inline vd min_of(vd a, vd b) { return (vd)_mm_min_pd((__m128d)a, (__m128d)b); }
 }}  // namespace pyact::<isa>

@@ -98,10 +98,16 @@ template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_l
 // |v| below the smallest normal: a denormal or ±0.
 template <class Vec> inline auto below_normal(Vec v) { return abs(v) < std::numeric_limits<elem_t<Vec>>::min(); }
 
+// a > b ? a : b and a < b ? a : b: b wherever the compare is false, NaN included. The
+// x86 headers overload them with max/min, which are exactly that, one instruction where
+// GCC emits a compare and a blend.
+template <class Vec> inline Vec max_of(Vec a, Vec b) { return select(a > b, a, b); }
+template <class Vec> inline Vec min_of(Vec a, Vec b) { return select(a < b, a, b); }
+
 // Clamp with NaN passing through (a compare with NaN is false on both sides).
 template <class Vec> inline Vec clamp(Vec v, elem_t<Vec> lo, elem_t<Vec> hi) {
-  v = select(v < lo, lo, v);
-  return select(v > hi, hi, v);
+  using T = elem_t<Vec>;
+  return min_of(set1<T>(hi), max_of(set1<T>(lo), v));
 }
 
 // Storage type S (float16, float, double) -> the type it is computed in: float16 is
