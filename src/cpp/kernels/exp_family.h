@@ -19,7 +19,7 @@
 namespace pyact { namespace PYACT_TARGET {
 
 // min(x, 0), NaN kept.
-template <class Vec> inline Vec neg_part(Vec x) { return select(x > elem_t<Vec>(0), Vec{}, x); }
+template <class Vec> inline Vec neg_part(Vec x) { return min_of(Vec{}, x); }
 
 // x if x > 0 else alpha*(e^x - 1). Param: alpha.
 template <class T> struct Elu {
@@ -234,8 +234,8 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
   // tail (-inf too) without a select.
   static Parts silu(V x) {
     const V a = abs(x);
-    const V es = vm::exp_in_range<vm::kUnderflowGuard>(-select(a > kZLeft, kZLeft, a));
-    const V f = select(x < -kZLeft, -kZLeft, x);
+    const V es = vm::exp_in_range<vm::kUnderflowGuard>(-min_of(set1<T>(kZLeft), a));
+    const V f = max_of(set1<T>(-kZLeft), x);
     const V den = mul_add(es, set1<T>(vm::kUnguard<T>), set1<T>(T(1)));
     return {quotient<false>(x, x, f, es, den), x, settled_e(a, es), den};
   }

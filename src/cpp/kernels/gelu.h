@@ -62,7 +62,7 @@ template <class T> struct Gelu {
   static V clamped_w(V x, M<T> left) {
     const V w = abs(x);
     const V lim = select(left, set1<T>(kMaxW), set1<T>(kRightW));
-    return select(w > lim, lim, w);
+    return min_of(lim, w);
   }
   static V factor(V x, M<T> left) { return select(left, select(x < -kMaxW, neg_zero<V>(), x), set1<T>(T(1))); }
   // Left, y <= 0: the sign bit set, so that the zero below -kMaxW is -0 (f * (e^r - 1)

@@ -50,7 +50,7 @@ template <class T> struct ReluPlain {
   PYACT_FUNCTOR_TYPES(1);
   static constexpr bool kFwdKeepsNan = true;
   explicit ReluPlain(const double*) {}
-  V fwd(V x) const { return select(x < T(0), V{}, x); }
+  V fwd(V x) const { return max_of(V{}, x); }
   V bwd_x(V g, V x) const { return select(x > T(0), g, V{}); }
   V bwd_y(V g, V y) const { return bwd_x(g, y); }
 };

@@ -27,7 +27,7 @@ template <class Vec> inline Vec sech2(Vec x) {
 template <class Vec> inline Vec tanh(Vec x) {
   using T = elem_t<Vec>;
   const Vec a0 = abs(x);
-  const Vec a = select(a0 > TanhC<T>::kSat, set1<T>(TanhC<T>::kSat), a0);  // NaN stays NaN
+  const Vec a = min_of(set1<T>(TanhC<T>::kSat), a0);  // NaN stays NaN
   const Vec m = expm1_in_range(a + a);
   // m/(m+2) keeps small results exact; from |x| = 0.55 (m = 2) on, 1 - 2/(m+2) has no
   // cancellation and is monotone through the last ulps below 1. One division for both.
