@@ -226,9 +226,9 @@ template <class C> PYACT_INLINE double tree_acc(const W<C>* acc) {
 
 // Canonical sum of one chunk [b, e) of a contiguous row: addend(i, cnt) gives elements
 // i .. i+cnt-1 to add (cnt <= N, lanes past cnt ignored), in the compute type, and
-// keep(i, cnt, v), if given, takes them too (softmax keeps its exponentials in y). Two
-// steps at a time, every addend of both formed before anything is stored or added: the
-// vectors' chains (an exp each, for the forward) overlap, which a store between them
+// keep(i, cnt, v), if given, takes them too (softmax keeps its exponentials in y). Four
+// vectors at a time (at least), every addend formed before anything is stored or added:
+// the vectors' chains (an exp each, for the forward) overlap, which a store between them
 // would prevent (y may be x, so no later load may pass it).
 struct NoKeep {
   template <class Vc> void operator()(int64_t, int64_t, Vc) const {}
@@ -239,12 +239,13 @@ double chunk_sum(int64_t b, int64_t e, const F& addend, const Keep& keep = {}) {
   constexpr int KV = kLanes / N;
   W<C> acc[KV];
   for (auto& a : acc) a = neg_zero<C>();
+  constexpr int kStep = std::max(4, KV);  // a multiple of KV: vector k goes to acc[k % KV]
   int64_t i = b;
-  for (; i + 2 * kLanes <= e; i += 2 * kLanes) {
-    V<C> v[2 * KV];
-    for (int k = 0; k < 2 * KV; ++k) v[k] = addend(i + k * N, int64_t(N));
-    for (int k = 0; k < 2 * KV; ++k) keep(i + k * N, int64_t(N), v[k]);
-    for (int k = 0; k < 2 * KV; ++k) acc[k % KV] += widen<C>(v[k]);
+  for (; i + kStep * N <= e; i += kStep * N) {
+    V<C> v[kStep];
+    for (int k = 0; k < kStep; ++k) v[k] = addend(i + k * N, int64_t(N));
+    for (int k = 0; k < kStep; ++k) keep(i + k * N, int64_t(N), v[k]);
+    for (int k = 0; k < kStep; ++k) acc[k % KV] += widen<C>(v[k]);
   }
   for (; i < e; i += N) {  // the rest: lanes past the end add -0.0
     const int64_t cnt = std::min<int64_t>(N, e - i);
