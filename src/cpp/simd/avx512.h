@@ -15,4 +15,8 @@ inline vf max_of(vf a, vf b) { return (vf)_mm512_max_ps((__m512)a, (__m512)b); }
 inline vd max_of(vd a, vd b) { return (vd)_mm512_max_pd((__m512d)a, (__m512d)b); }
 inline vf min_of(vf a, vf b) { return (vf)_mm512_min_ps((__m512)a, (__m512)b); }
 inline vd min_of(vd a, vd b) { return (vd)_mm512_min_pd((__m512d)a, (__m512d)b); }
+// p * 2^n for integral n, rounded once (denormal results too), by vscalef (vmath/exp.h
+// scale_pow2).
+inline vf scale_by(vf p, vf n) { return (vf)_mm512_scalef_ps((__m512)p, (__m512)n); }
+inline vd scale_by(vd p, vd n) { return (vd)_mm512_scalef_pd((__m512d)p, (__m512d)n); }
 }}  // namespace pyact::<isa>

@@ -121,7 +121,7 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
 }
 
 // p * 2^(n + kScale), rounded once even where the result is denormal (two normal
-// factors), and 0 in the lanes of `zero` (those below the underflow threshold): there the
+// factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero` (those below the underflow threshold): there the
 // second factor is 0 rather than the product underflowing. A multiplication whose result
 // underflows runs several times slower on x86, so far below the threshold that would be
 // a slow path for a result that is simply 0.
@@ -129,8 +129,12 @@ template <int kScale, class Vec, class Mask>
 inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n, Mask zero) {
   using T = elem_t<Vec>;
   const auto m = n + kScale;
+#if defined(PYACT_TARGET_AVX512)
+  return select(zero, Vec{}, scale_by(p, __builtin_convertvector(m, V<T>)));
+#else
   const auto m1 = m >> 1;
   return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
+#endif
 }
 // The same without zero lanes (the constant mask folds away).
 template <int kScale, class Vec> inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n) {
