@@ -160,11 +160,10 @@ template <int kScale, class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Ve
   const Vec k2 = mul_add(t.t, mul_add(t.t, set1<T>(T(-0.3)), set1<T>(T(0.6))), set1<T>(T(0.5)));
   const HalfSquare<Vec> h = neg_half_square(w);
   const ExpParts<Vec> ex = exp_hilo_parts(h.hi, mul_add(k2, t.rel2, h.lo));
-  const Vec scale = pow2i<T>(ex.n + kScale);
   const Vec tq = t.t * q;
   const Vec m = mul_tiny(tq, f);
-  const Vec e = (ex.em1 + T(1)) * scale;
-  return {mul_tiny(mul_add(m, ex.em1, m), scale), tq * e, e};
+  const Vec e = times_pow2<kScale>(ex.em1 + T(1), ex.n);
+  return {times_pow2<kScale>(mul_add(m, ex.em1, m), ex.n), tq * e, e};
 }
 template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
   return ncdf_neg_product_parts<kScale>(w, f).y;

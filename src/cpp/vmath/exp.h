@@ -85,6 +85,26 @@ template <class Vec> inline Rounded<Vec> round_int(Vec x) {
   return {z - Fmt<T>::kMagic, (I)(bits(z) - Fmt<T>::kMagicBits)};
 }
 
+// p * 2^(n + kScale) where 2^(n + kScale) is a normal number: the power built from bits
+// and one multiply (through the FMA unit: p may be tiny); on AVX-512 vscalef from the
+// float n, the same single rounding without the integer work. pow2_of: 2^n alone.
+template <int kScale = 0, class Vec> inline Vec times_pow2(Vec p, const Rounded<Vec>& n) {
+  using T = elem_t<Vec>;
+#if defined(PYACT_TARGET_AVX512)
+  return scale_by(p, n.n + T(kScale));
+#else
+  return mul_tiny(p, pow2i<T>(n.i + kScale));
+#endif
+}
+template <class Vec> inline Vec pow2_of(const Rounded<Vec>& n) {
+  using T = elem_t<Vec>;
+#if defined(PYACT_TARGET_AVX512)
+  return scale_by(set1<T>(T(1)), n.n);
+#else
+  return pow2i<T>(n.i);
+#endif
+}
+
 template <class T> struct ExpC;
 template <> struct ExpC<float> {
   static constexpr float kLog2e = 0x1.715476p+0f;
@@ -165,7 +185,7 @@ template <int kScale = 0, class Vec> inline Vec exp_in_range(Vec x) {
   using T = elem_t<Vec>;
   Vec r;
   const Rounded<Vec> n = reduce_ln2(x, r);
-  return ((exp_poly_tail(r) + r) + T(1)) * pow2i<T>(n.i + kScale);
+  return times_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n);
 }
 
 // m * exp(a + b) * 2^kScale for a double-word argument (|b| well below ln2/2), without
@@ -174,18 +194,18 @@ template <int kScale = 0, class Vec> inline Vec exp_in_range(Vec x) {
 // is one factor built from bits. m joins the last FMA (m + m (e^r - 1)): one rounding
 // fewer than multiplying the result.
 // Its two parts: e^(a + b) = (1 + em1) * 2^n, em1 = e^r - 1.
-template <class Vec> struct ExpParts { Vec em1; typename Fmt<elem_t<Vec>>::I n; };
+template <class Vec> struct ExpParts { Vec em1; Rounded<Vec> n; };
 template <class Vec> inline ExpParts<Vec> exp_hilo_parts(Vec a, Vec b) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
   const Rounded<Vec> n = round_int(mul_tiny(a, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), a) + b;  // the first step is exact
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
-  return {exp_poly_tail(r) + r, n.i};
+  return {exp_poly_tail(r) + r, n};
 }
 template <int kScale = 0, class Vec> inline Vec exp_hilo_in_range(Vec a, Vec b, Vec m) {
   const ExpParts<Vec> e = exp_hilo_parts(a, b);
-  return mul_add(m, e.em1, m) * pow2i<elem_t<Vec>>(e.n + kScale);
+  return times_pow2<kScale>(mul_add(m, e.em1, m), e.n);
 }
 
 // The factor that undoes exp<kUnderflowGuard>: 2^-64.

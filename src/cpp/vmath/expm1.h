@@ -43,7 +43,7 @@ template <class Vec> inline Vec expm1_in_range(Vec x) {
   using T = elem_t<Vec>;
   Vec r;
   const Rounded<Vec> n = reduce_ln2(x, r);
-  const Vec s = pow2i<T>(n.i);
+  const Vec s = pow2_of(n);
   return mul_add(s, expm1_poly(r), s - T(1));
 }
 
