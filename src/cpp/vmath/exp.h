@@ -141,10 +141,11 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
 }
 
 // p * 2^(n + kScale), rounded once even where the result is denormal (two normal
-// factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero` (those below the underflow threshold): there the
-// second factor is 0 rather than the product underflowing. A multiplication whose result
-// underflows runs several times slower on x86, so far below the threshold that would be
-// a slow path for a result that is simply 0.
+// factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero` (those
+// below the underflow threshold): there the second factor is 0 rather than the product
+// underflowing. A multiplication whose result underflows runs several times slower on
+// x86, so far below the threshold that would be a slow path for a result that is
+// simply 0.
 template <int kScale, class Vec, class Mask>
 inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n, Mask zero) {
   using T = elem_t<Vec>;
