@@ -147,18 +147,18 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
 // x86, so far below the threshold that would be a slow path for a result that is
 // simply 0.
 template <int kScale, class Vec, class Mask>
-inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n, Mask zero) {
+inline Vec scale_pow2(Vec p, const Rounded<Vec>& n, Mask zero) {
   using T = elem_t<Vec>;
-  const auto m = n + kScale;
 #if defined(PYACT_TARGET_AVX512)
-  return select(zero, Vec{}, scale_by(p, __builtin_convertvector(m, V<T>)));
+  return select(zero, Vec{}, scale_by(p, n.n + T(kScale)));
 #else
+  const auto m = n.i + kScale;
   const auto m1 = m >> 1;
   return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
 #endif
 }
 // The same without zero lanes (the constant mask folds away).
-template <int kScale, class Vec> inline Vec scale_pow2(Vec p, typename Fmt<elem_t<Vec>>::I n) {
+template <int kScale, class Vec> inline Vec scale_pow2(Vec p, const Rounded<Vec>& n) {
   return scale_pow2<kScale>(p, n, M<elem_t<Vec>>{});
 }
 
@@ -176,7 +176,7 @@ template <int kScale = 0, class Vec> inline Vec exp(Vec x) {
   const Vec xc = clamp(x, lo, hi);
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
-  return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n.i, x < lo);
+  return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n, x < lo);
 }
 
 // exp(x) * 2^kScale without the clamps of exp, for callers that keep x where n + kScale
