@@ -23,14 +23,12 @@ template <class T> struct Gelu {
   // x - x Phi(-x) rounds to x from here on: x Phi(-x) < ulp(x)/32 (Phi(-6) = 1e-9, Phi(-9) = 1e-19).
   static constexpr T kRightW = sizeof(T) == 4 ? T(6) : T(9);
   explicit Gelu(const double*) {}
-  // x Phi(-|x|) left of 0 (the sign bit: -0 too), x multiplied in inside ncdf_neg and
-  // Phi carried scaled by 2^64 so that a denormal result is rounded once; x - x Phi(-x)
-  // right of 0 (one rounding with an FMA).
+  // x Phi(-|x|) left of 0 (the sign bit: -0 too), x multiplied in inside ncdf_neg, which
+  // rounds a denormal result once; x - x Phi(-x) right of 0 (one rounding with an FMA).
   V fwd(V x) const {
     const auto left = has_sign(x);
     const V wc = clamped_w(x, left);
-    const V q = mul_tiny(vm::ncdf_neg<vm::kUnderflowGuard>(wc, factor(x, left)), set1<T>(vm::kUnguard<T>));
-    return y_of(x, left, wc, q);
+    return y_of(x, left, wc, vm::ncdf_neg(wc, factor(x, left)));
   }
   // With the derivative (a trainer's forward, apply.h ForwardDeriv). float: from the
   // same exponential, Phi(x) + x phi(x) = [Phi(-w) or 1 - Phi(-w)] + x e^(-w^2/2)/sqrt(2 pi),
@@ -41,11 +39,13 @@ template <class T> struct Gelu {
       constexpr T kRsqrt2Pi = T(0x1.988454p-2f);
       const auto left = has_sign(x);
       const V wc = clamped_w(x, left);
-      const vm::NcdfParts<V> p = vm::ncdf_neg_product_parts<vm::kUnderflowGuard>(wc, factor(x, left));
-      const V y = y_of(x, left, wc, p.y * vm::kUnguard<T>);
+      const vm::NcdfParts<V> p = vm::ncdf_neg_product_parts(wc, factor(x, left));
+      const V y = y_of(x, left, wc, vm::times_pow2_guarded(p.y, p.n));
+      // exp(-w^2/2) and Phi(-w) scaled by 2^64 (normal numbers), and u the 2^-64 back.
+      const V e = vm::times_pow2<vm::kUnderflowGuard>(p.em1 + T(1), p.n);
       const V u = select(wc > kMaxWGrad, V{}, set1<T>(vm::kUnguard<T>));
-      const V cdf = p.cdf * u;
-      return {y, mul_add(select(left, -wc, wc), p.e * (u * kRsqrt2Pi), select(left, cdf, T(1) - cdf))};
+      const V cdf = (p.tq * e) * u;
+      return {y, mul_add(select(left, -wc, wc), e * (u * kRsqrt2Pi), select(left, cdf, T(1) - cdf))};
     } else {
       return {fwd(x), bwd_x(set1<T>(T(1)), x)};
     }

@@ -141,20 +141,20 @@ template <class Vec> inline TwoOver<Vec> two_over_2_plus(Vec w) {
   return {t, mul_add(-t, d_err, residual(t, d, set1<T>(T(2))))};
 }
 
-// f * Phi(-w) * 2^kScale, product form (float; w already clamped to [0, 15], so n is in
-// [-162, 0] and 2^(n + kScale) one normal factor for kScale in [36, 127]: gelu's 64).
-// f joins t Q before the last FMA of exp.
-// Besides y = f Phi(-w) 2^kScale, the pieces a gradient needs from the same exponential:
-// cdf = Phi(-w) 2^kScale and e = exp(-w^2/2) 2^kScale, each within a few ulps (the
-// correction for t's rounding stays in e: 1e-7 relative). What a caller leaves unused
-// is not computed (all inline).
-template <class Vec> struct NcdfParts { Vec y, cdf, e; };
-template <int kScale, class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Vec w, Vec f) {
-  static_assert(kScale >= 36 && kScale <= 127, "2^(n + kScale) must stay a normal float");
+// f * Phi(-w), product form (float; w already clamped to [0, 15], so n is in [-162, 0]),
+// as unscaled parts: Phi(-w) = tq (1 + em1) 2^n, and y = f tq (1 + em1) rounded once (f
+// joins t Q before the last FMA of exp), to be scaled by 2^n. The caller scales: f Phi(-w)
+// = times_pow2_guarded(y, n), denormal results rounded once; a gradient takes tq and
+// exp(-w^2/2) = (1 + em1) 2^n from the same exponential (the correction for t's rounding
+// stays in em1: 1e-7 relative).
+template <class Vec> struct NcdfParts { Vec y, tq, em1; Rounded<Vec> n; };
+template <class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Vec w, Vec f) {
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   const TwoOver<Vec> t = two_over_2_plus(w);
-  const Vec q = horner_estrin<3>(t.t - C::mid, C::q);
+  // Horner's rule: fewer operations than horner_estrin, and the driver's independent
+  // vectors hide the longer chain.
+  const Vec q = horner(t.t - C::mid, C::q);
   // d log(tQ)/d log(t) = (2+w)(m(w) - w), m the inverse Mills ratio, falls from 1.6 at
   // w = 0 towards 1; 1 + 0.6 t (2 - t) follows it within 0.05, halved here for rel2.
   const Vec k2 = mul_add(t.t, mul_add(t.t, set1<T>(T(-0.3)), set1<T>(T(0.6))), set1<T>(T(0.5)));
@@ -162,11 +162,12 @@ template <int kScale, class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Ve
   const ExpParts<Vec> ex = exp_hilo_parts(h.hi, mul_add(k2, t.rel2, h.lo));
   const Vec tq = t.t * q;
   const Vec m = mul_tiny(tq, f);
-  const Vec e = times_pow2<kScale>(ex.em1 + T(1), ex.n);
-  return {times_pow2<kScale>(mul_add(m, ex.em1, m), ex.n), tq * e, e};
+  return {mul_add(m, ex.em1, m), tq, ex.em1, ex.n};
 }
-template <int kScale, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
-  return ncdf_neg_product_parts<kScale>(w, f).y;
+// f * Phi(-w), denormal results rounded once.
+template <class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
+  const NcdfParts<Vec> p = ncdf_neg_product_parts(w, f);
+  return times_pow2_guarded(p.y, p.n);
 }
 
 // f * Phi(-w) * 2^kScale, exponent form (double).
@@ -217,13 +218,14 @@ template <class Vec> inline Vec npdf(Vec w) {
   return exp_hilo(h.hi, h.lo) * kRsqrt2Pi;
 }
 
-// f * Phi(-w) * 2^kScale (see exp), for w in [0, kMaxW] (the caller clamps): a factor
-// f (x in gelu) multiplied in before the final rounding of the exponential.
-template <int kScale = 0, class Vec> inline Vec ncdf_neg(Vec w, Vec f) {
+// f * Phi(-w), for w in [0, kMaxW] (the caller clamps): a factor f (x in gelu)
+// multiplied in before the final rounding of the exponential, and a denormal result
+// rounded once.
+template <class Vec> inline Vec ncdf_neg(Vec w, Vec f) {
   if constexpr (NcdfC<elem_t<Vec>>::kProduct) {
-    return ncdf_neg_product<kScale>(w, f);
+    return ncdf_neg_product(w, f);
   } else {
-    return ncdf_neg_exponent<kScale>(w, f);
+    return ncdf_neg_exponent(w, f);
   }
 }
 

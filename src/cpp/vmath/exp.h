@@ -213,4 +213,15 @@ template <int kScale = 0, class Vec> inline Vec exp_hilo_in_range(Vec a, Vec b, 
 constexpr int kUnderflowGuard = 64;
 template <class T> constexpr T kUnguard = T(0x1p-64);
 
+// p * 2^n rounded once also where the result is denormal, for n + kUnderflowGuard in
+// the normal range: p * 2^(n + 64) is exact, and the product by 2^-64 rounds once. On
+// AVX-512 that is one vscalef by n (no guard, no second multiply).
+template <class Vec> inline Vec times_pow2_guarded(Vec p, const Rounded<Vec>& n) {
+#if defined(PYACT_TARGET_AVX512)
+  return scale_by(p, n.n);
+#else
+  return mul_tiny(times_pow2<kUnderflowGuard>(p, n), set1<elem_t<Vec>>(kUnguard<elem_t<Vec>>));
+#endif
+}
+
 }}}  // namespace pyact::<isa>::vm
