@@ -88,8 +88,12 @@ template <class Op, class F, int Arity> constexpr bool returns_both() {
 
 // The driver's loop computes kUnroll independent vectors per step, all before storing
 // any: instruction-level parallelism for the long formulas. (As an array, not four named
-// values: GCC then schedules the ELU family's forwards 8-15% faster.)
+// values: GCC then schedules the ELU family's forwards 8-15% faster.) A functor whose
+// formula keeps so many constants live that four vectors overflow the register file
+// into stack spills declares `static constexpr int kUnroll = 2` (gelu).
 constexpr int kUnroll = 4;
+template <class F, class = void> struct unroll_of : std::integral_constant<int, kUnroll> {};
+template <class F> struct unroll_of<F, std::void_t<decltype(F::kUnroll)>> : std::integral_constant<int, F::kUnroll> {};
 template <int... K, class One, class Put>
 PYACT_INLINE void unrolled(std::integer_sequence<int, K...>, One one, Put put) {
   const decltype(one(0)) r[] = {one(K)...};  // a braced list: evaluated in order
@@ -121,8 +125,9 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
   const T* a = in[0];
   const T* b = Arity == 2 ? in[1] : nullptr;
   int64_t i = begin;
-  for (; i + kUnroll * N <= end; i += kUnroll * N)
-    unrolled(std::make_integer_sequence<int, kUnroll>{}, [&](int k) { return one(i + k * N, a, b); },
+  constexpr int U = unroll_of<F>::value;
+  for (; i + U * N <= end; i += U * N)
+    unrolled(std::make_integer_sequence<int, U>{}, [&](int k) { return one(i + k * N, a, b); },
              [&](int k, const auto& r) { put(out, out2, i + k * N, r); });
   for (; i + N <= end; i += N) put(out, out2, i, one(i, a, b));
   if (i < end) {  // the tail, padded with zeros, through the same vector code

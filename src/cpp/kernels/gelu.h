@@ -22,6 +22,7 @@ template <class T> struct Gelu {
   static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
   // x - x Phi(-x) rounds to x from here on: x Phi(-x) < ulp(x)/32 (Phi(-6) = 1e-9, Phi(-9) = 1e-19).
   static constexpr T kRightW = sizeof(T) == 4 ? T(6) : T(9);
+  static constexpr int kUnroll = 2;  // apply.h: at four vectors GCC spills the constants to the stack
   explicit Gelu(const double*) {}
   // x Phi(-|x|) left of 0 (the sign bit: -0 too), x multiplied in inside ncdf_neg, which
   // rounds a denormal result once; x - x Phi(-x) right of 0 (one rounding with an FMA).
