@@ -10,9 +10,11 @@ cannot resolve a 10 % change).
     PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py softmax,log_softmax fwd,bwd 4096x10,1024x1000
     AXIS=1 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py softmax fwd 64x128x128
     PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,gelu_tanh fwd,bwd 262144
+    PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,swish deriv 256x1024
 
 An elementwise kernel runs with its activation's default parameters (none for a
-kernel that is not an activation's name, e.g. gelu_tanh) and backward from x.
+kernel that is not an activation's name, e.g. gelu_tanh) and backward from x; `deriv`
+is the fused forward that keeps f' (bias_act with deriv=True, for gelu and swish).
 
 Prints, per shape, function and direction, the median ns/element of each build and the
 median (and quartiles) of new/old over 25 rounds, alternating which build goes first.
@@ -59,6 +61,10 @@ def main(names: str, directions: str, shapes: str) -> None:
                 for d in directions.split(","):
                     call = {m: (lambda b=b: b.forward(x, o)) if d == "fwd" else (lambda b=b: backward(b))
                             for m, b in bound.items()}
+                    if d == "deriv":  # bias_act keeping f' (pa.MLP's forward; gelu, swish), zero bias
+                        bias, pre = np.zeros(x.shape[-1], np.float32), np.empty_like(x)
+                        call = {m: (lambda m=m: m.bias_act(kernels[name], x, bias, o, pre, tuple(args), True))
+                                for m in (old, new)}
                     t = {old: [], new: []}
                     for rnd in range(ROUNDS):
                         for m in ((old, new) if rnd % 2 else (new, old)):
