@@ -74,7 +74,7 @@ template <class Vec> inline Vec log1p_core(Vec x) {
 // p of degree 9, near-minimax in relative error (0.9 * 2^-24 with its coefficients rounded
 // to float), by Horner's rule: no division and no exponent split, so the dependency chain
 // is a fraction of log1p_core's, and three multiplies fewer than Estrin's powers (the
-// driver's independent vectors hide the chain: softplus forward 0.93-0.96x the time).
+// driver's independent vectors hide the chain: softplus forward 0.92x the time).
 // e^2 p is at most 0.45 of the result, which scales p's error down by as much; a tiny e
 // gives e^2 = 0 (through the FMA unit: no slow path) and the result e. double: log1p_core.
 template <class Vec> inline Vec log1p_unit(Vec e) {
