@@ -19,4 +19,7 @@ inline vd min_of(vd a, vd b) { return (vd)_mm512_min_pd((__m512d)a, (__m512d)b);
 // scale_pow2).
 inline vf scale_by(vf p, vf n) { return (vf)_mm512_scalef_ps((__m512)p, (__m512)n); }
 inline vd scale_by(vd p, vd n) { return (vd)_mm512_scalef_pd((__m512d)p, (__m512d)n); }
+// x rounded to an integer, ties to even (vmath/exp.h round_int), by one vrndscale.
+inline vf round_even(vf x) { return (vf)_mm512_roundscale_ps((__m512)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+inline vd round_even(vd x) { return (vd)_mm512_roundscale_pd((__m512d)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 }}  // namespace pyact::<isa>

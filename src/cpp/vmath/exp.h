@@ -73,7 +73,9 @@ template <class T> inline V<T> pow2i(typename Fmt<T>::I n) {
   return (V<T>)(((U)(n + Fmt<T>::kBias)) << Fmt<T>::kMant);
 }
 
-// n = round(x) as float lanes, and as integer lanes (|x| < 2^(p-2)).
+// n = round(x) as float lanes, and as integer lanes (|x| < 2^(p-2)), ties to even. On
+// AVX-512 one vrndscale (the same n as the magic number's two additions, with half
+// their latency), and the integer lanes by conversion where a caller uses them.
 template <class Vec> struct Rounded {
   Vec n;
   typename Fmt<elem_t<Vec>>::I i;
@@ -81,8 +83,13 @@ template <class Vec> struct Rounded {
 template <class Vec> inline Rounded<Vec> round_int(Vec x) {
   using T = elem_t<Vec>;
   using I = typename Fmt<T>::I;
+#if defined(PYACT_TARGET_AVX512)
+  const Vec n = round_even(x);
+  return {n, __builtin_convertvector(n, I)};
+#else
   const Vec z = x + Fmt<T>::kMagic;
   return {z - Fmt<T>::kMagic, (I)(bits(z) - Fmt<T>::kMagicBits)};
+#endif
 }
 
 // p * 2^(n + kScale) where 2^(n + kScale) is a normal number: the power built from bits
