@@ -73,9 +73,11 @@ template <class T> inline V<T> pow2i(typename Fmt<T>::I n) {
   return (V<T>)(((U)(n + Fmt<T>::kBias)) << Fmt<T>::kMant);
 }
 
-// n = round(x) as float lanes, and as integer lanes (|x| < 2^(p-2)), ties to even. On
-// AVX-512 one vrndscale (the same n as the magic number's two additions, with half
-// their latency), and the integer lanes by conversion where a caller uses them.
+// n = round(x) as float lanes, and as integer lanes (|x| < 2^(p-2)), ties to even, by
+// the magic number. On AVX-512 the float n is one vrndscale instead (the same n, one
+// instruction on the chain instead of two additions); the integer lanes, which only
+// some callers use, stay the magic number's bits (a NaN lane gives a harmless integer
+// there, where a conversion would give INT_MIN and n - 1 would overflow).
 template <class Vec> struct Rounded {
   Vec n;
   typename Fmt<elem_t<Vec>>::I i;
@@ -83,12 +85,12 @@ template <class Vec> struct Rounded {
 template <class Vec> inline Rounded<Vec> round_int(Vec x) {
   using T = elem_t<Vec>;
   using I = typename Fmt<T>::I;
-#if defined(PYACT_TARGET_AVX512)
-  const Vec n = round_even(x);
-  return {n, __builtin_convertvector(n, I)};
-#else
   const Vec z = x + Fmt<T>::kMagic;
-  return {z - Fmt<T>::kMagic, (I)(bits(z) - Fmt<T>::kMagicBits)};
+  const I i = (I)(bits(z) - Fmt<T>::kMagicBits);
+#if defined(PYACT_TARGET_AVX512)
+  return {round_even(x), i};
+#else
+  return {z - Fmt<T>::kMagic, i};
 #endif
 }
 
