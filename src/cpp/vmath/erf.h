@@ -144,7 +144,7 @@ template <class Vec> inline TwoOver<Vec> two_over_2_plus(Vec w) {
 // f * Phi(-w), product form (float; w already clamped to [0, 15], so n is in [-162, 0]),
 // as unscaled parts: Phi(-w) = tq (1 + em1) 2^n, and y = f tq (1 + em1) rounded once (f
 // joins t Q before the last FMA of exp), to be scaled by 2^n. The caller scales: f Phi(-w)
-// = times_pow2_guarded(y, n), denormal results rounded once; a gradient takes tq and
+// = scale_pow2<0>(y, n), denormal results rounded once; a gradient takes tq and
 // exp(-w^2/2) = (1 + em1) 2^n from the same exponential (the correction for t's rounding
 // stays in em1: 1e-7 relative).
 template <class Vec> struct NcdfParts { Vec y, tq, em1; Rounded<Vec> n; };
@@ -167,7 +167,7 @@ template <class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Vec w, Vec f) 
 // f * Phi(-w), denormal results rounded once.
 template <class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
   const NcdfParts<Vec> p = ncdf_neg_product_parts(w, f);
-  return times_pow2_guarded(p.y, p.n);
+  return scale_pow2<0>(p.y, p.n);
 }
 
 // f * Phi(-w) * 2^kScale, exponent form (double).
