@@ -27,7 +27,7 @@ template <class T> struct Elu {
   T alpha;
   explicit Elu(const double* p) : alpha(T(p[0])) {}
   V fwd(V x) const { return select(x > T(0), x, mul_tiny(set1<T>(alpha), vm::expm1(neg_part(x)))); }
-  V bwd_x(V g, V x) const { return select(x > T(0), g, g * (alpha * vm::exp(neg_part(x)))); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g, g * (alpha * vm::exp_nonpos(neg_part(x)))); }
   // Valid for alpha > 0 (the catalog's y_ok): then y > 0 exactly where x > 0.
   V bwd_y(V g, V y) const { return select(y > T(0), g, g * (y + alpha)); }
 };
@@ -45,7 +45,7 @@ template <class T> struct Selu {
   V fwd(V x) const {
     return select(x > T(0), x + mul_tiny(x, set1<T>(scale_m1)), mul_tiny(set1<T>(scale_alpha), vm::expm1(neg_part(x))));
   }
-  V bwd_x(V g, V x) const { return select(x > T(0), g * scale, g * (scale_alpha * vm::exp(neg_part(x)))); }
+  V bwd_x(V g, V x) const { return select(x > T(0), g * scale, g * (scale_alpha * vm::exp_nonpos(neg_part(x)))); }
   V bwd_y(V g, V y) const { return select(y > T(0), g * scale, g * (y + scale_alpha)); }
 };
 
@@ -68,7 +68,7 @@ template <class T> struct Sigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit Sigmoid(const double*) {}
   V fwd(V x) const { return vm::sigmoid(x); }
-  V bwd_x(V g, V x) const { return g * vm::sigmoid_deriv_from(vm::exp(-abs(x))); }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_deriv_from(vm::exp_nonpos(-abs(x))); }
   V bwd_y(V g, V y) const { return g * (y * (T(1) - y)); }
 };
 
@@ -77,9 +77,9 @@ template <class T> struct LogSigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
   V fwd(V x) const {  // e^-|x| in [0, 1]
-    return neg_part(x) - vm::log1p_unit(vm::exp(-vm::abs_saturated<-1>(x)));
+    return neg_part(x) - vm::log1p_unit(vm::exp_nonpos(-vm::abs_saturated<-1>(x)));
   }
-  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp(-vm::abs_saturated<-1>(x))); }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp_nonpos(-vm::abs_saturated<-1>(x))); }
 };
 
 template <class T> struct Tanh {
@@ -123,7 +123,7 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs {
     const auto pos = z > T(0);
     const V a = vm::abs_saturated<1>(z);  // the exponent's magnitude, clamped where saturated
     // e^-|z| in [0, 1]; beta = 1 has no z_lo, and keeps the single-word exponential.
-    const V e = beta_one() ? vm::exp(-a) : vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
+    const V e = beta_one() ? vm::exp_nonpos(-a) : vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
     const V lp = vm::log1p_unit(e);
     const V l = inv_overflows() ? lp / beta : lp * inv_beta;
     return select(z > threshold, x, select(pos, x + l, l));
@@ -328,7 +328,7 @@ template <class T> struct Tanhshrink {
     const V u = select(a < T(1), mul_tiny(a, a), set1<T>(T(1)));  // tiny a: these underflow
     const V small = mul_tiny(mul_tiny(a, u), vm::horner(u, TanhshrinkC<T>::q));
     const V s = vm::abs_saturated<1>(a);
-    const V e = vm::exp(-(s + s));  // 2e^-40 < ulp(19)/8: no underflow
+    const V e = vm::exp_nonpos(-(s + s));  // 2e^-40 < ulp(19)/8: no underflow
     const V large = (a - T(1)) + (e + e) / (e + T(1));
     return copysign(select(a < T(1), small, large), x);
   }

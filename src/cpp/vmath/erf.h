@@ -68,13 +68,14 @@ template <class Vec> inline Vec residual(Vec a, Vec b, Vec c) {
 #endif
 }
 
-// exp(a + b) for a double-word argument (|b| small next to the reduction step):
+// exp(a + b) for a double-word argument (|b| small next to the reduction step) with
+// a <= 0 or NaN (every caller's: -|z|, -w^2/2), clamped below only, as exp_nonpos:
 // Cody-Waite on a, then b joins the reduced argument.
 template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
   constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);  // as exp<kScale>
-  const Vec ac = clamp(a, lo, C::kHi);
+  const Vec ac = max_of(set1<T>(lo), a);
   const Rounded<Vec> n = round_int(mul_tiny(ac + b, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);

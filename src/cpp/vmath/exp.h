@@ -150,16 +150,19 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
 }
 
 // p * 2^(n + kScale), rounded once even where the result is denormal (two normal
-// factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero` (those
-// below the underflow threshold): there the second factor is 0 rather than the product
-// underflowing. A multiplication whose result underflows runs several times slower on
-// x86, so far below the threshold that would be a slow path for a result that is
-// simply 0.
+// factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero`: those
+// whose argument was clamped up to exp's underflow threshold kLo, where p * 2^(n +
+// kScale) is e^kLo < 0.98 * 2^-150 (double 0.42 * 2^-1075), below half the smallest
+// denormal. vscalef rounds that to 0 by itself, so on AVX-512 the mask goes unused (a
+// compare and a blend fewer). Elsewhere the second factor is 0 there rather than the
+// product underflowing: a multiplication whose result underflows runs several times
+// slower on x86, so far below the threshold that would be a slow path for a result
+// that is simply 0.
 template <int kScale, class Vec, class Mask>
-inline Vec scale_pow2(Vec p, const Rounded<Vec>& n, Mask zero) {
+inline Vec scale_pow2(Vec p, const Rounded<Vec>& n, [[maybe_unused]] Mask zero) {
   using T = elem_t<Vec>;
 #if defined(PYACT_TARGET_AVX512)
-  return select(zero, Vec{}, scale_by(p, n.n + T(kScale)));
+  return scale_by(p, n.n + T(kScale));
 #else
   const auto m = n.i + kScale;
   const auto m1 = m >> 1;
@@ -174,19 +177,25 @@ template <int kScale, class Vec> inline Vec scale_pow2(Vec p, const Rounded<Vec>
 // exp(x) * 2^kScale: a caller that multiplies a tiny e^x by something else first (x e^x)
 // asks for e^x scaled up by 2^64 and scales the product back, so that a denormal
 // result is rounded once, not twice; a negative kScale lets e^x beyond the overflow
-// threshold be used in a quotient (sigmoid).
-template <int kScale = 0, class Vec> inline Vec exp(Vec x) {
+// threshold be used in a quotient (sigmoid). kBelowOnly: the caller's x is <= 0 or NaN,
+// so only the underflow side is clamped (exp_nonpos).
+template <int kScale = 0, bool kBelowOnly = false, class Vec> inline Vec exp_clamped(Vec x) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
   // Keeps n + kScale in [-1076, 1024] (float: [-150, 128]): two normal halves. A scaled
   // result is 0 below the (lowered) clamp, where the unscaled one had underflowed.
   constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);
   constexpr T hi = C::kHi - T(kScale) * T(0.6931471805599453);
-  const Vec xc = clamp(x, lo, hi);
+  const Vec xc = kBelowOnly ? max_of(set1<T>(lo), x) : clamp(x, lo, hi);
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
   return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n, x < lo);
 }
+template <int kScale = 0, class Vec> inline Vec exp(Vec x) { return exp_clamped<kScale>(x); }
+// exp(x) for x <= 0 or NaN (e^-|z|, e^min(x, 0), e^(z - max)): the same bits as exp
+// there, without the overflow clamp (one instruction fewer). A positive x is outside
+// its domain.
+template <int kScale = 0, class Vec> inline Vec exp_nonpos(Vec x) { return exp_clamped<kScale, true>(x); }
 
 // exp(x) * 2^kScale without the clamps of exp, for callers that keep x where n + kScale
 // is a normal exponent (sigmoid: -x in [-30, 132] with kScale -64): one factor 2^(n+kScale)

@@ -19,7 +19,7 @@ template <> struct TanhC<double> { static constexpr double kSat = 19.1; };
 template <class Vec> inline Vec sech2(Vec x) {
   using T = elem_t<Vec>;
   const Vec a = abs(x);
-  const Vec e = exp(-(a + a));
+  const Vec e = exp_nonpos(-(a + a));
   const Vec d = T(1) / (e + T(1));
   return T(4) * e * d * d;
 }
