@@ -59,12 +59,13 @@ def main(names: str, directions: str, shapes: str) -> None:
                     bound[new].forward(x, y)
                     backward = (lambda b: b.backward(g, y, o))
                 for d in directions.split(","):
-                    call = {m: (lambda b=b: b.forward(x, o)) if d == "fwd" else (lambda b=b: backward(b))
-                            for m, b in bound.items()}
                     if d == "deriv":  # bias_act keeping f' (pa.MLP's forward; gelu, swish), zero bias
                         bias, pre = np.zeros(x.shape[-1], np.float32), np.empty_like(x)
                         call = {m: (lambda m=m: m.bias_act(kernels[name], x, bias, o, pre, tuple(args), True))
                                 for m in (old, new)}
+                    else:
+                        call = {m: (lambda b=b: b.forward(x, o)) if d == "fwd" else (lambda b=b: backward(b))
+                                for m, b in bound.items()}
                     t = {old: [], new: []}
                     for rnd in range(ROUNDS):
                         for m in ((old, new) if rnd % 2 else (new, old)):
