@@ -275,16 +275,40 @@ double row_sum(int64_t n, bool par, const F& addend, const Keep& keep = {}) {
   return total;
 }
 
+// The kLanes-accumulator tree of one column vector's canonical chunk sum, over the
+// `used` accumulators a chunk filled (the others hold -0.0, which the tree skips: x +
+// -0.0 == x).
+template <class C> inline W<C> col_tree(W<C>* lanes, int used) {
+  int live = used;
+  for (int w = 8; w >= 1; w /= 2) {
+    for (int i = 0; i + w < live; ++i) lanes[i] += lanes[i + w];
+    live = std::min(live, w);
+  }
+  return lanes[0];
+}
+
 // Canonical sums of nv column vectors down n rows: tot[v] for column vector v, from
 // contrib(i, v) (a W<C>). Lane by lane the same additions as row_sum.
 template <class C, class F> void col_sums(int64_t n, int64_t nv, W<C>* tot, const F& contrib) {
   constexpr int64_t NV = kColBlock / Simd<C>::N;
   const W<C> neg0 = neg_zero<C>();
-  W<C> acc[kLanes][NV];
   for (int64_t v = 0; v < nv; ++v) tot[v] = neg0;
+  W<C> lanes[kLanes];
+  if (n <= kLanes) {
+    // One addend per accumulator (-0.0 + a == a): straight into the tree, column vector by
+    // column vector, without the accumulators' round trip through memory (the short rows
+    // that via_columns transposes: (4096, 10) log_softmax 0.85x the time).
+    for (int64_t v = 0; v < nv; ++v) {
+      for (int j = 0; j < n; ++j) lanes[j] = contrib(j, v);
+      tot[v] += col_tree<C>(lanes, static_cast<int>(n));
+    }
+    return;
+  }
+  // Longer columns: rows in order (the prefetcher follows them), all accumulators of the
+  // block in memory.
+  W<C> acc[kLanes][NV];
   for (int64_t cs = 0; cs < n; cs += kChunk) {
     const int64_t ce = std::min(n, cs + kChunk);
-    // A short chunk leaves accumulators at -0.0, which the tree may skip (x + -0.0 == x).
     const int used = static_cast<int>(std::min<int64_t>(kLanes, ce - cs));
     for (int j = 0; j < used; ++j)
       for (int64_t v = 0; v < nv; ++v) acc[j][v] = neg0;
@@ -293,14 +317,8 @@ template <class C, class F> void col_sums(int64_t n, int64_t nv, W<C>* tot, cons
       for (int64_t v = 0; v < nv; ++v) a[v] += contrib(i, v);
     }
     for (int64_t v = 0; v < nv; ++v) {
-      W<C> lanes[kLanes];
       for (int j = 0; j < used; ++j) lanes[j] = acc[j][v];
-      int live = used;
-      for (int w = 8; w >= 1; w /= 2) {
-        for (int i = 0; i + w < live; ++i) lanes[i] += lanes[i + w];
-        live = std::min(live, w);
-      }
-      tot[v] += lanes[0];
+      tot[v] += col_tree<C>(lanes, used);
     }
   }
 }
