@@ -294,7 +294,7 @@ template <class C, class F> void col_sums(int64_t n, int64_t nv, W<C>* tot, cons
   const W<C> neg0 = neg_zero<C>();
   for (int64_t v = 0; v < nv; ++v) tot[v] = neg0;
   W<C> lanes[kLanes];
-  if (n <= kLanes) {
+  if (n > 0 && n <= kLanes) {
     // One addend per accumulator (-0.0 + a == a): straight into the tree, column vector by
     // column vector, without the accumulators' round trip through memory (the short rows
     // that via_columns transposes: (4096, 10) log_softmax 0.85x the time).
