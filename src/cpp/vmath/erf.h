@@ -74,7 +74,7 @@ template <class Vec> inline Vec residual(Vec a, Vec b, Vec c) {
 template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
-  constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);  // as exp<kScale>
+  constexpr T lo = kExpLo<T, kScale>;
   const Vec ac = max_of(set1<T>(lo), a);
   const Rounded<Vec> n = round_int(mul_tiny(ac + b, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;

@@ -152,7 +152,7 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
 // p * 2^(n + kScale), rounded once even where the result is denormal (two normal
 // factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero`: those
 // whose argument was clamped up to exp's underflow threshold kLo, where p * 2^(n +
-// kScale) is e^kLo < 0.98 * 2^-150 (double 0.42 * 2^-1075), below half the smallest
+// kScale) is e^kLo < 0.973 * 2^-150 (double 0.42 * 2^-1075), below half the smallest
 // denormal. vscalef rounds that to 0 by itself, so on AVX-512 the mask goes unused (a
 // compare and a blend fewer). Elsewhere the second factor is 0 there rather than the
 // product underflowing: a multiplication whose result underflows runs several times
@@ -179,13 +179,13 @@ template <int kScale, class Vec> inline Vec scale_pow2(Vec p, const Rounded<Vec>
 // result is rounded once, not twice; a negative kScale lets e^x beyond the overflow
 // threshold be used in a quotient (sigmoid). kBelowOnly: the caller's x is <= 0 or NaN,
 // so only the underflow side is clamped (exp_nonpos).
+// Keeps n + kScale in [-1076, 1024] (float: [-150, 128]): two normal halves. A scaled
+// result is 0 below the (lowered) lower clamp, where the unscaled one had underflowed.
+template <class T, int kScale> constexpr T kExpLo = ExpC<T>::kLo - T(kScale) * T(0.6931471805599453);
+template <class T, int kScale> constexpr T kExpHi = ExpC<T>::kHi - T(kScale) * T(0.6931471805599453);
 template <int kScale = 0, bool kBelowOnly = false, class Vec> inline Vec exp_clamped(Vec x) {
   using T = elem_t<Vec>;
-  using C = ExpC<T>;
-  // Keeps n + kScale in [-1076, 1024] (float: [-150, 128]): two normal halves. A scaled
-  // result is 0 below the (lowered) clamp, where the unscaled one had underflowed.
-  constexpr T lo = C::kLo - T(kScale) * T(0.6931471805599453);
-  constexpr T hi = C::kHi - T(kScale) * T(0.6931471805599453);
+  constexpr T lo = kExpLo<T, kScale>, hi = kExpHi<T, kScale>;
   const Vec xc = kBelowOnly ? max_of(set1<T>(lo), x) : clamp(x, lo, hi);
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
