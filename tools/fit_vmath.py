@@ -80,19 +80,22 @@ def p_log1p(e):
     return (mp.log1p(e) - e) / e**2 if e != 0 else mp.mpf(-0.5)
 
 
-def fit_float_rounded(f, a, b, deg, npts=3000, lawson=30):
+def fit_float_rounded(f, a, b, deg, npts=3000, lawson=30, origin=None, fixed=()):
     """Coefficients of f(mid + s), s = t - mid, rounded to float32 one at a time from the
     constant up, each rounding absorbed by refitting the rest (relative error, Lawson's
-    reweighting towards minimax). Returns (mid, coeffs, max relative error / 2^-24)."""
+    reweighting towards minimax). mid is the interval's float32 midpoint, or `origin`;
+    `fixed` gives the leading coefficients (f(a) = 0 at origin a: fixed=(0, f'(a))).
+    Returns (mid, coeffs, max relative error / 2^-24)."""
     import numpy as np
     a, b = mp.mpf(a), mp.mpf(b)
-    mid = float(np.float32(float((a + b) / 2)))
+    mid = float(np.float32(float((a + b) / 2) if origin is None else origin))
     ts = [a + (b - a) * (1 - mp.cos(mp.pi * i / (npts - 1))) / 2 for i in range(npts)]
+    ts = [t for t in ts if f(t) != 0]
     ss = np.array([float(t - mid) for t in ts])
     fv = np.array([float(f(t)) for t in ts])
     V = np.vander(ss, deg + 1, increasing=True)
-    fixed = []
-    for k in range(deg + 1):
+    fixed = [float(np.float32(c)) for c in fixed]
+    for k in range(len(fixed), deg + 1):
         r = (fv - (V[:, :k] @ np.array(fixed) if k else 0)) / fv
         A = V[:, k:] / fv[:, None]
         wts = np.ones(len(ss))
@@ -107,7 +110,9 @@ def fit_float_rounded(f, a, b, deg, npts=3000, lawson=30):
         p = mp.mpf(0)
         for v in reversed(fixed):
             p = p * mp.mpf(float(np.float32(t) - np.float32(mid))) + mp.mpf(v)
-        worst = max(worst, float(abs(p / f(mp.mpf(float(np.float32(t)))) - 1)))
+        ref = f(mp.mpf(float(np.float32(t))))
+        if ref != 0:
+            worst = max(worst, float(abs(p / ref - 1)))
     return mid, fixed, worst / 2**-24
 
 
@@ -120,3 +125,57 @@ if __name__ == "__main__":
     # Log1pC<float>::unit, log1p_unit's p in s = e - 1/2 (degree 9 on [0, 1]: 0.9 * 2^-24).
     mid, c, err = fit_float_rounded(p_log1p, 0, 1, 9, npts=1500, lawson=20)
     print(f"log1p unit, mid {mid.hex()}f (err {err:.2f} * 2^-24):", ", ".join(v.hex() + "f" for v in c))
+
+
+
+def poly32_table(f, first_exp, top, fixed):
+    """A Poly32 table (vmath/tanh.h): f(lo + r) as a degree-5 polynomial in r over each of
+    32 intervals of |x|, [2^e (1 + q/4), 2^e (1 + (q+1)/4)) for the 8 binades e from
+    first_exp and q = 0..3, the first widened down to 0 (its leading coefficients `fixed`,
+    f(0) = 0 and on), the last cut at `top` (intervals past it: 1, 0, ...; not reached).
+    Prints the C++ initializer (lo, then c0..c5) and the largest relative fit error."""
+    import numpy as np
+    rows = []
+    for k in range(32):
+        e, q = first_exp + k // 4, k % 4
+        lo, hi = 2.0**e * (1 + q / 4), min(2.0**e * (1 + (q + 1) / 4), top)
+        if k == 0:
+            lo = 0.0
+        if lo >= hi:
+            rows.append((lo, [1.0] + [0.0] * 5, 0.0))
+            continue
+        _, c, err = fit_float_rounded(f, lo, hi, 5, npts=1500, lawson=20, origin=lo,
+                                      fixed=fixed if k == 0 else ())
+        rows.append((lo, c, err))
+    print(f"max relative fit error {max(r[2] for r in rows):.2f} * 2^-24")
+
+    def hexf(v):
+        if v == 0:
+            return "0.0f"
+        mant, exp = float(np.float32(v)).hex().split("p")
+        return mant.rstrip("0").rstrip(".") + "p" + exp + "f"
+
+    def wrapped(vals, end):
+        lines, cur = [], ""
+        for v in vals:
+            if len(cur) + len(v) > 88:
+                lines.append(cur.rstrip())
+                cur = ""
+            cur += v + ", "
+        lines.append(cur.rstrip(", ") + end)
+        return "\n".join("    " + line for line in lines)
+
+    print("{{")
+    print(wrapped([hexf(r[0]) for r in rows], "},"))
+    for j in range(6):
+        print("  {{" if j == 0 else "  {")
+        print(wrapped([hexf(r[1][j]) for r in rows], "}}}" if j == 5 else "},"))
+
+
+if __name__ == "__main__":
+    # tanh on AVX-512 (kTanhTable): binades from 2^-4, clamped at 9.1; c0 = 0, c1 = 1, so
+    # that a tiny |x| is its own result. Fit error 0.66 * 2^-24.
+    poly32_table(mp.tanh, -4, 9.1, (0, 1))
+    # tanhshrink, |x| - tanh|x| (kTanhshrinkTable): binades from 2^-5 up to 8 (from there
+    # on the result is |x| - 1); c0 = c1 = c2 = 0. Fit error 1.02 * 2^-24.
+    poly32_table(lambda t: t - mp.tanh(t), -5, 8, (0, 0, 0))
