@@ -45,7 +45,7 @@ template <class T> struct Gelu {
       // exp(-w^2/2) and Phi(-w) scaled by 2^64 (normal numbers), and u the 2^-64 back.
       const V e = vm::times_pow2<vm::kUnderflowGuard>(p.em1 + T(1), p.n);
       const V u = select(wc > kMaxWGrad, V{}, set1<T>(vm::kUnguard<T>));
-      const V cdf = (p.tq * e) * u;
+      const V cdf = (p.q * e) * u;
       return {y, mul_add(select(left, -wc, wc), e * (u * kRsqrt2Pi), select(left, cdf, T(1) - cdf))};
     } else {
       return {fwd(x), bwd_x(set1<T>(T(1)), x)};

@@ -12,6 +12,7 @@
 //   Special cases: NaN -> NaN, ±inf -> ±1, ±0 -> ±0, denormal x -> x.
 #pragma once
 #include "vmath/expm1.h"
+#include "vmath/poly32.h"
 
 namespace pyact { namespace PYACT_TARGET { namespace vm {
 
@@ -29,35 +30,6 @@ template <class Vec> inline Vec sech2(Vec x) {
 }
 
 #if defined(PYACT_TARGET_AVX512)
-// A float function of a = |x| as 32 degree-5 polynomials, f(lo + r) = c0 + r (c1 + ...
-// + r c5) on [lo, hi), over quarter binades: a in [2^e (1 + q/4), 2^e (1 + (q+1)/4))
-// for the 8 binades e = kFirstExp... and q = 0..3 is interval k = 4 (e - kFirstExp) + q.
-// Interval 0 extends down to 0 (lo = 0: f keeps its relative accuracy at a tiny x
-// through c0 = 0, ...). Coefficients: tools/fit_vmath.py (poly32_table). On AVX-512
-// each of the 7 lookups is one vpermt2ps, the interval being the bits of a shifted
-// right by 21 (mod 32): no exponential and no division.
-struct Poly32 { float lo[32], c[6][32]; };
-// The table with interval k moved to the slot that vpermt2ps reads for it.
-template <int kFirstExp> constexpr Poly32 slotted(const Poly32& t) {
-  constexpr int kSlot0 = ((127 + kFirstExp) << 2) & 31;  // of interval 0: the bits of 2^kFirstExp >> 21
-  Poly32 s{};
-  for (int k = 0; k < 32; ++k) {
-    s.lo[(k + kSlot0) & 31] = t.lo[k];
-    for (int j = 0; j < 6; ++j) s.c[j][(k + kSlot0) & 31] = t.c[j][k];
-  }
-  return s;
-}
-// f(a) for a in [0, 2^(kFirstExp + 8)) (a below 2^kFirstExp indexes interval 0; a NaN
-// gives NaN through r).
-template <int kFirstExp> inline vf poly32(const Poly32& t, vf a) {
-  constexpr float kFirst = kFirstExp < 0 ? 1.0f / float(1u << -kFirstExp) : float(1u << kFirstExp);
-  const vu idx = bits(max_of(set1<float>(kFirst), a)) >> 21;
-  const vf r = a - lookup32(t.lo, idx);
-  vf p = lookup32(t.c[5], idx);
-  for (int j = 4; j >= 0; --j) p = mul_add(p, r, lookup32(t.c[j], idx));
-  return p;
-}
-
 // tanh|x| on [0, 9.1] (the clamp): binades from 2^-4; interval 0 has c0 = 0 and c1 = 1,
 // so a tiny x is its own result. Fit error 0.66 * 2^-24 relative.
 inline constexpr Poly32 kTanhTable = slotted<-4>(Poly32
