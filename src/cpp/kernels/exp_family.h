@@ -68,7 +68,7 @@ template <class T> struct Sigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit Sigmoid(const double*) {}
   V fwd(V x) const { return vm::sigmoid(x); }
-  V bwd_x(V g, V x) const { return g * vm::sigmoid_deriv_from(vm::exp_nonpos(-abs(x))); }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_deriv_from(vm::exp_nonpos(neg_abs(x))); }
   V bwd_y(V g, V y) const { return g * (y * (T(1) - y)); }
 };
 
@@ -194,7 +194,7 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
   V bwd_x(V g, V x) const {
     const V z = clamp(beta_one() ? x : times_beta(x), -kZGrad, kZGrad);
     // e^-|z| is normal for |z| <= kZGrad: exp's bits without its clamps and two-factor scaling.
-    const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_in_range(-abs(z)));
+    const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_in_range(neg_abs(z)));
     return g * mul_add(z, l.ds, l.s);
   }
 
@@ -234,7 +234,7 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
   // tail (-inf too) without a select.
   static Parts silu(V x) {
     const V a = abs(x);
-    const V es = vm::exp_in_range<vm::kUnderflowGuard>(-min_of(set1<T>(kZLeft), a));
+    const V es = vm::exp_in_range<vm::kUnderflowGuard>(max_of(set1<T>(-kZLeft), neg_abs(x)));  // -min(kZLeft, a)
     const V f = max_of(set1<T>(-kZLeft), x);
     const V den = mul_add(es, set1<T>(vm::kUnguard<T>), set1<T>(T(1)));
     return {quotient<false>(x, x, f, es, den), x, settled_e(a, es), den};

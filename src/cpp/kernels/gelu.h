@@ -112,7 +112,7 @@ template <class T> struct GeluTanh {
   }
   // e^-|z| * 2^kScale for the double-word z.
   template <int kScale = 0> static V exp_neg_abs(const Z& z) {
-    return vm::exp_hilo<kScale>(-abs(z.hi), select(z.hi < T(0), z.lo, -z.lo));
+    return vm::exp_hilo<kScale>(neg_abs(z.hi), select(z.hi < T(0), z.lo, -z.lo));
   }
 
   // x e/(1 + e) left of 0 with e scaled by 2^64 through the product (as Swish), x/(1 + e)

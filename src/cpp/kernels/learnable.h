@@ -194,7 +194,7 @@ template <class T> struct Swish {
   explicit Swish(int) {}
   static void parts(Vt x, Vt beta, Vt& z, Vt& s, Vt& t) {
     z = mulz(x, beta);
-    const Vt e = vm::exp_nonpos(-abs(z));
+    const Vt e = vm::exp_nonpos(neg_abs(z));
     s = vm::sigmoid_from(z, e);
     t = vm::sigmoid_deriv_from(e);
   }

@@ -87,6 +87,8 @@ template <class Vec> inline Vec mul_tiny(Vec a, Vec b) {
 #endif
 }
 template <class Vec> inline Vec abs(Vec v) { return (Vec)(bits(v) & ~sign_mask<Vec>()); }
+// -|v|: the sign bit set, one instruction (GCC keeps -abs(v) as an and and an xor).
+template <class Vec> inline Vec neg_abs(Vec v) { return (Vec)(bits(v) | sign_mask<Vec>()); }
 // Magnitude of a with the sign of s.
 template <class Vec> inline Vec copysign(Vec a, Vec s) {
   const auto sign = sign_mask<Vec>();

@@ -61,7 +61,8 @@ template <class Vec> struct Logistic { Vec s, ds; };
 template <class Vec> inline Logistic<Vec> sigmoid_and_deriv_from(Vec x, Vec e) {
   using T = elem_t<Vec>;
   const Vec d = T(1) / (e + T(1));
-  return {select(x < T(0), e, set1<T>(T(1))) * d, e * d * d};
+  const Vec ed = e * d;  // s left of 0, and the first product of s (1 - s) = e d^2
+  return {select(x < T(0), ed, d), ed * d};
 }
 
 }}}  // namespace pyact::<isa>::vm

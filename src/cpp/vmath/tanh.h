@@ -23,8 +23,7 @@ template <> struct TanhC<double> { static constexpr double kSat = 19.1; };
 // 1 - tanh^2 = 4e/(1+e)^2 with e = exp(-2|x|): no cancellation where tanh -> ±1.
 template <class Vec> inline Vec sech2(Vec x) {
   using T = elem_t<Vec>;
-  const Vec a = abs(x);
-  const Vec e = exp_nonpos(-(a + a));
+  const Vec e = exp_nonpos(neg_abs(x + x));
   const Vec d = T(1) / (e + T(1));
   return T(4) * e * d * d;
 }
