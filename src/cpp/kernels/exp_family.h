@@ -322,9 +322,9 @@ template <> struct TanhshrinkC<double> {
                                  -0x1.922fdbe58a872p-24, 0x1.255e7760dc76dp-27};
 };
 #if defined(PYACT_TARGET_AVX512)
-// On AVX-512, float: |x| - tanh|x| on [0, 8) from a table (vmath/tanh.h Poly32),
-// binades from 2^-5; interval 0 has c0 = c1 = c2 = 0 (x^3/3 at
-// a tiny x). Fit error 1.02 * 2^-24 relative.
+// On AVX-512, float: |x| - tanh|x| on [0, 8) from a table (vmath/poly32.h), binades
+// from 2^-5; interval 0 has c0 = c1 = c2 = 0 (x^3/3 at a tiny x). Fit error 1.02 * 2^-24
+// relative.
 inline constexpr vm::Poly32 kTanhshrinkTable = vm::slotted<-5>(vm::Poly32
 {{
     0.0f, 0x1.4p-5f, 0x1.8p-5f, 0x1.cp-5f, 0x1p-4f, 0x1.4p-4f, 0x1.8p-4f, 0x1.cp-4f, 0x1p-3f,

@@ -23,7 +23,7 @@ inline vd scale_by(vd p, vd n) { return (vd)_mm512_scalef_pd((__m512d)p, (__m512
 inline vf round_even(vf x) { return (vf)_mm512_roundscale_ps((__m512)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 inline vd round_even(vd x) { return (vd)_mm512_roundscale_pd((__m512d)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 // t[idx mod 32] in every lane: a table of 32 floats held in two registers, one
-// vpermt2ps (vmath/tanh.h).
+// vpermt2ps (vmath/poly32.h).
 inline vf lookup32(const float* t, vu idx) {
   return (vf)_mm512_permutex2var_ps(_mm512_loadu_ps(t), (__m512i)idx, _mm512_loadu_ps(t + 16));
 }

@@ -12,8 +12,10 @@ namespace pyact { namespace PYACT_TARGET { namespace vm {
 // for the 8 binades e = kFirstExp... and q = 0..3 is interval k = 4 (e - kFirstExp) + q.
 // Interval 0 extends down to 0 (lo = 0: an f that vanishes at 0 keeps its relative
 // accuracy at a tiny a through c0 = 0, ...). Coefficients: tools/fit_vmath.py
-// (poly32_table). Each of the 7 lookups is one vpermt2ps, the interval being the bits
-// of a shifted right by 21 (mod 32).
+// (poly32_table; in the narrowest intervals the fit takes up c0's rounding with large
+// high coefficients: their terms, up to 2^-6 of the result, cancel, and their roundings
+// stay near 2^-30 of it). Each of the 7 lookups is one vpermt2ps, the interval being the
+// bits of a shifted right by 21 (mod 32).
 struct Poly32 { float lo[32], c[6][32]; };
 // The table with interval k moved to the slot that vpermt2ps reads for it.
 template <int kFirstExp> constexpr Poly32 slotted(const Poly32& t) {
