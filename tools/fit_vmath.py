@@ -133,7 +133,8 @@ def poly32_table(f, first_exp, top, fixed):
     32 intervals of |x|, [2^e (1 + q/4), 2^e (1 + (q+1)/4)) for the 8 binades e from
     first_exp and q = 0..3, the first widened down to 0 (its leading coefficients `fixed`,
     f(0) = 0 and on), the last cut at `top` (intervals past it: 1, 0, ...; not reached).
-    Prints the C++ initializer (lo, then c0..c5) and the largest relative fit error."""
+    Prints the argument of slotted<first_exp> (the rows c0..c5, each over the 32
+    intervals; lo follows from first_exp) and the largest relative fit error."""
     import numpy as np
     rows = []
     for k in range(32):
@@ -165,11 +166,10 @@ def poly32_table(f, first_exp, top, fixed):
         lines.append(cur.rstrip(", ") + end)
         return "\n".join("    " + line for line in lines)
 
-    print("{{")
-    print(wrapped([hexf(r[0]) for r in rows], "},"))
+    print("({")
     for j in range(6):
-        print("  {{" if j == 0 else "  {")
-        print(wrapped([hexf(r[1][j]) for r in rows], "}}}" if j == 5 else "},"))
+        print("  {")
+        print(wrapped([hexf(r[1][j]) for r in rows], "}});" if j == 5 else "},"))
 
 
 if __name__ == "__main__":

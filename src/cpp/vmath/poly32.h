@@ -17,13 +17,16 @@ namespace pyact { namespace PYACT_TARGET { namespace vm {
 // stay near 2^-30 of it). Each of the 7 lookups is one vpermt2ps, the interval being the
 // bits of a shifted right by 21 (mod 32).
 struct Poly32 { float lo[32], c[6][32]; };
-// The table with interval k moved to the slot that vpermt2ps reads for it.
-template <int kFirstExp> constexpr Poly32 slotted(const Poly32& t) {
+constexpr float exp2i(int e) { return e > 0 ? 2 * exp2i(e - 1) : e < 0 ? exp2i(e + 1) / 2 : 1; }
+// The table from the coefficients c[j][k] of interval k: its lo, and interval k moved to
+// the slot that vpermt2ps reads for it.
+template <int kFirstExp> constexpr Poly32 slotted(const float (&c)[6][32]) {
   constexpr int kSlot0 = ((127 + kFirstExp) << 2) & 31;  // of interval 0: the bits of 2^kFirstExp >> 21
   Poly32 s{};
   for (int k = 0; k < 32; ++k) {
-    s.lo[(k + kSlot0) & 31] = t.lo[k];
-    for (int j = 0; j < 6; ++j) s.c[j][(k + kSlot0) & 31] = t.c[j][k];
+    const int slot = (k + kSlot0) & 31;
+    s.lo[slot] = k == 0 ? 0 : exp2i(kFirstExp + k / 4) * (1 + (k % 4) / 4.0f);
+    for (int j = 0; j < 6; ++j) s.c[j][slot] = c[j][k];
   }
   return s;
 }
