@@ -77,9 +77,9 @@ template <class T> struct LogSigmoid {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
   V fwd(V x) const {  // e^-|x| in [0, 1]
-    return neg_part(x) - vm::log1p_unit(vm::exp_nonpos(-vm::abs_saturated<-1>(x)));
+    return neg_part(x) - vm::log1p_unit(vm::exp_nonpos(vm::neg_abs_saturated<-1>(x)));
   }
-  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp_nonpos(-vm::abs_saturated<-1>(x))); }
+  V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp_nonpos(vm::neg_abs_saturated<-1>(x))); }
 };
 
 template <class T> struct Tanh {
@@ -121,9 +121,9 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs {
   V fwd(V x) const {
     const V z = times_beta(x);
     const auto pos = z > T(0);
-    const V a = vm::abs_saturated<1>(z);  // the exponent's magnitude, clamped where saturated
+    const V na = vm::neg_abs_saturated<1>(z);  // the exponent, -|z| clamped where saturated
     // e^-|z| in [0, 1]; beta = 1 has no z_lo, and keeps the single-word exponential.
-    const V e = beta_one() ? vm::exp_nonpos(-a) : vm::exp_hilo(-a, z_lo_term(x, z, a, pos));
+    const V e = beta_one() ? vm::exp_nonpos(na) : vm::exp_hilo(na, z_lo_term(x, z, na, pos));
     const V lp = vm::log1p_unit(e);
     const V l = inv_overflows() ? lp / beta : lp * inv_beta;
     return select(z > threshold, x, select(pos, x + l, l));
@@ -149,9 +149,9 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs {
   V times_beta(V v) const { return beta_one() ? v : mul_tiny(v, set1<T>(beta)); }
   // The low word of -|z| = -|beta x|, only where the exponent is z itself (unsaturated,
   // below kExact: there z is finite and the low word small).
-  V z_lo_term(V x, V z, V a, M<T> pos) const {
+  V z_lo_term(V x, V z, V na, M<T> pos) const {
     const V lo = vm::two_prod_err(x, set1<T>(beta), z);
-    return select((a < kExact) & (a == abs(z)), select(pos, -lo, lo), V{});
+    return select((na > -kExact) & (na == neg_abs(z)), select(pos, -lo, lo), V{});
   }
 };
 template <class T> using Softplus = SoftplusAs<T>;
@@ -388,8 +388,8 @@ template <class T> struct Tanhshrink {
 #endif
     const V u = select(a < T(1), mul_tiny(a, a), set1<T>(T(1)));  // tiny a: these underflow
     const V small = mul_tiny(mul_tiny(a, u), vm::horner(u, TanhshrinkC<T>::q));
-    const V s = vm::abs_saturated<1>(a);
-    const V e = vm::exp_nonpos(-(s + s));  // 2e^-40 < ulp(19)/8: no underflow
+    const V ns = vm::neg_abs_saturated<1>(a);
+    const V e = vm::exp_nonpos(ns + ns);  // 2e^-40 < ulp(19)/8: no underflow
     const V large = (a - T(1)) + (e + e) / (e + T(1));
     return copysign(select(a < T(1), small, large), x);
   }

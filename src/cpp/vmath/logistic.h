@@ -7,7 +7,7 @@
 //   exp(-|x|), 1/(1+e) or e/(1+e), one division. Exactly 0.5 at ±0, within [0, 1].
 //   Special cases: NaN -> NaN, +inf -> 1, -inf -> 0, x < -103.3 (-745) -> 0.
 // (softplus, log(1 + e^x) = max(x, 0) + log1p(e^-|x|), is built in kernels/exp_family.h
-// from exp, log1p_unit and abs_saturated below.)
+// from exp, log1p_unit and neg_abs_saturated below.)
 // Measured max error: docs/ACCURACY.md (`python -m pyact.accuracy --exhaustive`).
 #pragma once
 #include "vmath/exp.h"
@@ -40,13 +40,14 @@ template <class Vec> inline Vec sigmoid(Vec x) {
   return select(nx > C::kZero, Vec{}, set1<T>(g)) / (exp_in_range<-kUnderflowGuard>(clamp(nx, C::kLo, C::kHi)) + g);
 }
 
-// |x| for e^-|x| in log(1 + e^-|x|) where it is added to a max(x, 0) that it cannot
-// change: clamped at 20 (40) on one side (kSign = +1: x > 20; -1: x < -20; e^-20 <
+// -|x| for e^-|x| in log(1 + e^-|x|) where it is added to a max(x, 0) that it cannot
+// change: clamped at -20 (-40) on one side (kSign = +1: x > 20; -1: x < -20; e^-20 <
 // ulp(20)/8), so that e^-|x| is a normal number there and log1p(e^-|x|) does not underflow.
-template <int kSign, class Vec> inline Vec abs_saturated(Vec x) {
+// (-|x| as neg_abs: one instruction fewer than negating |x|.)
+template <int kSign, class Vec> inline Vec neg_abs_saturated(Vec x) {
   using T = elem_t<Vec>;
   constexpr T kSat = sizeof(T) == 4 ? T(20) : T(40);
-  return select(x * T(kSign) > kSat, set1<T>(kSat), abs(x));
+  return select(kSign > 0 ? x > kSat : x < -kSat, set1<T>(-kSat), neg_abs(x));
 }
 
 // sigmoid(x) * sigmoid(-x) = e / (1 + e)^2, given e = exp(-|x|): the logistic
