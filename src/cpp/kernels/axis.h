@@ -914,7 +914,7 @@ template <class S> void glu_bwd(const void* const* in, void* out, int64_t outer,
     const int64_t off = o * 2 * half + r;
     const Vc a = ld_lanes(x + off, 1, cnt, C(0)), b = ld_lanes(x + off + half, 1, cnt, C(0));
     const Vc gv = ld_lanes(g + q, 1, cnt, C(0));
-    const Vc e = exp_nonpos(-abs(b));  // one exponential for both factors
+    const Vc e = exp_nonpos(neg_abs(b));  // one exponential for both factors
     const Vc s = vm::sigmoid_from(b, e), ds = vm::sigmoid_deriv_from(e);
     const auto bad = is_nan(a) | is_nan(b);
     st_lanes(gx + off, 1, cnt, select(bad, a + b, gv * s));

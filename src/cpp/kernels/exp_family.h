@@ -325,7 +325,7 @@ template <> struct TanhshrinkC<double> {
 // On AVX-512, float: |x| - tanh|x| on [0, 8) from a table (vmath/poly32.h), binades
 // from 2^-5; interval 0 has c0 = c1 = c2 = 0 (x^3/3 at a tiny x). Fit error 1.02 * 2^-24
 // relative.
-inline constexpr vm::Poly32 kTanhshrinkTable = vm::slotted<-5>({
+inline constexpr auto kTanhshrinkTable = vm::slotted<-5>({
   {
     0.0f, 0x1.4d2148p-16f, 0x1.1fbf42p-15f, 0x1.c8c972p-15f, 0x1.54cd04p-14f,
     0x1.4c8584p-13f, 0x1.1efdb8p-12f, 0x1.c727ccp-12f, 0x1.5336a2p-11f, 0x1.4a1c28p-10f,
@@ -384,7 +384,7 @@ template <class T> struct Tanhshrink {
     // From |x| = 8 on the result rounds to |x| - 1 (exact): tanh|x| is within 2.3e-7 of
     // 1, under half an ulp of |x| - 1 >= 7.
     if constexpr (std::is_same_v<T, float>)
-      return copysign(select(a >= T(8), a - T(1), vm::poly32<-5>(kTanhshrinkTable, a)), x);
+      return copysign(select(a >= T(8), a - T(1), vm::poly32(kTanhshrinkTable, a)), x);
 #endif
     const V u = select(a < T(1), mul_tiny(a, a), set1<T>(T(1)));  // tiny a: these underflow
     const V small = mul_tiny(mul_tiny(a, u), vm::horner(u, TanhshrinkC<T>::q));

@@ -130,7 +130,7 @@ template <> struct NcdfC<double> {
 // ratio over sqrt(2 pi), smooth from 1/2 at 0 down to 0.026 at 15) from a table of 32
 // polynomials over quarter binades of w from 2^-4 (vmath/poly32.h): in place of t = 2/(2+w),
 // the degree-11 Q(t) and the correction for t's rounding. Fit error 1.03 * 2^-24.
-inline constexpr Poly32 kMillsTable = slotted<-4>({
+inline constexpr auto kMillsTable = slotted<-4>({
   {
     0x1p-1f, 0x1.e195a2p-2f, 0x1.dbd816p-2f, 0x1.d63628p-2f, 0x1.d0af2cp-2f, 0x1.c5ef8p-2f,
     0x1.bb9424p-2f, 0x1.b19874p-2f, 0x1.a7f808p-2f, 0x1.95b88ep-2f, 0x1.84b706p-2f,
@@ -215,7 +215,7 @@ template <class Vec> struct MillsR {
 };
 template <class Vec> inline MillsR<Vec> mills_r(Vec w) {
 #if defined(PYACT_TARGET_AVX512)
-  return {poly32<-4>(kMillsTable, w)};
+  return {poly32(kMillsTable, w)};
 #else
   using T = elem_t<Vec>;
   using C = NcdfC<T>;

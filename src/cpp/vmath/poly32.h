@@ -16,13 +16,14 @@ namespace pyact { namespace PYACT_TARGET { namespace vm {
 // high coefficients: their terms, up to 2^-6 of the result, cancel, and their roundings
 // stay near 2^-30 of it). Each of the 7 lookups is one vpermt2ps, the interval being the
 // bits of a shifted right by 21 (mod 32).
-struct Poly32 { float lo[32], c[6][32]; };
+// kFirstExp, the first binade, travels with the table.
+template <int kFirstExp> struct Poly32 { float lo[32], c[6][32]; };
 constexpr float exp2i(int e) { return e > 0 ? 2 * exp2i(e - 1) : e < 0 ? exp2i(e + 1) / 2 : 1; }
 // The table from the coefficients c[j][k] of interval k: its lo, and interval k moved to
 // the slot that vpermt2ps reads for it.
-template <int kFirstExp> constexpr Poly32 slotted(const float (&c)[6][32]) {
+template <int kFirstExp> constexpr Poly32<kFirstExp> slotted(const float (&c)[6][32]) {
   constexpr int kSlot0 = ((127 + kFirstExp) << 2) & 31;  // of interval 0: the bits of 2^kFirstExp >> 21
-  Poly32 s{};
+  Poly32<kFirstExp> s{};
   for (int k = 0; k < 32; ++k) {
     const int slot = (k + kSlot0) & 31;
     s.lo[slot] = k == 0 ? 0 : exp2i(kFirstExp + k / 4) * (1 + (k % 4) / 4.0f);
@@ -32,7 +33,7 @@ template <int kFirstExp> constexpr Poly32 slotted(const float (&c)[6][32]) {
 }
 // f(a) for a in [0, 2^(kFirstExp + 8)) (a below 2^kFirstExp indexes interval 0; a NaN
 // gives NaN through r).
-template <int kFirstExp> inline vf poly32(const Poly32& t, vf a) {
+template <int kFirstExp> inline vf poly32(const Poly32<kFirstExp>& t, vf a) {
   constexpr float kFirst = kFirstExp < 0 ? 1.0f / float(1u << -kFirstExp) : float(1u << kFirstExp);
   const vu idx = bits(max_of(set1<float>(kFirst), a)) >> 21;
   const vf r = a - lookup32(t.lo, idx);

@@ -31,7 +31,7 @@ template <class Vec> inline Vec sech2(Vec x) {
 #if defined(PYACT_TARGET_AVX512)
 // tanh|x| on [0, 9.1] (the clamp): binades from 2^-4; interval 0 has c0 = 0 and c1 = 1,
 // so a tiny x is its own result. Fit error 0.66 * 2^-24 relative.
-inline constexpr Poly32 kTanhTable = slotted<-4>({
+inline constexpr auto kTanhTable = slotted<-4>({
   {
     0.0f, 0x1.3f59bep-4f, 0x1.7ee102p-4f, 0x1.be38d8p-4f, 0x1.fd5992p-4f, 0x1.3d6bc8p-3f,
     0x1.7b8ffap-3f, 0x1.b8fd04p-3f, 0x1.f597eap-3f, 0x1.35f98ap-2f, 0x1.6ef53ep-2f,
@@ -75,7 +75,7 @@ inline constexpr Poly32 kTanhTable = slotted<-4>({
     0x1.04ecf8p-8f, 0x1.0e5b9cp-9f, 0x1.64129p-12f, 0x1.f0b1e4p-12f, 0x1.da73fep-15f,
     0x1.5e88a4p-21f, -0x1.d8036ep-19f, 0x1.97bfbcp-19f, 0x1.10ed6p-18f, 0.0f, 0.0f, 0.0f}});
 inline vf tanh_table(vf x) {
-  return copysign(poly32<-4>(kTanhTable, min_of(set1<float>(TanhC<float>::kSat), abs(x))), x);
+  return copysign(poly32(kTanhTable, min_of(set1<float>(TanhC<float>::kSat), abs(x))), x);
 }
 #endif
 
