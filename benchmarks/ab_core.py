@@ -1,6 +1,6 @@
 """In-process A/B of two builds' kernels (elementwise by kernel name, or the axis
 operations): the time of a changed build against a reference build, both loaded in one
-process and called in turn on the same arrays, one thread, so that both see the same
+process and called in turn on the same arrays, one thread (THREADS=n for more), so that both see the same
 machine state (this shared machine's speed drifts by 20 % between minutes; separate runs
 cannot resolve a 10 % change).
 
@@ -11,6 +11,7 @@ cannot resolve a 10 % change).
     AXIS=1 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py softmax fwd 64x128x128
     PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,gelu_tanh fwd,bwd 262144
     PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,swish deriv 256x1024
+    THREADS=2 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py sigmoid,gelu fwd,bwd 16777216
 
 An elementwise kernel runs with its activation's default parameters (none for a
 kernel that is not an activation's name, e.g. gelu_tanh) and backward from x; `deriv`
@@ -36,12 +37,13 @@ ROUNDS = 25
 
 def main(names: str, directions: str, shapes: str) -> None:
     old = importlib.import_module("refcore._core")
-    old.set_num_threads(1)  # the reference module has its own thread setting
+    threads = int(os.environ.get("THREADS", "1"))
+    old.set_num_threads(threads)  # the reference module has its own thread setting
     axis = int(os.environ.get("AXIS", "-1"))
     ops = {n: i for i, n in enumerate(new.axis_ops())}
     kernels = {n: i for i, n in enumerate(new.kernel_names())}
     rng = np.random.default_rng(0)
-    with pa.threads(1):
+    with pa.threads(threads):
         for spec in shapes.split(","):
             shape = tuple(int(v) for v in spec.split("x"))
             x = (rng.standard_normal(shape) * 3).astype(np.float32)

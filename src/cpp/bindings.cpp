@@ -185,6 +185,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("requested_num_threads", &requested_thread_count);
   m.def("_set_grain", &set_grain_override, py::arg("n"),
         "Benchmarks only: elements per thread for every kernel (0: the compiled grains).");
+  m.def("_set_stream_bytes", &set_stream_bytes, py::arg("n"),
+        "Tests only: elementwise calls touching more than n bytes stream their output (0: the default).");
+  m.def("_stream_bytes", &stream_bytes);
   bind_learnable(m);
   bind_axis(m);
   bind_fused(m);

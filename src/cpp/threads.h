@@ -18,6 +18,11 @@ bool have_openmp();
 // sizes the compiled grain keeps on one.
 int64_t grain_override();
 void set_grain_override(int64_t n);
+// A call whose inputs and output together exceed this many bytes writes its output with
+// stores that go around the cache (kernels/apply.h, run_streamed). n <= 0 restores the
+// default (tests force the path with a small n).
+int64_t stream_bytes();
+void set_stream_bytes(int64_t n);
 // Path of the loaded OpenMP runtime library pyact uses ("" without OpenMP).
 std::string openmp_runtime();
 }  // namespace pyact

@@ -14,4 +14,10 @@ inline vf max_of(vf a, vf b) { return (vf)_mm256_max_ps((__m256)a, (__m256)b); }
 inline vd max_of(vd a, vd b) { return (vd)_mm256_max_pd((__m256d)a, (__m256d)b); }
 inline vf min_of(vf a, vf b) { return (vf)_mm256_min_ps((__m256)a, (__m256)b); }
 inline vd min_of(vd a, vd b) { return (vd)_mm256_min_pd((__m256d)a, (__m256d)b); }
+// Stores that go around the cache, to an address aligned to the vector; then a fence
+// before other threads may read them (kernels/apply.h, run_streamed).
+constexpr bool kStreamStores = true;
+inline void store_stream(float* p, vf v) { _mm256_stream_ps(p, (__m256)v); }
+inline void store_stream(double* p, vd v) { _mm256_stream_pd(p, (__m256d)v); }
+inline void stream_fence() { _mm_sfence(); }
 }}  // namespace pyact::<isa>

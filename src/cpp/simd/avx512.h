@@ -27,4 +27,10 @@ inline vd round_even(vd x) { return (vd)_mm512_roundscale_pd((__m512d)x, _MM_FRO
 inline vf lookup32(const float* t, vu idx) {
   return (vf)_mm512_permutex2var_ps(_mm512_loadu_ps(t), (__m512i)idx, _mm512_loadu_ps(t + 16));
 }
+// Stores that go around the cache, to an address aligned to the vector; then a fence
+// before other threads may read them (kernels/apply.h, run_streamed).
+constexpr bool kStreamStores = true;
+inline void store_stream(float* p, vf v) { _mm512_stream_ps(p, (__m512)v); }
+inline void store_stream(double* p, vd v) { _mm512_stream_pd(p, (__m512d)v); }
+inline void stream_fence() { _mm_sfence(); }
 }}  // namespace pyact::<isa>

@@ -9,4 +9,8 @@ inline vf mul_add(vf a, vf b, vf c) { return (vf)vfmaq_f32((float32x4_t)c, (floa
 inline vd mul_add(vd a, vd b, vd c) { return (vd)vfmaq_f64((float64x2_t)c, (float64x2_t)a, (float64x2_t)b); }
 inline vf sqrt(vf a) { return (vf)vsqrtq_f32((float32x4_t)a); }
 inline vd sqrt(vd a) { return (vd)vsqrtq_f64((float64x2_t)a); }
+// No stores around the cache here: kernels/apply.h never picks run_streamed.
+constexpr bool kStreamStores = false;
+template <class T, class Vec> inline void store_stream(T* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
+inline void stream_fence() {}
 }}  // namespace pyact::<isa>

@@ -11,4 +11,8 @@ inline vf mul_add(vf a, vf b, vf c) { return a * b + c; }
 inline vd mul_add(vd a, vd b, vd c) { return a * b + c; }
 inline vf sqrt(vf a) { return vf{__builtin_sqrtf(a[0])}; }
 inline vd sqrt(vd a) { return vd{__builtin_sqrt(a[0])}; }
+// No stores around the cache here: kernels/apply.h never picks run_streamed.
+constexpr bool kStreamStores = false;
+template <class T, class Vec> inline void store_stream(T* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
+inline void stream_fence() {}
 }}  // namespace pyact::<isa>

@@ -14,4 +14,10 @@ inline vf max_of(vf a, vf b) { return (vf)_mm_max_ps((__m128)a, (__m128)b); }
 inline vd max_of(vd a, vd b) { return (vd)_mm_max_pd((__m128d)a, (__m128d)b); }
 inline vf min_of(vf a, vf b) { return (vf)_mm_min_ps((__m128)a, (__m128)b); }
 inline vd min_of(vd a, vd b) { return (vd)_mm_min_pd((__m128d)a, (__m128d)b); }
+// Stores that go around the cache, to an address aligned to the vector; then a fence
+// before other threads may read them (kernels/apply.h, run_streamed).
+constexpr bool kStreamStores = true;
+inline void store_stream(float* p, vf v) { _mm_stream_ps(p, (__m128)v); }
+inline void store_stream(double* p, vd v) { _mm_stream_pd(p, (__m128d)v); }
+inline void stream_fence() { _mm_sfence(); }
 }}  // namespace pyact::<isa>
