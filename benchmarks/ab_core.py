@@ -1,6 +1,7 @@
 """In-process A/B of two builds' kernels (elementwise by kernel name, or the axis
 operations): the time of a changed build against a reference build, both loaded in one
-process and called in turn on the same arrays, one thread (THREADS=n for more), so that both see the same
+process and called in turn on the same arrays (float32 unless DTYPE=...), one thread (THREADS=n for
+more), so that both see the same
 machine state (this shared machine's speed drifts by 20 % between minutes; separate runs
 cannot resolve a 10 % change).
 
@@ -12,6 +13,7 @@ cannot resolve a 10 % change).
     PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,gelu_tanh fwd,bwd 262144
     PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,swish deriv 256x1024
     THREADS=2 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py sigmoid,gelu fwd,bwd 16777216
+    DTYPE=float16 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py relu,gelu fwd,bwd 262144
 
 An elementwise kernel runs with its activation's default parameters (none for a
 kernel that is not an activation's name, e.g. gelu_tanh) and backward from x; `deriv`
@@ -38,6 +40,7 @@ ROUNDS = 25
 def main(names: str, directions: str, shapes: str) -> None:
     old = importlib.import_module("refcore._core")
     threads = int(os.environ.get("THREADS", "1"))
+    dtype = np.dtype(os.environ.get("DTYPE", "float32"))
     old.set_num_threads(threads)  # the reference module has its own thread setting
     axis = int(os.environ.get("AXIS", "-1"))
     ops = {n: i for i, n in enumerate(new.axis_ops())}
@@ -46,8 +49,8 @@ def main(names: str, directions: str, shapes: str) -> None:
     with pa.threads(threads):
         for spec in shapes.split(","):
             shape = tuple(int(v) for v in spec.split("x"))
-            x = (rng.standard_normal(shape) * 3).astype(np.float32)
-            g = rng.standard_normal(shape, dtype=np.float32)
+            x = (rng.standard_normal(shape) * 3).astype(dtype)
+            g = rng.standard_normal(shape).astype(dtype)
             o = np.empty_like(x)
             reps = max(1, int(2e6 // x.size))
             for name in names.split(","):
@@ -62,7 +65,7 @@ def main(names: str, directions: str, shapes: str) -> None:
                     backward = (lambda b: b.backward(g, y, o))
                 for d in directions.split(","):
                     if d == "deriv":  # bias_act keeping f' (pa.MLP's forward; gelu, swish), zero bias
-                        bias, pre = np.zeros(x.shape[-1], np.float32), np.empty_like(x)
+                        bias, pre = np.zeros(x.shape[-1], dtype), np.empty_like(x)
                         call = {m: (lambda m=m: m.bias_act(kernels[name], x, bias, o, pre, tuple(args), True))
                                 for m in (old, new)}
                     else:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import pyact as pa
+from cases import assert_same_bits
 
 
 @pytest.mark.parametrize("dt, want", [
@@ -194,3 +195,23 @@ def test_subclass_and_non_ndarray_inputs():
     m = np.ma.masked_array([-1.0, 2.0])
     r = pa.relu(m)
     assert type(r) is np.ndarray and r.tolist() == [0.0, 2.0]
+
+
+def test_float16_storage_converts_exactly_and_rounds_to_nearest_even(isa):
+    """float16 is computed in float32 (SPEC §2): every float16 goes to float32 and back
+    unchanged, and a float32 result rounds to the nearest float16, ties to even, denormal
+    and overflowing results included. The reference is NumPy's own conversion of the same
+    float32 product (leaky_relu's slope * x, backward slope * g)."""
+    h = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    num = ~np.isnan(h)
+    y = pa.linear(h)
+    assert_same_bits(y[num], h[num], f"{isa}: float16 -> float32 -> float16")
+    assert np.isnan(y[~num]).all()
+    for s in (0.5, 1.5, 0.1, 1 / 3, 3.0, 1e-3):
+        with np.errstate(over="ignore", invalid="ignore"):  # inf * s; the NaNs are left out
+            scaled = (h.astype(np.float32) * np.float32(s)).astype(np.float16)
+        want = np.where(h > 0, h, scaled)
+        got = pa.leaky_relu(h, negative_slope=s)
+        assert_same_bits(got[num], want[num], f"{isa}: leaky_relu slope {s}")
+        got = pa.grad("leaky_relu", h, x=-np.ones_like(h), negative_slope=s)
+        assert_same_bits(got[num], scaled[num], f"{isa}: leaky_relu backward slope {s}")

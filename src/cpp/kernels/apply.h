@@ -167,22 +167,14 @@ void run_block_f16(const F& f, const _Float16* const* in, _Float16* out, int64_t
   float outbuf[B], outbuf2[kTwo ? B : 1];
   auto to_half = [&](const float* src, _Float16* dst, int64_t m) {
     int64_t j = 0;
-    for (; j + N <= m; j += N) {
-      vf v; std::memcpy(&v, src + j, sizeof v);
-      const vh h = __builtin_convertvector(v, vh);
-      std::memcpy(dst + j, &h, sizeof h);
-    }
+    for (; j + N <= m; j += N) store_as(dst + j, load(src + j));
     for (; j < m; ++j) dst[j] = static_cast<_Float16>(src[j]);
   };
   for (int64_t s = begin; s < end; s += B) {
     const int64_t m = std::min<int64_t>(B, end - s);
     for (int k = 0; k < Arity; ++k) {
       int64_t j = 0;
-      for (; j + N <= m; j += N) {
-        vh h; std::memcpy(&h, in[k] + s + j, sizeof h);
-        const vf v = __builtin_convertvector(h, vf);
-        std::memcpy(&buf[k][j], &v, sizeof v);
-      }
+      for (; j + N <= m; j += N) store(&buf[k][j], load_as(in[k] + s + j));
       for (; j < m; ++j) buf[k][j] = static_cast<float>(in[k][s + j]);
     }
     const float* ptrs[2] = {buf[0], buf[Arity - 1]};

@@ -20,4 +20,7 @@ constexpr bool kStreamStores = true;
 inline void store_stream(float* p, vf v) { _mm256_stream_ps(p, (__m256)v); }
 inline void store_stream(double* p, vd v) { _mm256_stream_pd(p, (__m256d)v); }
 inline void stream_fence() { _mm_sfence(); }
+// float16 <-> float32 by F16C, one instruction per vector (vec.h load_as, store_as).
+inline vf half_to_float(vh h) { return (vf)_mm256_cvtph_ps((__m128i)h); }
+inline vh float_to_half(vf v) { return (vh)_mm256_cvtps_ph((__m256)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 }}  // namespace pyact::<isa>

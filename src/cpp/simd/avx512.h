@@ -33,4 +33,7 @@ constexpr bool kStreamStores = true;
 inline void store_stream(float* p, vf v) { _mm512_stream_ps(p, (__m512)v); }
 inline void store_stream(double* p, vd v) { _mm512_stream_pd(p, (__m512d)v); }
 inline void stream_fence() { _mm_sfence(); }
+// float16 <-> float32 by F16C, one instruction per vector (vec.h load_as, store_as).
+inline vf half_to_float(vh h) { return (vf)_mm512_cvtph_ps((__m256i)h); }
+inline vh float_to_half(vf v) { return (vh)_mm512_cvtps_ph((__m512)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 }}  // namespace pyact::<isa>

@@ -13,4 +13,7 @@ inline vd sqrt(vd a) { return (vd)vsqrtq_f64((float64x2_t)a); }
 constexpr bool kStreamStores = false;
 template <class T, class Vec> inline void store_stream(T* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
 inline void stream_fence() {}
+// float16 <-> float32 (vec.h load_as, store_as): fcvtl / fcvtn.
+inline vf half_to_float(vh h) { return __builtin_convertvector(h, vf); }
+inline vh float_to_half(vf v) { return __builtin_convertvector(v, vh); }
 }}  // namespace pyact::<isa>

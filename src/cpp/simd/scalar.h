@@ -15,4 +15,7 @@ inline vd sqrt(vd a) { return vd{__builtin_sqrt(a[0])}; }
 constexpr bool kStreamStores = false;
 template <class T, class Vec> inline void store_stream(T* p, Vec v) { __builtin_memcpy(p, &v, sizeof v); }
 inline void stream_fence() {}
+// float16 <-> float32 (vec.h load_as, store_as): one lane (libgcc on x86-64).
+inline vf half_to_float(vh h) { return __builtin_convertvector(h, vf); }
+inline vh float_to_half(vf v) { return __builtin_convertvector(v, vh); }
 }}  // namespace pyact::<isa>

@@ -20,4 +20,7 @@ constexpr bool kStreamStores = true;
 inline void store_stream(float* p, vf v) { _mm_stream_ps(p, (__m128)v); }
 inline void store_stream(double* p, vd v) { _mm_stream_pd(p, (__m128d)v); }
 inline void stream_fence() { _mm_sfence(); }
+// float16 <-> float32 (vec.h load_as, store_as): no F16C: GCC converts lane by lane (libgcc).
+inline vf half_to_float(vh h) { return __builtin_convertvector(h, vf); }
+inline vh float_to_half(vf v) { return __builtin_convertvector(v, vh); }
 }}  // namespace pyact::<isa>
