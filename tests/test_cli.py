@@ -270,6 +270,16 @@ def test_bench_json(capsys):
             assert r["torch"]["ns_per_element"] > 0
 
 
+def test_bench_bandwidth_probe_measures_memory_not_numpy_float16(capsys):
+    """The probe moves the dtype's bytes as float32: NumPy's float16 multiply runs one
+    element at a time, and as the probe it put pyact's float16 rows at ~40x the bandwidth."""
+    rc, out, err = run(capsys, "bench", "relu", "--size", "262144", "--repeats", "3", "--sample-ms", "0.5",
+                       "--threads", "1", "--dtype", "float16", "--no-torch", "--json")
+    assert rc == 0, err
+    rep = json.loads(out)
+    assert all(0 < r["fraction_of_bandwidth"] < 8 for r in rep["results"]), rep["results"]
+
+
 def test_bench_table_and_dtype(capsys):
     rc, out, err = run(capsys, "bench", "relu6", "--size", "1000", "--repeats", "1", "--sample-ms", "0.05",
                        "--dtype", "float64", "--no-torch")
