@@ -370,8 +370,11 @@ def bench_activation(name: str, params: dict | None = None, *, size: int = 1 << 
     g = rng.standard_normal(y.shape).astype(y.dtype)
     yout, gout = np.empty_like(y), np.empty_like(x)
     full = act.params
+    # Backward from y where the activation allows it, as a trainer calls it and as
+    # torch's autograd does for those (sigmoid, tanh, softmax, ... keep their output).
+    src = {"y": y} if act.y_ok else {"x": x}
     impls: dict[str, dict[str, Callable[[], Any]]] = {
-        "pyact": {"forward": lambda: act(x, out=yout), "backward": lambda: act.backward(g, x=x, out=gout)}}
+        "pyact": {"forward": lambda: act(x, out=yout), "backward": lambda: act.backward(g, out=gout, **src)}}
     if with_numpy and canon in NUMPY:
         f, b = NUMPY[canon]
         try:
@@ -483,8 +486,9 @@ def format_table(rep: Report) -> str:
                      _fmt(r.speedup_vs_numpy, ".1f", "x"),
                      _fmt(r.torch.ns_per_element if r.torch else None, ".3f"),
                      _fmt(r.speedup_vs_torch, ".2f", "x")])
-    lines = [head, f"pyact writes into out=; NumPy as a user writes it; {torch_head}. "
-                   "x numpy, x torch: how many times faster pyact is; %bw: pyact's share of the bandwidth", ""]
+    lines = [head, f"pyact writes into out=, its backward from y where the activation is y-ok; NumPy as a "
+                   f"user writes it; {torch_head}. x numpy, x torch: how many times faster pyact is; %bw: "
+                   "pyact's share of the bandwidth", ""]
     lines += _grid(cols, rows)
     for n, why in rep.skipped.items():
         lines.append(f"skipped {n}: {why}")
