@@ -113,3 +113,25 @@ def test_zero_d_and_empty(dtype, act):
         r = f(e, **p)
         assert r.shape == shape and r.dtype == dtype
         assert f(e, out=e, **p) is e
+
+
+@pytest.mark.parametrize("b", [0.5, 4.0, 2.0 ** 74, 2.0 ** 75, 1e30, 2.0 ** 940, 1e300])
+def test_squareplus_every_form_of_b(isa, dtype, b):
+    """squareplus takes one of two forms from b: beyond |x| = 2^50 (2^500) q = sqrt(1 +
+    b/x^2) rounds to 1 unless b exceeds 2^74 (2^940), and then it is left out. Both
+    forms, forward and backward, up to the largest float, against the reference."""
+    from cases import check_backward
+
+    act = next(a for a in ACTS if a.name == "squareplus")
+    fin = np.finfo(dtype)
+    if b > float(np.finfo(np.float32 if dtype == np.float16 else dtype).max):
+        pytest.skip("b is not a finite number of the compute dtype")
+    mags = np.array([1e15, 2.0 ** 50, 2.0 ** 51, 1e20, 1e30, 1e38, 1e150, 2.0 ** 500, 1e200, 1e300, float(fin.max)])
+    with np.errstate(over="ignore"):
+        extremes = np.concatenate([mags, -mags, [np.inf, -np.inf]]).astype(dtype)
+    x = np.concatenate([inputs(dtype, 3000, act, {"b": b}), extremes[np.isfinite(extremes)],
+                        [np.inf, -np.inf]]).astype(dtype)
+    p = {"b": b}
+    check_forward(act, pa.squareplus(x, b=b), x, p, default=False, what=f"{isa} b={b}")
+    g = np.random.default_rng(1).normal(0, 2, x.size).astype(dtype)
+    check_backward(act, pa.grad("squareplus", g, x=x, b=b), g, x, p, default=False, what=f"{isa} b={b}")

@@ -200,16 +200,28 @@ template <class T> struct Softsign {
 // (x + sqrt(x^2 + b)) / 2, b > 0. Below 0 the sum cancels, so use the conjugate
 // b / (2 (s - x)). Where x^2 would overflow (|x| > kBig), s = |x| q with
 // q = sqrt(1 + b/x^2), and s - x = |x| (q + 1) for x < 0, formed without overflow.
-template <class T> struct Squareplus {
+// Unless b is huge (above 2^74, f32; 2^940, f64), b/x^2 < 2^-26 (2^-60) there, q
+// rounds to 1, and those forms are s = |x| and (b/|x|)/2: no square root or division
+// for q, and the conjugate's one division serves both ranges (with_form picks once per
+// call).
+enum class SquareplusForm { pick, moderate_b, huge_b };
+template <class T, SquareplusForm kForm = SquareplusForm::pick> struct SquareplusAs {
   PYACT_FUNCTOR_TYPES(4);
   // |x| beyond which x*x is not formed: 2^50 (f32) / 2^500 (f64), far below overflow.
   static constexpr T kBig = sizeof(T) == 4 ? T(0x1p50) : T(0x1p500);
+  static constexpr T kModerateB = sizeof(T) == 4 ? T(0x1p74) : T(0x1p940);
   T b;
   // |x| from which q is taken at huge: there b/x^2 < 2^-28 (2^-56), so 1 + b/x^2 rounds
   // to 1 alike, and further out b/x^2 would underflow (a slow division).
   T huge;
-  explicit Squareplus(const double* p)
+  explicit SquareplusAs(const double* p)
       : b(T(p[0])), huge(T(std::max(double(kBig), std::sqrt(p[0]) * (sizeof(T) == 4 ? 0x1p14 : 0x1p28)))) {}
+  template <SquareplusForm K> explicit SquareplusAs(const SquareplusAs<T, K>& o) : b(o.b), huge(o.huge) {}
+  static constexpr bool kPicksForm = kForm == SquareplusForm::pick;
+  template <class Body> void with_form(Body body) const {
+    if (b <= kModerateB) body(SquareplusAs<T, SquareplusForm::moderate_b>(*this));
+    else body(SquareplusAs<T, SquareplusForm::huge_b>(*this));
+  }
   struct Root {
     V s;     // sqrt(x^2 + b)
     V rs;    // 1 / s
@@ -219,18 +231,26 @@ template <class T> struct Squareplus {
   Root root(V x) const {
     const V ax = abs(x);
     const auto big = ax > kBig;
-    // The big-|x| forms divide by |x|, taken at kBig or more (the other lanes drop them):
-    // a division by a denormal runs twice as slow on x86.
-    const V ab = select(big, ax, set1<T>(kBig));
-    const V ah = select(ab > huge, set1<T>(huge), ab);
-    const V q = sqrt(T(1) + (b / ah) / ah);  // for big |x|
-    const V s = select(big, mul_tiny(ax, q), sqrt(mul_tiny(x, x) + b));
+    V s, conj;
+    if constexpr (kForm == SquareplusForm::huge_b) {
+      // The big-|x| forms divide by |x|, taken at kBig or more (the other lanes drop
+      // them): a division by a denormal runs twice as slow on x86.
+      const V ab = select(big, ax, set1<T>(kBig));
+      const V ah = select(ab > huge, set1<T>(huge), ab);
+      const V q = sqrt(T(1) + (b / ah) / ah);
+      s = select(big, mul_tiny(ax, q), sqrt(mul_tiny(x, x) + b));
+      conj = select(big, (b / ab) / (q + T(1)), b / (s - x));
+    } else {  // q = 1: s = |x|, and s - x = 2|x| (which may overflow) halves after the division
+      s = select(big, ax, sqrt(mul_tiny(x, x) + b));
+      const V d = b / select(big, ax, s - x);
+      conj = select(big, d * T(0.5), d);
+    }
     // x/s as x * (1/s) through the FMA unit: no division by s for the gradient, whose
     // small results (x < 0: b / (2 s (s - x)), below 2^-126 from |x| ~ 1e19) would make
     // it slow, and a denormal x costs nothing there. At x = ±inf (s = inf) it is ±1.
     const V rs = T(1) / s;
     const V r = select(is_inf(x), copysign(set1<T>(T(1)), x), mul_tiny(x, rs));
-    return {s, rs, r, select(big, (b / ab) / (q + T(1)), b / (s - x))};
+    return {s, rs, r, conj};
   }
   V fwd(V x) const {
     const Root t = root(x);
@@ -243,5 +263,6 @@ template <class T> struct Squareplus {
     return mul_tiny(mul_tiny(g, set1<T>(T(0.5))), select(x < T(0), mul_tiny(t.conj, t.rs), T(1) + t.r));
   }
 };
+template <class T> using Squareplus = SquareplusAs<T>;
 
 }}  // namespace pyact::<isa>
