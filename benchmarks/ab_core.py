@@ -1,9 +1,8 @@
 """In-process A/B of two builds' kernels (elementwise by kernel name, or the axis
 operations): the time of a changed build against a reference build, both loaded in one
-process and called in turn on the same arrays (float32 unless DTYPE=...), one thread (THREADS=n for
-more), so that both see the same
-machine state (this shared machine's speed drifts by 20 % between minutes; separate runs
-cannot resolve a 10 % change).
+process and called in turn on the same arrays (float32 unless DTYPE=..., one thread unless
+THREADS=n), so that both see the same machine state (this shared machine's speed drifts
+by 20 % between minutes; separate runs cannot resolve a 10 % change).
 
     mkdir -p /tmp/ab/refcore && touch /tmp/ab/refcore/__init__.py
     cp src/pyact/_core*.so /tmp/ab/refcore/         # the reference build

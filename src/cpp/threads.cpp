@@ -14,10 +14,10 @@ std::atomic<int> g_requested{0};
 std::atomic<bool> g_forked_child{false};
 std::atomic<int64_t> g_grain{0};
 // The L3 of this Zen 4 (32 MiB), and where streaming starts to pay on it: a chain of
-// three out-of-place float32 calls (tanh, sigmoid, tanh) on 2 threads took 1.04-1.10x
+// three out-of-place float32 calls (tanh, sigmoid, tanh) on 2 threads took 1.01-1.14x
 // the time streamed at 16-24 MiB per call (the next call would have found the output
-// in the cache), 0.91-0.96x at 32 MiB, 0.87-0.91x at 40-48 and 0.78-0.81x at 64-128
-// (docs/PERFORMANCE.md).
+// in the cache), 0.91-1.18x at 32 MiB, 0.87-0.94x at 40-48 and 0.78-0.81x at 64-128
+// (docs/PERFORMANCE.md, "Streaming stores").
 constexpr int64_t kStreamBytes = int64_t{32} << 20;
 std::atomic<int64_t> g_stream_bytes{kStreamBytes};
 
