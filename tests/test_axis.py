@@ -508,3 +508,30 @@ def test_paths_bit_identical(isa, n, dtype):
                     assert np.ascontiguousarray(gs[:, :, c].T).tobytes() == want_g.tobytes(), (name, inner)
         col = f(np.ascontiguousarray(x[3][:, None]), axis=0)[:, 0]   # one column
         assert col.tobytes() == want[3].tobytes()
+
+
+def test_maxout_pairs_along_the_last_axis(isa, dtype):
+    """pieces=2 along the last axis (the default) splits whole vectors of pairs with
+    shuffles and the rest lane by lane: every group count around the vector widths, ties
+    (the first maximum takes the gradient), NaN and ±inf, against NumPy, forward and
+    backward, on two threads that split the groups at odd places."""
+    rng = np.random.default_rng(11)
+    for groups in (1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 1001):
+        x = np.round(rng.standard_normal((3, 2 * groups)) * 2).astype(dtype)  # many ties
+        for v in (NAN, INF, -INF):
+            x.reshape(-1)[rng.integers(0, x.size, 2)] = v
+        a, b = (x.reshape(3, groups, 2)[..., j].astype(np.float64) for j in (0, 1))
+        second = b > a  # strict: ties go to the first
+        bad = np.isnan(a) | np.isnan(b)
+        g = rng.standard_normal((3, groups)).astype(dtype)
+        want_y = np.where(bad, NAN, np.where(second, b, a)).astype(dtype)
+        want_gx = np.stack([np.where(second, 0.0, g), np.where(second, g, 0.0)], -1)
+        want_gx = np.where(bad[..., None], NAN, want_gx).reshape(x.shape).astype(dtype)
+        _core._set_grain(24)
+        try:
+            with pa.threads(2):
+                y, gx = pa.maxout(x), pa.grad("maxout", g, x=x)
+        finally:
+            _core._set_grain(0)
+        np.testing.assert_array_equal(y, want_y, err_msg=f"{isa} groups={groups}")
+        np.testing.assert_array_equal(gx, want_gx, err_msg=f"{isa} groups={groups}")

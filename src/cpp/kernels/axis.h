@@ -879,11 +879,12 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
 // [0, rows * len) that stay inside one row o (r: position in that row).
 template <int N, class F> void for_runs(int64_t rows, int64_t len, const F& fn) {
   parallel_for(rows * len, axis_grain(), N, [&](int64_t b, int64_t e) {
+    int64_t o = b / len, r = b - o * len;  // one division per piece, not one per vector
     for (int64_t q = b; q < e;) {
-      const int64_t o = q / len, r = q - o * len;
       const int64_t cnt = std::min<int64_t>({N, e - q, len - r});
       fn(q, o, r, cnt);
       q += cnt;
+      if ((r += cnt) == len) r = 0, ++o;
     }
   });
 }
@@ -936,16 +937,17 @@ template <int N, class F> void for_groups(int64_t outer, int64_t n, int64_t inne
 }
 
 // The max of each group and where it first occurs; NaN anywhere in the group: bad.
+// piece(j): every group's j-th element, a lane per group.
 template <class S> struct GroupMax {
   using C = Cmp<S>;
   V<C> m, at;
   M<C> bad;
-  GroupMax(const S* p, int64_t lane_stride, int64_t piece_stride, int64_t k, int64_t cnt) {
-    m = ld_lanes(p, lane_stride, cnt, C(0));
+  template <class Piece> GroupMax(int64_t k, const Piece& piece) {
+    m = piece(0);
     at = V<C>{};
     bad = is_nan(m);
     for (int64_t j = 1; j < k; ++j) {
-      const V<C> v = ld_lanes(p + j * piece_stride, lane_stride, cnt, C(0));
+      const V<C> v = piece(j);
       const auto gt = v > m;  // strict: the first maximum wins ties
       m = select(gt, v, m);
       at = select(gt, set1(C(j)), at);
@@ -954,13 +956,30 @@ template <class S> struct GroupMax {
   }
 };
 
+// Pairs side by side (pieces = 2 along the last axis, the default): the 2N elements of N
+// groups are two vector loads, split into first and second elements by two shuffles, and
+// joined back the same way, where lanes one group apart would take a lane-by-lane gather.
+template <class Vec, size_t... I> PYACT_INLINE void split_pairs(Vec a, Vec b, Vec (&half)[2], std::index_sequence<I...>) {
+  half[0] = __builtin_shufflevector(a, b, (2 * I)...);
+  half[1] = __builtin_shufflevector(a, b, (2 * I + 1)...);
+}
+template <class Vec, size_t... I> PYACT_INLINE void join_pairs(Vec e, Vec o, Vec (&pair)[2], std::index_sequence<I...>) {
+  constexpr size_t N = sizeof...(I);  // lane t of the 2N: e[t/2] for even t, o[t/2] for odd
+  pair[0] = __builtin_shufflevector(e, o, ((I % 2) * N + I / 2)...);
+  pair[1] = __builtin_shufflevector(e, o, (((N + I) % 2) * N + (N + I) / 2)...);
+}
+
 template <class S> void maxout_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double* p) {
   using C = Cmp<S>;
   const S* x = static_cast<const S*>(in[0]);
   S* y = static_cast<S*>(out);
   const int64_t k = static_cast<int64_t>(p[0]), piece = inner == 1 ? 1 : inner;
-  for_groups<Simd<C>::N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
-    const GroupMax<S> gm(x + first, ls, piece, k, cnt);
+  constexpr int N = Simd<C>::N;
+  for_groups<N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
+    V<C> half[2];
+    const bool pairs = ls == 2 && cnt == N;
+    if (pairs) split_pairs(load_as(x + first), load_as(x + first + N), half, std::make_index_sequence<N>{});
+    const GroupMax<S> gm(k, [&](int64_t j) { return pairs ? half[j] : ld_lanes(x + first + j * piece, ls, cnt, C(0)); });
     st_lanes(y + q, 1, cnt, select(gm.bad, qnan<C>(), gm.m));
   });
 }
@@ -972,12 +991,21 @@ template <class S> void maxout_bwd(const void* const* in, void* out, int64_t out
   const S* x = static_cast<const S*>(in[1]);
   S* gx = static_cast<S*>(out);
   const int64_t k = static_cast<int64_t>(p[0]), piece = inner == 1 ? 1 : inner;
-  for_groups<Simd<C>::N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
-    const GroupMax<S> gm(x + first, ls, piece, k, cnt);
+  constexpr int N = Simd<C>::N;
+  for_groups<N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
+    V<C> half[2];
+    const bool pairs = ls == 2 && cnt == N;  // as in maxout_fwd
+    if (pairs) split_pairs(load_as(x + first), load_as(x + first + N), half, std::make_index_sequence<N>{});
+    const GroupMax<S> gm(k, [&](int64_t j) { return pairs ? half[j] : ld_lanes(x + first + j * piece, ls, cnt, C(0)); });
     const V<C> gv = ld_lanes(g + q, 1, cnt, C(0));
-    for (int64_t j = 0; j < k; ++j) {
-      const V<C> r = select(gm.at == C(j), gv, V<C>{});
-      st_lanes(gx + first + j * piece, ls, cnt, select(gm.bad, qnan<C>(), r));
+    auto grad = [&](int64_t j) { return select(gm.bad, qnan<C>(), select(gm.at == C(j), gv, V<C>{})); };
+    if (pairs) {
+      V<C> pair[2];
+      join_pairs(grad(0), grad(1), pair, std::make_index_sequence<N>{});
+      store_as(gx + first, pair[0]);
+      store_as(gx + first + N, pair[1]);
+    } else {
+      for (int64_t j = 0; j < k; ++j) st_lanes(gx + first + j * piece, ls, cnt, grad(j));
     }
   });
 }
