@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import pyact as pa
-from cases import assert_same_bits, check_forward, example_params, inputs, varied_params
+from cases import assert_same_bits, check_backward, check_forward, example_params, inputs, varied_params
 from conftest import SIZES, catalog
 
 ACTS = catalog()
@@ -120,8 +120,6 @@ def test_squareplus_every_form_of_b(isa, dtype, b):
     """squareplus takes one of two forms from b: beyond |x| = 2^50 (2^500) q = sqrt(1 +
     b/x^2) rounds to 1 unless b exceeds 2^74 (2^940), and then it is left out. Both
     forms, forward and backward, up to the largest float, against the reference."""
-    from cases import check_backward
-
     act = next(a for a in ACTS if a.name == "squareplus")
     fin = np.finfo(dtype)
     if b > float(np.finfo(np.float32 if dtype == np.float16 else dtype).max):
