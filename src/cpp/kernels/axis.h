@@ -993,7 +993,7 @@ template <class S> void maxout_bwd(const void* const* in, void* out, int64_t out
   const int64_t k = static_cast<int64_t>(p[0]), piece = inner == 1 ? 1 : inner;
   constexpr int N = Simd<C>::N;
   for_groups<N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
-    V<C> half[2];
+    V<C> half[2] = {};  // read only where pairs sets it (zeroed for GCC's -Wmaybe-uninitialized)
     const bool pairs = ls == 2 && cnt == N;  // as in maxout_fwd
     if (pairs) split_pairs(load_as(x + first), load_as(x + first + N), half, std::make_index_sequence<N>{});
     const GroupMax<S> gm(k, [&](int64_t j) { return pairs ? half[j] : ld_lanes(x + first + j * piece, ls, cnt, C(0)); });
