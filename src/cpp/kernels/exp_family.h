@@ -26,7 +26,7 @@ template <class T> struct Elu {
   PYACT_FUNCTOR_TYPES(16);
   T alpha;
   explicit Elu(const double* p) : alpha(T(p[0])) {}
-  V fwd(V x) const { return select(x > T(0), x, mul_tiny(set1<T>(alpha), vm::expm1(neg_part(x)))); }
+  V fwd(V x) const { return select(x > T(0), x, mul_tiny(set1<T>(alpha), vm::expm1_nonpos(neg_part(x)))); }
   V bwd_x(V g, V x) const { return select(x > T(0), g, g * (alpha * vm::exp_nonpos(neg_part(x)))); }
   // Valid for alpha > 0 (the catalog's y_ok): then y > 0 exactly where x > 0.
   V bwd_y(V g, V y) const { return select(y > T(0), g, g * (y + alpha)); }
@@ -43,26 +43,38 @@ template <class T> struct Selu {
   // x + x*(scale - 1), not x * T(scale): the rounding of the constant then costs 0.05 ulp,
   // not up to 1, and x just below FLT_MAX/scale no longer overflows to inf.
   V fwd(V x) const {
-    return select(x > T(0), x + mul_tiny(x, set1<T>(scale_m1)), mul_tiny(set1<T>(scale_alpha), vm::expm1(neg_part(x))));
+    return select(x > T(0), x + mul_tiny(x, set1<T>(scale_m1)), mul_tiny(set1<T>(scale_alpha), vm::expm1_nonpos(neg_part(x))));
   }
   V bwd_x(V g, V x) const { return select(x > T(0), g * scale, g * (scale_alpha * vm::exp_nonpos(neg_part(x)))); }
   V bwd_y(V g, V y) const { return select(y > T(0), g * scale, g * (y + scale_alpha)); }
 };
 
 // max(0, x) + min(0, alpha*(e^(x/alpha) - 1)). Param: alpha != 0 (checked by the catalog).
-// For x <= 0 the second term is alpha*expm1(x/alpha) for either sign of alpha.
-template <class T> struct Celu {
+// For x <= 0 the second term is alpha*expm1(x/alpha) for either sign of alpha. The form
+// (apply.h with_form) is the sign of alpha: for alpha > 0, x/alpha <= 0 and expm1 needs
+// no overflow side.
+template <class T, int kAlphaSign = 0> struct CeluAs {
   PYACT_FUNCTOR_TYPES(16);
   T alpha, inv_alpha;
-  explicit Celu(const double* p) : alpha(T(p[0])), inv_alpha(T(1.0 / p[0])) {}
-  V fwd(V x) const { return select(x > T(0), x, mul_tiny(set1<T>(alpha), vm::expm1(z(x)))); }
-  V bwd_x(V g, V x) const { return select(x > T(0), g, g * vm::exp(z(x))); }
+  explicit CeluAs(const double* p) : alpha(T(p[0])), inv_alpha(T(1.0 / p[0])) {}
+  template <int K> explicit CeluAs(const CeluAs<T, K>& o) : alpha(o.alpha), inv_alpha(o.inv_alpha) {}
+  static constexpr bool kPicksForm = kAlphaSign == 0;
+  template <class Body> void with_form(Body body) const {
+    if (alpha > T(0)) body(CeluAs<T, 1>(*this));
+    else body(CeluAs<T, -1>(*this));
+  }
+  V fwd(V x) const {
+    const V e = kAlphaSign > 0 ? vm::expm1_nonpos(z(x)) : vm::expm1(z(x));
+    return select(x > T(0), x, mul_tiny(set1<T>(alpha), e));
+  }
+  V bwd_x(V g, V x) const { return select(x > T(0), g, g * (kAlphaSign > 0 ? vm::exp_nonpos(z(x)) : vm::exp(z(x)))); }
   // y > 0 exactly where x > 0 (for x <= 0, y = alpha*expm1(x/alpha) <= 0 for either sign).
   V bwd_y(V g, V y) const { return select(y > T(0), g, g * mul_add(y, set1<T>(inv_alpha), set1<T>(T(1)))); }
 
  private:
   V z(V x) const { return mul_tiny(neg_part(x), set1<T>(inv_alpha)); }  // min(x, 0)/alpha, x may be denormal
 };
+template <class T> using Celu = CeluAs<T>;
 
 template <class T> struct Sigmoid {
   PYACT_FUNCTOR_TYPES(16);

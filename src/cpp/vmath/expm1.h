@@ -47,6 +47,15 @@ template <class Vec> inline Vec expm1_in_range(Vec x) {
   return mul_add(s, expm1_poly(r), s - T(1));
 }
 
+// expm1 for x <= 0 or NaN (the ELU family's negative side): no overflow side to guard,
+// so the reduction is expm1_in_range's, clamped below at kLo. Bit-identical to expm1
+// there, -0 included.
+template <class Vec> inline Vec expm1_nonpos(Vec x) {
+  using T = elem_t<Vec>;
+  const Vec e = expm1_in_range(max_of(set1<T>(Expm1C<T>::kLo), x));  // NaN passes (max_of's second operand)
+  return select(x == T(0), x, e);
+}
+
 template <class Vec> inline Vec expm1(Vec x) {
   using T = elem_t<Vec>;
   using C = Expm1C<T>;
