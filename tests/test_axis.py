@@ -477,12 +477,12 @@ def test_objects_registry_pickle_repr():
 
 
 # --- the kernels' paths agree bit for bit (issue 5 speed work) -----------------------------
-# Rows of n elements through every path: rows kept on the stack (kGroup at a time and one
-# by one), short rows through the column kernel, long rows, the column kernel, columns
+# Rows of n elements through every path: rows kept on the stack (kGroup, two or one at a
+# time), short rows through the column kernel, long rows, the column kernel, columns
 # copied out as rows (inner smaller than a vector, or one long column); special rows
 # mixed in; one thread and two.
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
-@pytest.mark.parametrize("n", [1, 3, 10, 31, 33, 64, 65, 130, 1000, 1025, 5000, 9000])
+@pytest.mark.parametrize("n", [1, 3, 10, 31, 33, 64, 65, 130, 200, 512, 1000, 1025, 5000, 9000])
 def test_paths_bit_identical(isa, n, dtype):
     rows = 13
     x = sample((rows, n), dtype, seed=n)

@@ -556,12 +556,18 @@ template <class C> PYACT_INLINE C hmax(V<C> v) {
   return a[0];
 }
 
-// G rows at once (G > 1 for short rows, see for_kept_rows): the stages of G rows are
+// G rows at once (G > 1 for shorter rows, see for_kept_rows): the stages of G rows are
 // interleaved, so that the latency of one row's chain (max, exp, sum, divide, scale)
-// overlaps the others'. Forward: 4 rows up to kGroupRow elements. Backward, whose chain
-// is shorter: 4 rows up to kGroupGradRow, 2 up to kPairGradRow (measured on rows of
-// 16-256: 2 rows of 128 or more were slower than one).
+// overlaps the others'. Forward: 4 rows up to kGroupRow elements; with 16 lanes a vector
+// (float32 and float16 on AVX-512), 2 above kPairRowFrom up to kPairRow. Measured on rows
+// of 96-640, one thread: pairs took 0.84-0.97x the time on rows of 160-512 there, 1.03-
+// 1.07x on rows of 128, and 0.97-1.05x (avx2 float32), 0.97-1.21x (avx512 float64) on
+// rows of 160-512. Backward, whose chain is shorter: 4 rows up to kGroupGradRow, 2 up to
+// kPairGradRow (measured on rows of 16-256: 2 rows of 128 or more were slower than one).
 constexpr int64_t kGroupRow = 64;
+constexpr int64_t kPairRowFrom = 144;
+constexpr int64_t kPairRow = 512;
+template <class C> constexpr int64_t kPairRowOf = Simd<C>::N >= 16 ? kPairRow : 0;
 constexpr int64_t kGroupGradRow = 32;
 constexpr int64_t kPairGradRow = 112;
 constexpr int kGroup = 4;
@@ -572,7 +578,7 @@ template <class S, int K, int G> void softmax_kept_rows(const S* x, S* y, int64_
   using F = SoftmaxMath<C, K>;
   constexpr int N = Simd<C>::N;
   constexpr int KS = kLanes / N;
-  constexpr int64_t kMax = G == 1 ? kKeepRow : kGroupRow;
+  constexpr int64_t kMax = G == 1 ? kKeepRow : G == 2 ? kPairRow : kGroupRow;
   const C pad = K == kSoftmin ? inf<C>() : -inf<C>();  // z of a padding lane is -inf
   const int64_t nv = (n + N - 1) / N;
   const int64_t nfull = n / N;  // vectors without padding lanes: plain loads and stores
@@ -692,15 +698,17 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
 }
 
 // Runs the kept-row kernel fn<G>(row, avail) over `rows` rows of length n on the
-// threads, kGroup rows at a time up to GroupRow elements, 2 up to PairRow; avail stops at
-// the end of the thread's own rows, so no load reaches into another thread's rows.
-template <int64_t GroupRow, int64_t PairRow, class F> void for_kept_rows(int64_t rows, int64_t n, const F& fn) {
+// threads, kGroup rows at a time up to GroupRow elements, 2 above PairFrom up to PairRow
+// (and the rows a group of kGroup leaves); avail stops at the end of the thread's own
+// rows, so no load reaches into another thread's rows.
+template <int64_t GroupRow, int64_t PairFrom, int64_t PairRow, class F>
+void for_kept_rows(int64_t rows, int64_t n, const F& fn) {
   parallel_for(rows, std::max<int64_t>(1, axis_grain() / n), 1, [&](int64_t b, int64_t e) {
     int64_t r = b;
     if (n <= GroupRow)
       for (; r + kGroup <= e; r += kGroup) fn(std::integral_constant<int, kGroup>{}, r, (e - r) * n);
-    if constexpr (PairRow > GroupRow)
-      if (n <= PairRow)
+    if constexpr (PairRow > 0)
+      if (n > PairFrom && n <= PairRow)
         for (; r + 2 <= e; r += 2) fn(std::integral_constant<int, 2>{}, r, (e - r) * n);
     for (; r < e; ++r) fn(std::integral_constant<int, 1>{}, r, (e - r) * n);
   });
@@ -831,7 +839,7 @@ void softmax_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int
     const S* ins[1] = {x};
     short_rows<S, 1>(ins, y, outer, n, softmax_cols<S, K>);
   } else if (inner == 1 && n <= kKeepRow) {
-    for_kept_rows<kGroupRow, 0>(outer, n, [&](auto G, int64_t r, int64_t avail) {
+    for_kept_rows<kGroupRow, kPairRowFrom, kPairRowOf<Cmp<S>>>(outer, n, [&](auto G, int64_t r, int64_t avail) {
       softmax_kept_rows<S, K, G()>(x + r * n, y + r * n, n, avail);
     });
   } else if (inner == 1) {
@@ -859,7 +867,7 @@ void softmax_bwd(const void* const* in, void* out, int64_t outer, int64_t n, int
     const S* ins[2] = {g, y};
     short_rows<S, 2>(ins, o, outer, n, softmax_grad_cols<S, K>);
   } else if (inner == 1 && n <= kChunk) {
-    for_kept_rows<kGroupGradRow, kPairGradRow>(outer, n, [&](auto G, int64_t r, int64_t avail) {
+    for_kept_rows<kGroupGradRow, 0, kPairGradRow>(outer, n, [&](auto G, int64_t r, int64_t avail) {
       softmax_grad_kept_rows<S, K, G()>(g + r * n, y + r * n, o + r * n, n, avail);
     });
   } else if (inner == 1) {
