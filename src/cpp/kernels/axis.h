@@ -698,9 +698,9 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
 }
 
 // Runs the kept-row kernel fn<G>(row, avail) over `rows` rows of length n on the
-// threads, kGroup rows at a time up to GroupRow elements, 2 above PairFrom up to PairRow
-// (and the rows a group of kGroup leaves); avail stops at the end of the thread's own
-// rows, so no load reaches into another thread's rows.
+// threads: kGroup rows at a time up to GroupRow elements, then (the rest of them too)
+// 2 at a time above PairFrom up to PairRow, then one by one; avail stops at the end of
+// the thread's own rows, so no load reaches into another thread's rows.
 template <int64_t GroupRow, int64_t PairFrom, int64_t PairRow, class F>
 void for_kept_rows(int64_t rows, int64_t n, const F& fn) {
   parallel_for(rows, std::max<int64_t>(1, axis_grain() / n), 1, [&](int64_t b, int64_t e) {
