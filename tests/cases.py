@@ -5,6 +5,7 @@ generator, expected values from tests/reference.py in float64.
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -16,6 +17,41 @@ from ulp import assert_close_ulp
 FWD_ULP, BWD_ULP, BWD_ABS = 4, 8, 1e-6
 # Non-default parameters are outside SPEC §5's promise: a looser, still tight, bound.
 FWD_ULP_P, BWD_ULP_P, BWD_ABS_P = 16, 32, 1e-5
+
+
+# What a parameter accepts, written here from SPEC §3 and the validators' names (not by
+# calling pyact): valid edge values and invalid ones per kind of check (tests/test_fuzz.py,
+# tests/test_special_values.py).
+_TINY = 5e-324
+PARAM_EDGES = {
+    "finite": ([0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 1e-30, -1e-30, _TINY, 3.0e38, -3.0e38, 1e30],
+               [math.nan, math.inf, -math.inf, "1.0", None, True]),
+    "positive": ([_TINY, 1e-30, 0.25, 1.0, 4.0, 1e30],
+                 [0.0, -0.0, -1.0, -_TINY, math.nan, math.inf, "2"]),
+    "nonnegative": ([0.0, -0.0, _TINY, 0.5, 2.0, 1e30],
+                    [-1.0, -_TINY, math.nan, math.inf, None]),
+    "nonzero": ([_TINY, -_TINY, 1.0 / 6, 0.2, -0.5, 3.0, 1e-30, 1e30],
+                [0.0, -0.0, math.nan, math.inf, "x"]),
+    # float32 kernels must not lose the parameter: the smallest normal float32 and up
+    "invertible": ([2.0 ** -126, -2.0 ** -126, 1.0 / 6, 0.2, -0.5, 3.0, 1e-30, 1e30],
+                   [0.0, -0.0, _TINY, -_TINY, 1e-40, math.nan, math.inf, "x"]),
+    "positive_f32": ([2.0 ** -126, 1e-30, 0.25, 1.0, 4.0, 1e30],
+                     [0.0, -0.0, -1.0, _TINY, 1e-40, math.nan, math.inf, "2"]),
+    "number_or_none": ([None, 0.0, 1.0, 6.0, -1.0, math.inf, 1e30],
+                       [math.nan, "6", [1.0]]),
+}
+
+
+def param_kind(q) -> str | None:
+    return getattr(q.check, "__name__", None) if q.check is not None else None
+
+
+def param_choices(q) -> tuple | None:
+    """The allowed values of a one_of(...) parameter (gelu's approximate=...)."""
+    if q.check is None or param_kind(q) in PARAM_EDGES:
+        return None
+    cv = inspect.getclosurevars(q.check).nonlocals
+    return tuple(cv["choices"]) if "choices" in cv else None
 
 
 def example_params(act) -> dict:

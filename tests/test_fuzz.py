@@ -19,7 +19,6 @@ Default: ``PYACT_FUZZ_EXAMPLES`` (40) examples per activation, about a minute in
 """
 from __future__ import annotations
 
-import inspect
 import math
 import os
 from collections import Counter
@@ -35,6 +34,7 @@ from pyact import _catalog, _core
 
 from conftest import catalog
 from reference import REF
+from cases import PARAM_EDGES, param_choices, param_kind
 from refcheck import assert_matches
 
 # Hypothesis's failure report imports mypy_extensions, whose DeprecationWarning would turn
@@ -47,48 +47,14 @@ DTYPES = (np.float16, np.float32, np.float64)
 SIZES = sorted({0, 1, 2, 3, 5, 7} | {k * w + d for w in (2, 4, 8, 16, 32, 64) for k in (1, 2, 3) for d in (-1, 0, 1)})
 STATS: Counter = Counter()
 
-# What a parameter accepts, written here from SPEC §3 and the validators' names (not by
-# calling pyact): valid edge values and invalid ones per kind of check.
-_TINY, _HUGE = 5e-324, 1e300
-_EDGES = {
-    "finite": ([0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 1e-30, -1e-30, _TINY, 3.0e38, -3.0e38, 1e30],
-               [math.nan, math.inf, -math.inf, "1.0", None, True]),
-    "positive": ([_TINY, 1e-30, 0.25, 1.0, 4.0, 1e30],
-                 [0.0, -0.0, -1.0, -_TINY, math.nan, math.inf, "2"]),
-    "nonnegative": ([0.0, -0.0, _TINY, 0.5, 2.0, 1e30],
-                    [-1.0, -_TINY, math.nan, math.inf, None]),
-    "nonzero": ([_TINY, -_TINY, 1.0 / 6, 0.2, -0.5, 3.0, 1e-30, 1e30],
-                [0.0, -0.0, math.nan, math.inf, "x"]),
-    # float32 kernels must not lose the parameter: the smallest normal float32 and up
-    "invertible": ([2.0 ** -126, -2.0 ** -126, 1.0 / 6, 0.2, -0.5, 3.0, 1e-30, 1e30],
-                   [0.0, -0.0, _TINY, -_TINY, 1e-40, math.nan, math.inf, "x"]),
-    "positive_f32": ([2.0 ** -126, 1e-30, 0.25, 1.0, 4.0, 1e30],
-                     [0.0, -0.0, -1.0, _TINY, 1e-40, math.nan, math.inf, "2"]),
-    "number_or_none": ([None, 0.0, 1.0, 6.0, -1.0, math.inf, 1e30],
-                       [math.nan, "6", [1.0]]),
-}
-
-
-def _kind(q: _catalog.P) -> str | None:
-    return getattr(q.check, "__name__", None) if q.check is not None else None
-
-
-def _choices(q: _catalog.P) -> tuple | None:
-    """The allowed values of a one_of(...) parameter (gelu's approximate=...)."""
-    if q.check is None or _kind(q) in _EDGES:
-        return None
-    cv = inspect.getclosurevars(q.check).nonlocals
-    return tuple(cv["choices"]) if "choices" in cv else None
-
-
 def _param_value(draw, q: _catalog.P) -> tuple[object, bool]:
     """(value, known_invalid) for one parameter."""
-    choices = _choices(q)
+    choices = param_choices(q)
     if choices is not None:
         if draw(st.integers(0, 9)) == 0:
             return draw(st.sampled_from(["bogus", None, 1.0])), True
         return draw(st.sampled_from(choices)), False
-    valid, invalid = _EDGES.get(_kind(q), ([], []))
+    valid, invalid = PARAM_EDGES.get(param_kind(q), ([], []))
     r = draw(st.integers(0, 19))
     if r == 0 and invalid:
         return draw(st.sampled_from(invalid)), True
@@ -98,15 +64,15 @@ def _param_value(draw, q: _catalog.P) -> tuple[object, bool]:
         return draw(st.sampled_from(valid)), False
     base = 0.0 if not isinstance(q.default, (int, float)) or q.default is None else float(q.default)
     v = draw(st.floats(-8, 8, allow_nan=False))
-    if _kind(q) in ("positive", "positive_f32"):
+    if param_kind(q) in ("positive", "positive_f32"):
         v = abs(v) if abs(v) >= 2.0 ** -126 else 1.0
-    elif _kind(q) == "nonnegative":
+    elif param_kind(q) == "nonnegative":
         v = abs(v)
-    elif _kind(q) == "nonzero":
+    elif param_kind(q) == "nonzero":
         v = v or 1.0
-    elif _kind(q) == "invertible":
+    elif param_kind(q) == "invertible":
         v = v if abs(v) >= 2.0 ** -126 else 1.0
-    elif _kind(q) not in _EDGES and q.default is not _catalog.REQUIRED:  # unknown check: near the default
+    elif param_kind(q) not in PARAM_EDGES and q.default is not _catalog.REQUIRED:  # unknown check: near the default
         v = base + v / 8
     return v, False
 

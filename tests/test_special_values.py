@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import pyact as pa
-from cases import BWD_ABS, BWD_ULP, FWD_ULP, example_params, ref_derivative, ref_forward
+from cases import (BWD_ABS, BWD_ULP, FWD_ULP, PARAM_EDGES, example_params, param_choices, param_kind, ref_derivative,
+                   ref_forward, varied_params)
 from conftest import catalog
 from ulp import assert_close_ulp
 
@@ -67,6 +68,42 @@ def test_nan_gradient_input_is_not_hidden(act):
     for g in (np.zeros(3, np.float32), np.ones(3, np.float32)):
         r = pa.grad(act.name, g, x=x, **p)
         assert np.isnan(r[0]) and np.isnan(r[2])
+
+
+def parameter_forms(act) -> list[dict]:
+    """The example parameters, the varied ones, and each parameter at each of its valid
+    edges (the others at their example values): every form a kernel picks from them."""
+    from pyact import activations
+
+    base = example_params(act)
+    forms = [base] + ([varied_params(act)] if varied_params(act) else [])
+    for q in act.params:
+        for v in param_choices(q) or PARAM_EDGES.get(param_kind(q), ([], []))[0]:
+            p = {**base, q.name: v}
+            try:
+                activations.resolve_params(act, p)
+            except (TypeError, ValueError):  # an edge that is valid only with other values
+                continue
+            forms.append(p)
+    return forms
+
+
+@pytest.mark.parametrize("act", ACTS, ids=IDS)
+def test_nan_in_nan_out_for_every_parameter_form(isa, dtype, act):
+    """NaN in every lane position, among finite values, gives NaN forward, from x and from
+    y, whatever the parameters (a kernel that skips the driver's NaN select, apply.h
+    kFwdKeepsNan / kBwdKeepsNan, must give NaN by its own arithmetic in every form)."""
+    x = np.resize(np.array([0.5, -0.5, 3.0, -3.0, 0.0, -40.0, 40.0, 1e-3], dtype), 71)
+    x[::4] = np.nan
+    nan = np.isnan(x)
+    g = np.ones_like(x)
+    for p in parameter_forms(act):
+        obj = pa.get(act.name, **p)
+        y = obj(x)
+        assert np.isnan(y[nan]).all(), (p, "forward")
+        assert np.isnan(pa.grad(act.name, g, x=x, **p)[nan]).all(), (p, "backward from x")
+        if obj.y_ok:
+            assert np.isnan(pa.grad(act.name, g, y=y, **p)[nan]).all(), (p, "backward from y")
 
 
 def test_named_nan_cases():

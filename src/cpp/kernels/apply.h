@@ -42,11 +42,22 @@ struct has_bwd_y<F, std::void_t<decltype(std::declval<const F&>().bwd_y(std::dec
 // NaN in the lane that the result is a function of stays NaN.
 template <class Vec> inline Vec keep_nan(Vec in, Vec out) { return select(is_nan(in), in, out); }
 
-// A functor whose forward already returns a NaN input unchanged declares
-// `static constexpr bool kFwdKeepsNan = true`; the driver then skips its own select
-// (for relu's max(x, 0) that select would double the work).
+// A functor whose forward already gives NaN for a NaN input (arithmetic on x all the way,
+// no select or clamp that could drop it) declares `static constexpr bool kFwdKeepsNan =
+// true`, and likewise kBwdKeepsNan for its backwards (from x and from y); the driver then
+// skips its own select. That select is a compare and a blend per vector: for relu's
+// max(x, 0) it would double the work, and it is up to 9 % of swish's, elu's or exp's
+// time (benchmarks/ab_core.py, Zen 4). tests/test_special_values.py checks every kernel, parameter form, ISA and dtype.
 template <class F, class = void> struct fwd_keeps_nan : std::false_type {};
 template <class F> struct fwd_keeps_nan<F, std::void_t<decltype(F::kFwdKeepsNan)>> : std::bool_constant<F::kFwdKeepsNan> {};
+template <class F, class = void> struct bwd_keeps_nan : std::false_type {};
+template <class F> struct bwd_keeps_nan<F, std::void_t<decltype(F::kBwdKeepsNan)>> : std::bool_constant<F::kBwdKeepsNan> {};
+// The base of a functor whose forward and backwards all do.
+struct NanFlowsThrough { static constexpr bool kFwdKeepsNan = true, kBwdKeepsNan = true; };
+template <class F, class Vec> inline Vec bwd_nan(Vec in, Vec out) {
+  if constexpr (bwd_keeps_nan<F>::value) return out;
+  else return keep_nan(in, out);
+}
 
 // The three vector operations of the driver, one per direction.
 struct Forward {
@@ -56,10 +67,10 @@ struct Forward {
   }
 };
 struct BackwardX {
-  template <class F> static auto op(const F& f, typename F::V g, typename F::V x) { return keep_nan(x, f.bwd_x(g, x)); }
+  template <class F> static auto op(const F& f, typename F::V g, typename F::V x) { return bwd_nan<F>(x, f.bwd_x(g, x)); }
 };
 struct BackwardY {
-  template <class F> static auto op(const F& f, typename F::V g, typename F::V y) { return keep_nan(y, f.bwd_y(g, y)); }
+  template <class F> static auto op(const F& f, typename F::V g, typename F::V y) { return bwd_nan<F>(y, f.bwd_y(g, y)); }
 };
 
 // Forward and derivative at once, for a trainer that keeps f'(x) instead of x (its

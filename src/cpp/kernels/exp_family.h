@@ -5,6 +5,8 @@
 // - Gradients from x use the forms that keep relative accuracy in the tails (ELU:
 //   alpha*e^x, not y + alpha; sigmoid': e/(1+e)^2 with e = e^-|x|, not s*(1 - s)).
 // - Derivatives at a kink follow PyTorch (ELU family: the x <= 0 side at x = 0).
+// - NaN reaches the result through the arithmetic alone (clamps and max/min pass it), so
+//   the functors here are NanFlowsThrough (apply.h): the driver adds no select.
 // Parameters arrive as doubles in catalog order (src/pyact/_catalog.py).
 #pragma once
 #include "kernels/apply.h"
@@ -22,7 +24,7 @@ namespace pyact { namespace PYACT_TARGET {
 template <class Vec> inline Vec neg_part(Vec x) { return min_of(Vec{}, x); }
 
 // x if x > 0 else alpha*(e^x - 1). Param: alpha.
-template <class T> struct Elu {
+template <class T> struct Elu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   T alpha;
   explicit Elu(const double* p) : alpha(T(p[0])) {}
@@ -33,7 +35,7 @@ template <class T> struct Elu {
 };
 
 // scale * elu(x, alpha) with the self-normalising constants (Klambauer et al. 2017).
-template <class T> struct Selu {
+template <class T> struct Selu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   static constexpr double kAlpha = 1.6732632423543772848170429916717;
   static constexpr double kScale = 1.0507009873554804934193349852946;
@@ -53,7 +55,7 @@ template <class T> struct Selu {
 // For x <= 0 the second term is alpha*expm1(x/alpha) for either sign of alpha. The form
 // (apply.h with_form) is the sign of alpha: for alpha > 0, x/alpha <= 0 and expm1 needs
 // no overflow side.
-template <class T, int kAlphaSign = 0> struct CeluAs {
+template <class T, int kAlphaSign = 0> struct CeluAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   T alpha, inv_alpha;
   explicit CeluAs(const double* p) : alpha(T(p[0])), inv_alpha(T(1.0 / p[0])) {}
@@ -76,7 +78,7 @@ template <class T, int kAlphaSign = 0> struct CeluAs {
 };
 template <class T> using Celu = CeluAs<T>;
 
-template <class T> struct Sigmoid {
+template <class T> struct Sigmoid : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   explicit Sigmoid(const double*) {}
   V fwd(V x) const { return vm::sigmoid(x); }
@@ -85,7 +87,7 @@ template <class T> struct Sigmoid {
 };
 
 // log sigmoid(x) = min(x, 0) - log1p(e^-|x|); f' = sigmoid(-x).
-template <class T> struct LogSigmoid {
+template <class T> struct LogSigmoid : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   explicit LogSigmoid(const double*) {}
   V fwd(V x) const {  // e^-|x| in [0, 1]
@@ -94,7 +96,7 @@ template <class T> struct LogSigmoid {
   V bwd_x(V g, V x) const { return g * vm::sigmoid_from(-x, vm::exp_nonpos(vm::neg_abs_saturated<-1>(x))); }
 };
 
-template <class T> struct Tanh {
+template <class T> struct Tanh : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   explicit Tanh(const double*) {}
   V fwd(V x) const { return vm::tanh(x); }
@@ -115,7 +117,7 @@ template <BetaForm kForm> constexpr bool in_form(BetaForm f, bool holds) {
 
 // (1/beta) log(1 + e^(beta x)), and x where beta*x > threshold: the same test forward
 // and backward. Params: beta > 0, threshold.
-template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs {
+template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   T beta, inv_beta, threshold;
   explicit SoftplusAs(const double* p) : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])) {}
@@ -171,8 +173,10 @@ template <class T> using Softplus = SoftplusAs<T>;
 // x * sigmoid(beta x). Param: beta (a fixed float; the learnable form is in learnable.h).
 // As gelu (gelu.h), a lane past the point where its result is settled computes at that
 // point, so that no product underflows (those run several times slower on x86).
-template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs {
+template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  // beta = 0: f' = 1/2 whatever x is, so that form's backward keeps the driver's NaN select.
+  static constexpr bool kBwdKeepsNan = kForm != BetaForm::zero && kForm != BetaForm::pick;
   static constexpr bool kF = sizeof(T) == 4;
   // |z| clamps, z = beta x. Forward: right of kZRight sigmoid(z) rounds to 1 (and
   // 1 + e^-|z| to 1 on both sides: taken as 1); left of -kZLeft y rounds to ±0 (for
@@ -278,7 +282,7 @@ template <class T> using Swish = SwishAs<T>;
 // n/(n+2) rounds to 1; below -kTiny = -80 (-700) e^x is dropped from n (n + 2 and
 // e^x (e^x + 2) = 2 e^x round the same); below -kLeft = -110 (-752) y rounds to -0 while
 // e^x 2^64 is still normal (in double, just: 2^-1021). The gradient is below 1e-33 (1e-300) left of -kTiny.
-template <class T> struct Mish {
+template <class T> struct Mish : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   static constexpr bool kF = sizeof(T) == 4;
   static constexpr T kHi = kF ? T(20) : T(40), kTiny = kF ? T(80) : T(700), kLeft = kF ? T(110) : T(752);
@@ -308,7 +312,7 @@ template <class T> struct Mish {
   }
 };
 
-template <class T> struct Exponential {
+template <class T> struct Exponential : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   explicit Exponential(const double*) {}
   V fwd(V x) const { return vm::exp(x); }
@@ -387,7 +391,7 @@ inline constexpr auto kTanhshrinkTable = vm::slotted<-5>({
     -0x1.15786ap-10f, -0x1.5cc932p-10f, 0x1.97cf7ep-10f, -0x1.ce56fcp-15f, 0x1.9c69dep-14f,
     -0x1.f67472p-15f, 0x1.0093f2p-13f}});
 #endif
-template <class T> struct Tanhshrink {
+template <class T> struct Tanhshrink : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   explicit Tanhshrink(const double*) {}
   V fwd(V x) const {

@@ -16,7 +16,7 @@ namespace pyact { namespace PYACT_TARGET {
 // past the point where its result is settled computes at that point instead, and every
 // product it forms stays a normal number. The only lanes that still underflow are those
 // whose result is itself a denormal (x in [-15, -13.4] in float32).
-template <class T> struct Gelu {
+template <class T> struct Gelu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(24);
   static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // x Phi(x) rounds to -0 below -kMaxW
   static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
@@ -91,8 +91,13 @@ template <> struct GeluTanhC<double> {
   static constexpr double kBHi = 0x1.2444f2a4d8b4bp-4, kBLo = -0x1.6c843a29d1c70p-61;
 };
 
-template <class T> struct GeluTanh {
+template <class T> struct GeluTanh : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+#if defined(PYACT_TARGET_AVX512)
+  // Its backward keeps the driver's NaN select on AVX-512 all the same: without it GCC
+  // schedules that loop worse (1.06x the time on Zen 4; 0.93x on AVX2; benchmarks/ab_core.py).
+  static constexpr bool kBwdKeepsNan = false;
+#endif
   using C = GeluTanhC<T>;
   explicit GeluTanh(const double*) {}
 
