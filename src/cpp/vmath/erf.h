@@ -82,7 +82,7 @@ template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
   const Rounded<Vec> n = round_int(mul_tiny(ac + b, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
-  return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n, a < lo);
+  return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, a < lo);
 }
 
 template <class T> struct NcdfC;
@@ -288,7 +288,7 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) 
   const Vec lo = mul_add(rel_t, k, (small + h.lo) + two_sum_err(u, c0, v));
   const Vec r = mul_add(n.n, set1<T>(-E::kLn2Lo), v + lo);
   const Vec tf = mul_tiny(t, f);
-  return scale_pow2<kScale>(mul_add(tf, exp_poly_tail(r) + r, tf), n);
+  return scale_pow2<kScale>(mul_add(tf, exp_poly_m1(r), tf), n);
 }
 
 template <class Vec> inline Vec npdf(Vec w) {

@@ -94,15 +94,21 @@ template <class Vec> inline Rounded<Vec> round_int(Vec x) {
 #endif
 }
 
+// n + kScale for vscalef; n itself for kScale = 0 (the compiler keeps n + 0.0, which
+// would make -0 into +0).
+template <int kScale, class Vec> inline Vec plus_scale(Vec n) {
+  if constexpr (kScale == 0) return n;
+  else return n + elem_t<Vec>(kScale);
+}
+
 // p * 2^(n + kScale) where 2^(n + kScale) is a normal number: the power built from bits
 // and one multiply (through the FMA unit: p may be tiny); on AVX-512 vscalef from the
 // float n, the same single rounding without the integer work. pow2_of: 2^n alone.
 template <int kScale = 0, class Vec> inline Vec times_pow2(Vec p, const Rounded<Vec>& n) {
-  using T = elem_t<Vec>;
 #if defined(PYACT_TARGET_AVX512)
-  return scale_by(p, n.n + T(kScale));
+  return scale_by(p, plus_scale<kScale>(n.n));
 #else
-  return mul_tiny(p, pow2i<T>(n.i + kScale));
+  return mul_tiny(p, pow2i<elem_t<Vec>>(n.i + kScale));
 #endif
 }
 template <class Vec> inline Vec pow2_of(const Rounded<Vec>& n) {
@@ -143,10 +149,11 @@ template <class Vec> inline Rounded<Vec> reduce_ln2(Vec x, Vec& r) {
   return n;
 }
 
-// e^r - 1 - r for |r| <= ln2/2, as r^2 q(r).
-template <class Vec> inline Vec exp_poly_tail(Vec r) {
+// e^r - 1 for |r| <= ln2/2, as r + r^2 q(r): the sum in the FMA (one rounding and one
+// instruction fewer than adding the rounded r^2 q(r)).
+template <class Vec> inline Vec exp_poly_m1(Vec r) {
   // r^2 underflows for a tiny r: formed by an FMA (vec.h mul_tiny), off the critical path.
-  return mul_tiny(r, r) * horner(r, ExpC<elem_t<Vec>>::q);
+  return mul_add(mul_tiny(r, r), horner(r, ExpC<elem_t<Vec>>::q), r);
 }
 
 // p * 2^(n + kScale), rounded once even where the result is denormal (two normal
@@ -160,10 +167,10 @@ template <class Vec> inline Vec exp_poly_tail(Vec r) {
 // that is simply 0.
 template <int kScale, class Vec, class Mask>
 inline Vec scale_pow2(Vec p, const Rounded<Vec>& n, [[maybe_unused]] Mask zero) {
-  using T = elem_t<Vec>;
 #if defined(PYACT_TARGET_AVX512)
-  return scale_by(p, n.n + T(kScale));
+  return scale_by(p, plus_scale<kScale>(n.n));
 #else
+  using T = elem_t<Vec>;
   const auto m = n.i + kScale;
   const auto m1 = m >> 1;
   return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
@@ -189,7 +196,7 @@ template <int kScale = 0, bool kBelowOnly = false, class Vec> inline Vec exp_cla
   const Vec xc = kBelowOnly ? max_of(set1<T>(lo), x) : clamp(x, lo, hi);
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
-  return scale_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n, x < lo);
+  return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, x < lo);
 }
 template <int kScale = 0, class Vec> inline Vec exp(Vec x) { return exp_clamped<kScale>(x); }
 // exp(x) for x <= 0 or NaN (e^-|z|, e^min(x, 0), e^(z - max)): the same bits as exp
@@ -204,7 +211,7 @@ template <int kScale = 0, class Vec> inline Vec exp_in_range(Vec x) {
   using T = elem_t<Vec>;
   Vec r;
   const Rounded<Vec> n = reduce_ln2(x, r);
-  return times_pow2<kScale>((exp_poly_tail(r) + r) + T(1), n);
+  return times_pow2<kScale>(exp_poly_m1(r) + T(1), n);
 }
 
 // m * exp(a + b) * 2^kScale for a double-word argument (|b| well below ln2/2), without
@@ -220,7 +227,7 @@ template <class Vec> inline ExpParts<Vec> exp_hilo_parts(Vec a, Vec b) {
   const Rounded<Vec> n = round_int(mul_tiny(a, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), a) + b;  // the first step is exact
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
-  return {exp_poly_tail(r) + r, n};
+  return {exp_poly_m1(r), n};
 }
 template <int kScale = 0, class Vec> inline Vec exp_hilo_in_range(Vec a, Vec b, Vec m) {
   const ExpParts<Vec> e = exp_hilo_parts(a, b);
