@@ -171,7 +171,7 @@ template <class T> struct Threshold {
 };
 
 // x / (1 + |x|); f' = 1 / (1 + |x|)^2 = (1 - |y|)^2.
-template <class T> struct Softsign {
+template <class T> struct Softsign : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(4);
   explicit Softsign(const double*) {}
   V fwd(V x) const {
@@ -205,7 +205,7 @@ template <class T> struct Softsign {
 // for q, and the conjugate's one division serves both ranges (with_form picks once per
 // call).
 enum class SquareplusForm { pick, moderate_b, huge_b };
-template <class T, SquareplusForm kForm = SquareplusForm::pick> struct SquareplusAs {
+template <class T, SquareplusForm kForm = SquareplusForm::pick> struct SquareplusAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(4);
   // |x| beyond which x*x is not formed: 2^50 (f32) / 2^500 (f64), far below overflow.
   static constexpr T kBig = sizeof(T) == 4 ? T(0x1p50) : T(0x1p500);
