@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from . import _arrays, _catalog, _core, activations, functional
+from . import _arrays, _catalog, _core, _dask, activations, functional
 from .activations import Activation, backward_inputs
 
 __all__ = ["LearnableActivation", "PReLU", "SReLU", "APL", "RReLU", "LearnableSwish", "prelu", "srelu", "apl",
@@ -578,8 +578,9 @@ class LearnableSwish(LearnableActivation):
 
 def _per_channel_swish(params: dict) -> bool:
     """Whether swish's parameters ask for the learnable / per-channel form."""
+    beta = params.get("beta", 1.0)
     return (params.get("learnable") is True or "axis" in params or "num_parameters" in params
-            or np.ndim(params.get("beta", 1.0)) > 0)
+            or (not isinstance(beta, (int, float)) and np.ndim(beta) > 0))
 
 
 def _extend_swish() -> None:
@@ -612,10 +613,14 @@ def _extend_swish() -> None:
     elementwise = functional.FUNCTIONS.get("swish")
 
     def swish(x: Any, *, out: np.ndarray | None = None, **params: Any) -> np.ndarray:
+        if not params:  # the common call: the elementwise function's fast path (Dask-aware too)
+            return elementwise(x, out=out)
         if params.get("learnable") is False:
             del params["learnable"]
         if not _per_channel_swish(params):
             return elementwise(x, out=out, **params)
+        if type(x) is not np.ndarray and _dask.is_dask(x):
+            return _dask.forward("swish", x, out, params)
         p = _need("swish", params, (), {"beta": 1.0, "axis": 1, "learnable": True})
         return _channel_forward("swish", "beta", _arrays.as_float_array(x), _columns("swish", {"beta": p["beta"]}),
                                 p["axis"], out)
@@ -624,6 +629,7 @@ def _extend_swish() -> None:
         swish.__doc__ = (elementwise.__doc__ or "") + (
             "\n\nbeta may also be an array with one value per channel along ``axis`` (default 1).")
         swish.__name__ = swish.__qualname__ = "swish"
+        swish._dask_aware = True  # type: ignore[attr-defined]  # (no wrapper frame around the fast path)
         functional.FUNCTIONS["swish"] = swish
 
     def swish_grad(grad_out: Any, *, x: Any = None, y: Any = None, out: Any = None, **params: Any) -> np.ndarray:
