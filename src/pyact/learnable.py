@@ -116,6 +116,8 @@ def _grad_inputs(name: str, y_ok: bool, grad_out: Any, x: Any, y: Any, params: d
 # ---- the parameter matrices (rows: parameters, columns: channels) -------------------
 def _columns(name: str, values: dict[str, Any]) -> np.ndarray:
     """Stack 1-d parameters with one value per channel (or one shared) as rows."""
+    if all(type(v) is float or type(v) is int for v in values.values()):  # plain numbers: one shared column
+        return np.array([[v] for v in values.values()], np.float64)
     arrays = {k: _real_array(name, k, v) for k, v in values.items()}
     for k, a in arrays.items():
         if a.ndim > 1:
@@ -134,6 +136,8 @@ def _columns(name: str, values: dict[str, Any]) -> np.ndarray:
 def _apl_matrix(a: Any, b: Any) -> np.ndarray:
     """a, b of shape (S,) (shared) or (S, C): the (2S, C) kernel matrix. None: APL's
     initial value (a = 0, b = linspace(-1, 1, S))."""
+    if a is None and b is None:  # that value for S = 2, built directly: the common functional call
+        return np.array([[0.0], [0.0], [-1.0], [1.0]])
     if a is None or b is None:
         other = b if a is None else a
         shape = np.shape(other) if other is not None else (2,)
