@@ -75,8 +75,8 @@ def parameter_forms(act) -> list[dict]:
     edges (the others at their example values): every form a kernel picks from them."""
     from pyact import activations
 
-    base = example_params(act)
-    forms = [base] + ([varied_params(act)] if varied_params(act) else [])
+    base, varied = example_params(act), varied_params(act)
+    forms = [base] + ([varied] if varied else [])
     for q in act.params:
         for v in param_choices(q) or PARAM_EDGES.get(param_kind(q), ([], []))[0]:
             p = {**base, q.name: v}

@@ -47,7 +47,8 @@ template <class Vec> inline Vec keep_nan(Vec in, Vec out) { return select(is_nan
 // true`, and likewise kBwdKeepsNan for its backwards (from x and from y); the driver then
 // skips its own select. That select is a compare and a blend per vector: for relu's
 // max(x, 0) it would double the work, and it is up to 9 % of swish's, elu's or exp's
-// time (benchmarks/ab_core.py, Zen 4). tests/test_special_values.py checks every kernel, parameter form, ISA and dtype.
+// time (benchmarks/ab_core.py, Zen 4). tests/test_special_values.py checks NaN in, NaN
+// out for every kernel, parameter form, ISA and dtype.
 template <class F, class = void> struct fwd_keeps_nan : std::false_type {};
 template <class F> struct fwd_keeps_nan<F, std::void_t<decltype(F::kFwdKeepsNan)>> : std::bool_constant<F::kFwdKeepsNan> {};
 template <class F, class = void> struct bwd_keeps_nan : std::false_type {};
