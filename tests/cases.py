@@ -80,6 +80,24 @@ def varied_params(act) -> dict | None:
     return p
 
 
+def parameter_forms(act) -> list[dict]:
+    """The example parameters, the varied ones, and each parameter at each of its valid
+    edges (the others at their example values): every form a kernel picks from them."""
+    from pyact import activations
+
+    base, varied = example_params(act), varied_params(act)
+    forms = [base] + ([varied] if varied else [])
+    for q in act.params:
+        for v in param_choices(q) or PARAM_EDGES.get(param_kind(q), ([], []))[0]:
+            p = {**base, q.name: v}
+            try:
+                activations.resolve_params(act, p)
+            except (TypeError, ValueError):  # an edge that is valid only with other values
+                continue
+            forms.append(p)
+    return forms
+
+
 def kinks(act, params: dict) -> list[float]:
     """Points where the piecewise activations change formula (and their neighbours)."""
     pts = [0.0, -3.0, 3.0, 6.0, 1.0, -1.0, 0.5, -0.5]

@@ -9,6 +9,7 @@ import pytest
 import pyact as pa
 from pyact import _core
 from pyact.fused import _epilogue
+from cases import parameter_forms
 from conftest import catalog, example_params
 from reference import REF
 from ulp import assert_close_ulp
@@ -112,6 +113,23 @@ def test_which_kernels_keep_the_derivative():
         k = _epilogue("tanh", {}).kernel
         x = np.ones((2, 3))
         _core.bias_act(k.kid, x, np.zeros(3), np.empty_like(x), np.empty_like(x), k.args, True)
+
+
+@pytest.mark.parametrize("act", KEEPS_DERIV, ids=lambda a: a.name)
+def test_forward_keeping_the_derivative_keeps_nan(act, isa, dtype):
+    """NaN in x + b, in every lane position, gives NaN in y and in f' for every parameter
+    form (the driver skips its NaN select where the functor declares kFwdKeepsNan)."""
+    x = np.resize(np.array([0.5, -0.5, 3.0, -3.0, 0.0, -40.0, 40.0, 1e-3], dtype), (3, 71))
+    x[:, ::4] = np.nan
+    b = np.zeros(71, dtype)
+    nan = np.isnan(x)
+    for p in parameter_forms(act):
+        k = _epilogue(act.name, p).kernel
+        if k is None or not _core.bias_act_has_deriv(k.kid):
+            continue
+        y, d = np.empty_like(x), np.empty_like(x)
+        _core.bias_act(k.kid, x, b, y, d, k.args, True)
+        assert np.isnan(y[nan]).all() and np.isnan(d[nan]).all(), p
 
 
 @pytest.mark.parametrize("act", KEEPS_DERIV, ids=lambda a: a.name)

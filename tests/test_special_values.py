@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import pyact as pa
-from cases import (BWD_ABS, BWD_ULP, FWD_ULP, PARAM_EDGES, example_params, param_choices, param_kind, ref_derivative,
-                   ref_forward, varied_params)
+from cases import BWD_ABS, BWD_ULP, FWD_ULP, example_params, parameter_forms, ref_derivative, ref_forward
 from conftest import catalog
 from ulp import assert_close_ulp
 
@@ -68,24 +67,6 @@ def test_nan_gradient_input_is_not_hidden(act):
     for g in (np.zeros(3, np.float32), np.ones(3, np.float32)):
         r = pa.grad(act.name, g, x=x, **p)
         assert np.isnan(r[0]) and np.isnan(r[2])
-
-
-def parameter_forms(act) -> list[dict]:
-    """The example parameters, the varied ones, and each parameter at each of its valid
-    edges (the others at their example values): every form a kernel picks from them."""
-    from pyact import activations
-
-    base, varied = example_params(act), varied_params(act)
-    forms = [base] + ([varied] if varied else [])
-    for q in act.params:
-        for v in param_choices(q) or PARAM_EDGES.get(param_kind(q), ([], []))[0]:
-            p = {**base, q.name: v}
-            try:
-                activations.resolve_params(act, p)
-            except (TypeError, ValueError):  # an edge that is valid only with other values
-                continue
-            forms.append(p)
-    return forms
 
 
 @pytest.mark.parametrize("act", ACTS, ids=IDS)

@@ -43,12 +43,13 @@ struct has_bwd_y<F, std::void_t<decltype(std::declval<const F&>().bwd_y(std::dec
 template <class Vec> inline Vec keep_nan(Vec in, Vec out) { return select(is_nan(in), in, out); }
 
 // A functor whose forward already gives NaN for a NaN input (arithmetic on x all the way,
-// no select or clamp that could drop it) declares `static constexpr bool kFwdKeepsNan =
-// true`, and likewise kBwdKeepsNan for its backwards (from x and from y); the driver then
-// skips its own select. That select is a compare and a blend per vector: for relu's
-// max(x, 0) it would double the work, and it is up to 9 % of swish's, elu's or exp's
-// time (benchmarks/ab_core.py, Zen 4). tests/test_special_values.py checks NaN in, NaN
-// out for every kernel, parameter form, ISA and dtype.
+// no select or clamp that could drop it; with fwd_deriv, in both its results) declares
+// `static constexpr bool kFwdKeepsNan = true`, and likewise kBwdKeepsNan for its
+// backwards (from x and from y); the driver then skips its own select. That select is a
+// compare and a blend per vector: for relu's max(x, 0) it would double the work, and it
+// is up to 9 % of swish's, elu's or exp's time (benchmarks/ab_core.py, Zen 4).
+// tests/test_special_values.py and test_fused.py check NaN in, NaN out for every kernel,
+// parameter form, ISA and dtype.
 template <class F, class = void> struct fwd_keeps_nan : std::false_type {};
 template <class F> struct fwd_keeps_nan<F, std::void_t<decltype(F::kFwdKeepsNan)>> : std::bool_constant<F::kFwdKeepsNan> {};
 template <class F, class = void> struct bwd_keeps_nan : std::false_type {};
@@ -87,7 +88,8 @@ struct has_fwd_deriv<F, std::void_t<decltype(std::declval<const F&>().fwd_deriv(
 struct ForwardDeriv {
   template <class F> static Both<typename F::V> op(const F& f, typename F::V x) {
     const Both<typename F::V> r = f.fwd_deriv(x);
-    return {keep_nan(x, r.y), keep_nan(x, r.d)};
+    if constexpr (fwd_keeps_nan<F>::value) return r;  // (kFwdKeepsNan covers fwd_deriv too)
+    else return {keep_nan(x, r.y), keep_nan(x, r.d)};
   }
 };
 template <class R> struct is_both : std::false_type {};

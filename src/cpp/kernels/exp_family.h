@@ -175,8 +175,9 @@ template <class T> using Softplus = SoftplusAs<T>;
 // point, so that no product underflows (those run several times slower on x86).
 template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
-  // beta = 0: f' = 1/2 whatever x is, so that form's backward keeps the driver's NaN select.
-  static constexpr bool kBwdKeepsNan = kForm != BetaForm::zero && kForm != BetaForm::pick;
+  // beta = 0: f' = 1/2 whatever x is, so that form keeps the driver's NaN selects
+  // (fwd_deriv's f' and the backwards).
+  static constexpr bool kFwdKeepsNan = kForm != BetaForm::zero && kForm != BetaForm::pick, kBwdKeepsNan = kFwdKeepsNan;
   static constexpr bool kF = sizeof(T) == 4;
   // |z| clamps, z = beta x. Forward: right of kZRight sigmoid(z) rounds to 1 (and
   // 1 + e^-|z| to 1 on both sides: taken as 1); left of -kZLeft y rounds to ±0 (for
