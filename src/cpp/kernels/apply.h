@@ -56,23 +56,27 @@ template <class F, class = void> struct bwd_keeps_nan : std::false_type {};
 template <class F> struct bwd_keeps_nan<F, std::void_t<decltype(F::kBwdKeepsNan)>> : std::bool_constant<F::kBwdKeepsNan> {};
 // The base of a functor whose forward and backwards all do.
 struct NanFlowsThrough { static constexpr bool kFwdKeepsNan = true, kBwdKeepsNan = true; };
-template <class F, class Vec> inline Vec bwd_nan(Vec in, Vec out) {
-  if constexpr (bwd_keeps_nan<F>::value) return out;
+// keep_nan, unless the functor's arithmetic already keeps NaN (kKept).
+template <bool kKept, class Vec> inline Vec keep_nan_unless(Vec in, Vec out) {
+  if constexpr (kKept) return out;
   else return keep_nan(in, out);
 }
 
 // The three vector operations of the driver, one per direction.
 struct Forward {
   template <class F> static auto op(const F& f, typename F::V x) {
-    if constexpr (fwd_keeps_nan<F>::value) return f.fwd(x);
-    else return keep_nan(x, f.fwd(x));
+    return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd(x));
   }
 };
 struct BackwardX {
-  template <class F> static auto op(const F& f, typename F::V g, typename F::V x) { return bwd_nan<F>(x, f.bwd_x(g, x)); }
+  template <class F> static auto op(const F& f, typename F::V g, typename F::V x) {
+    return keep_nan_unless<bwd_keeps_nan<F>::value>(x, f.bwd_x(g, x));
+  }
 };
 struct BackwardY {
-  template <class F> static auto op(const F& f, typename F::V g, typename F::V y) { return bwd_nan<F>(y, f.bwd_y(g, y)); }
+  template <class F> static auto op(const F& f, typename F::V g, typename F::V y) {
+    return keep_nan_unless<bwd_keeps_nan<F>::value>(y, f.bwd_y(g, y));
+  }
 };
 
 // Forward and derivative at once, for a trainer that keeps f'(x) instead of x (its
@@ -87,9 +91,9 @@ struct has_fwd_deriv<F, std::void_t<decltype(std::declval<const F&>().fwd_deriv(
     : std::true_type {};
 struct ForwardDeriv {
   template <class F> static Both<typename F::V> op(const F& f, typename F::V x) {
-    const Both<typename F::V> r = f.fwd_deriv(x);
-    if constexpr (fwd_keeps_nan<F>::value) return r;  // (kFwdKeepsNan covers fwd_deriv too)
-    else return {keep_nan(x, r.y), keep_nan(x, r.d)};
+    const Both<typename F::V> r = f.fwd_deriv(x);  // (kFwdKeepsNan covers fwd_deriv too)
+    constexpr bool kKept = fwd_keeps_nan<F>::value;
+    return {keep_nan_unless<kKept>(x, r.y), keep_nan_unless<kKept>(x, r.d)};
   }
 };
 template <class R> struct is_both : std::false_type {};
