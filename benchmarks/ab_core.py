@@ -57,19 +57,23 @@ def main(names: str, directions: str, shapes: str) -> None:
                     args = list(pa.get(name)._kernel.args) if name in pa.available() else []
                     bound = {m: m.Bound(kernels[name], args) for m in (old, new)}
                     backward = (lambda b: b.backward(g, x, False, o))
-                else:
-                    bound = {m: m.AxisBound(ops[name], 0.0, axis) for m in (old, new)}
-                    y = np.empty_like(x)
-                    bound[new].forward(x, y)
-                    backward = (lambda b: b.backward(g, y, o))
+                else:  # maxout with pieces=2; glu and maxout shrink the axis and run backward from x
+                    bound = {m: m.AxisBound(ops[name], 2.0 if name == "maxout" else 0.0, axis) for m in (old, new)}
+                    y = bound[new].forward(x, None)
+                    fwd_out, gy = np.empty_like(y), rng.standard_normal(y.shape).astype(dtype)
+                    xy = x if name in ("glu", "maxout") else y
+                    backward = (lambda b, gy=gy, xy=xy: b.backward(gy, xy, o))
                 for d in directions.split(","):
                     if d == "deriv":  # bias_act keeping f' (pa.MLP's forward; gelu, swish), zero bias
                         bias, pre = np.zeros(x.shape[-1], dtype), np.empty_like(x)
                         call = {m: (lambda m=m: m.bias_act(kernels[name], x, bias, o, pre, tuple(args), True))
                                 for m in (old, new)}
                     else:
-                        call = {m: (lambda b=b: b.forward(x, o)) if d == "fwd" else (lambda b=b: backward(b))
+                        out = o if name in kernels else fwd_out
+                        call = {m: (lambda b=b: b.forward(x, out)) if d == "fwd" else (lambda b=b: backward(b))
                                 for m, b in bound.items()}
+                        if any(c() is None for c in call.values()) and name not in kernels:
+                            raise SystemExit(f"{name} {d} {shape}: not the fast path (AxisBound returned None)")
                     t = {old: [], new: []}
                     for rnd in range(ROUNDS):
                         for m in ((old, new) if rnd % 2 else (new, old)):
