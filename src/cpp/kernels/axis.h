@@ -977,6 +977,21 @@ template <class Vec, size_t... I> PYACT_INLINE void join_pairs(Vec e, Vec o, Vec
   pair[1] = __builtin_shufflevector(e, o, (((N + I) % 2) * N + (N + I) / 2)...);
 }
 
+// Whether the groups are pairs side by side, a whole vector of them.
+template <class C> inline bool side_by_side(int64_t ls, int64_t cnt) { return ls == 2 && cnt == Simd<C>::N; }
+
+// GroupMax of the groups that start at x (as for_groups passes them).
+template <class S> inline GroupMax<S> group_max(const S* x, int64_t k, int64_t piece, int64_t ls, int64_t cnt) {
+  using C = Cmp<S>;
+  constexpr int N = Simd<C>::N;
+  if (side_by_side<C>(ls, cnt)) {
+    V<C> half[2];
+    split_pairs(load_as(x), load_as(x + N), half, std::make_index_sequence<N>{});
+    return GroupMax<S>(2, [&](int64_t j) { return half[j]; });
+  }
+  return GroupMax<S>(k, [&](int64_t j) { return ld_lanes(x + j * piece, ls, cnt, C(0)); });
+}
+
 template <class S> void maxout_fwd(const void* const* in, void* out, int64_t outer, int64_t n, int64_t inner, const double* p) {
   using C = Cmp<S>;
   const S* x = static_cast<const S*>(in[0]);
@@ -984,10 +999,7 @@ template <class S> void maxout_fwd(const void* const* in, void* out, int64_t out
   const int64_t k = static_cast<int64_t>(p[0]), piece = inner == 1 ? 1 : inner;
   constexpr int N = Simd<C>::N;
   for_groups<N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
-    V<C> half[2];
-    const bool pairs = ls == 2 && cnt == N;
-    if (pairs) split_pairs(load_as(x + first), load_as(x + first + N), half, std::make_index_sequence<N>{});
-    const GroupMax<S> gm(k, [&](int64_t j) { return pairs ? half[j] : ld_lanes(x + first + j * piece, ls, cnt, C(0)); });
+    const GroupMax<S> gm = group_max(x + first, k, piece, ls, cnt);
     st_lanes(y + q, 1, cnt, select(gm.bad, qnan<C>(), gm.m));
   });
 }
@@ -1001,13 +1013,10 @@ template <class S> void maxout_bwd(const void* const* in, void* out, int64_t out
   const int64_t k = static_cast<int64_t>(p[0]), piece = inner == 1 ? 1 : inner;
   constexpr int N = Simd<C>::N;
   for_groups<N>(outer, n, inner, k, [&](int64_t q, int64_t first, int64_t ls, int64_t cnt) {
-    V<C> half[2] = {};  // read only where pairs sets it (zeroed for GCC's -Wmaybe-uninitialized)
-    const bool pairs = ls == 2 && cnt == N;  // as in maxout_fwd
-    if (pairs) split_pairs(load_as(x + first), load_as(x + first + N), half, std::make_index_sequence<N>{});
-    const GroupMax<S> gm(k, [&](int64_t j) { return pairs ? half[j] : ld_lanes(x + first + j * piece, ls, cnt, C(0)); });
+    const GroupMax<S> gm = group_max(x + first, k, piece, ls, cnt);
     const V<C> gv = ld_lanes(g + q, 1, cnt, C(0));
     auto grad = [&](int64_t j) { return select(gm.bad, qnan<C>(), select(gm.at == C(j), gv, V<C>{})); };
-    if (pairs) {
+    if (side_by_side<C>(ls, cnt)) {
       V<C> pair[2];
       join_pairs(grad(0), grad(1), pair, std::make_index_sequence<N>{});
       store_as(gx + first, pair[0]);
