@@ -980,7 +980,9 @@ template <class Vec, size_t... I> PYACT_INLINE void join_pairs(Vec e, Vec o, Vec
 // Whether the groups are pairs side by side, a whole vector of them.
 template <class C> inline bool side_by_side(int64_t ls, int64_t cnt) { return ls == 2 && cnt == Simd<C>::N; }
 
-// GroupMax of the groups that start at x (as for_groups passes them).
+// GroupMax of the groups that start at x (as for_groups passes them): pairs side by side
+// (k = 2) from two loads, the others lane by lane. Two constructions rather than one
+// whose loader tests the case per piece: GCC then inlines maxout_fwd's loop body.
 template <class S> inline GroupMax<S> group_max(const S* x, int64_t k, int64_t piece, int64_t ls, int64_t cnt) {
   using C = Cmp<S>;
   constexpr int N = Simd<C>::N;
