@@ -49,3 +49,32 @@ def test_names_unique_and_exported():
         if act.family == "elementwise":
             assert callable(getattr(pa, act.name))
             assert act.name in pa.__all__ and act.cls in pa.__all__
+
+
+def test_softplus_from_y_only_where_y_decides_the_side():
+    """softplus jumps at its threshold t (softplus(t) > t): a y just above t comes from
+    either side, where f' is 1 or sigmoid(t). From y only for t >= 14, where the two are
+    within 1e-6 (SPEC §5), and there the gradient from y matches sigmoid(beta x)."""
+    import numpy as np
+    import pytest
+    for t in (0.0, 1.0, 5.0, 13.9):
+        assert not pa.get("softplus", threshold=t).y_ok
+        with pytest.raises(TypeError, match="cannot run from y"):
+            pa.grad("softplus", np.ones(3), y=np.ones(3), threshold=t)
+    for beta, t in ((1.0, 20.0), (0.5, 14.0), (3.0, 30.0)):
+        assert pa.get("softplus", beta=beta, threshold=t).y_ok
+        z = np.concatenate([np.linspace(-30, 40, 2001), t + np.linspace(-1e-6, 1e-6, 201)])
+        x = z / beta
+        y = pa.softplus(x, beta=beta, threshold=t)
+        ref = np.where(z > t, 1.0, 1 / (1 + np.exp(-z)))
+        np.testing.assert_allclose(pa.grad("softplus", np.ones_like(x), y=y, beta=beta, threshold=t), ref,
+                                   rtol=0, atol=1e-6)
+
+
+def test_relu_capped_at_zero_is_y_ok_only_without_a_slope():
+    """max_value = 0 sends every x >= 0 to y = 0: the gradient (negative_slope at x = 0,
+    0 beyond) is knowable from y only when negative_slope is 0 too."""
+    import numpy as np
+    assert pa.get("relu", max_value=0).y_ok and not pa.get("relu", max_value=0, negative_slope=0.1).y_ok
+    x = np.array([-2.0, -0.0, 0.0, 3.0])
+    np.testing.assert_array_equal(pa.grad("relu", np.ones(4), y=pa.relu(x, max_value=0), max_value=0), np.zeros(4))

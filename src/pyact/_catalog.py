@@ -190,9 +190,11 @@ CATALOG: tuple[Act, ...] = (
     Act("relu", "max_value if x>=max_value; x if threshold<=x<max_value; negative_slope*(x-threshold) otherwise",
         "ReLU",
         params=(P("negative_slope", 0.0), P("max_value", None, number_or_none), P("threshold", 0.0)),
-        # (max_value = 0 maps every x >= 0 to y = 0, where the slope is then unknowable)
+        # (max_value = 0 maps every x >= 0 to y = 0, where the slope, negative_slope at
+        # x = 0 and 0 beyond, is then unknowable unless both are 0)
         y_ok=lambda p: (float(p["threshold"]) == 0 and float(p["negative_slope"]) >= 0
-                        and (p["max_value"] is None or float(p["max_value"]) > 0)),
+                        and (p["max_value"] is None or float(p["max_value"]) > 0
+                             or float(p["negative_slope"]) == 0)),
         validate=_relu_valid, torch="relu", kernel=_relu_kernel),
     Act("relu6", "min(max(x, 0), 6)", "ReLU6", y_ok=True, torch="relu6"),
     Act("leaky_relu", "x if x>0 else negative_slope*x", "LeakyReLU",
@@ -245,7 +247,11 @@ CATALOG: tuple[Act, ...] = (
     Act("log_sigmoid", "-softplus(-x)", "LogSigmoid", torch="logsigmoid"),
     Act("tanh", "tanh(x)", "Tanh", y_ok=True, torch="tanh"),
     Act("softplus", "log(1+exp(beta*x))/beta; x where beta*x > threshold", "Softplus",
-        params=(P("beta", 1.0, positive), P("threshold", 20.0)), y_ok=True, torch="softplus"),
+        params=(P("beta", 1.0, positive), P("threshold", 20.0)),
+        # The forward jumps at the threshold (softplus(t) > t), so a y just above it may
+        # come from either side: f' is then 1 or sigmoid(t), apart by e^-t, within SPEC
+        # §5's 1e-6 only for t >= 14.
+        y_ok=lambda p: float(p["threshold"]) >= 14, torch="softplus"),
     Act("swish", "x*sigmoid(beta*x)", "SiLU", params=(P("beta", 1.0),), aliases=("silu",), torch="silu"),
     Act("mish", "x*tanh(softplus(x))", "Mish", torch="mish"),
     Act("gelu", "x*Phi(x); tanh form 0.5*x*(1+tanh(sqrt(2/pi)*(x+0.044715*x^3)))", "GELU",
