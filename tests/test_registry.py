@@ -229,3 +229,42 @@ def test_get_activation_object_passthrough():
 def test_activation_is_abstract():
     with pytest.raises(TypeError):
         pa.Activation()
+
+
+def test_pytorch_class_names_suggest_the_pyact_name():
+    for torch_name, ours in [("ReLU", "relu"), ("GELU", "gelu"), ("SiLU", "silu"), ("LeakyReLU", "leaky_relu"),
+                             ("Hardtanh", "hard_tanh"), ("LogSigmoid", "log_sigmoid")]:
+        with pytest.raises(KeyError, match=f"closest: {ours}"):
+            pa.get(torch_name)
+
+
+def test_classes_take_positional_arguments_in_pytorch_order():
+    """As torch.nn.LeakyReLU(0.1), nn.ELU(2.0), nn.Hardtanh(-2, 2), nn.Softmax(1), ..."""
+    x = np.linspace(-4, 4, 17)
+    assert pa.LeakyReLU(0.1).params["negative_slope"] == 0.1
+    np.testing.assert_array_equal(pa.ELU(2.0)(x), np.where(x > 0, x, 2.0 * np.expm1(np.minimum(x, 0))))
+    np.testing.assert_array_equal(pa.Hardtanh(-2, 2)(x), np.clip(x, -2, 2))
+    np.testing.assert_array_equal(pa.Threshold(0.5, 20)(x), np.where(x > 0.5, x, 20.0))
+    m = np.arange(12.0).reshape(3, 4)
+    e = np.exp(m - m.max(axis=0))
+    np.testing.assert_allclose(pa.Softmax(0)(m), e / e.sum(axis=0), rtol=1e-15)
+    assert pa.GLU(0).params["axis"] == 0 and pa.Maxout(3).params["pieces"] == 3
+    assert pa.PReLU(3, 0.1).params["num_parameters"] == 3
+    with pytest.raises(TypeError, match="at most 0 positional"):
+        pa.ReLU6(True)
+    with pytest.raises(TypeError, match="multiple values for argument 'negative_slope'"):
+        pa.LeakyReLU(0.1, negative_slope=0.2)
+    with pytest.raises(ValueError, match="alpha"):
+        pa.CELU(0.0)
+
+
+def test_aliases_are_functions_too():
+    """SPEC §2: pa.<name> for every name of §4, aliases included (pa.silu as F.silu)."""
+    x = np.linspace(-5, 5, 41)
+    for act in _catalog.CATALOG:
+        if act.family == "elementwise":
+            for alias in act.aliases:
+                assert getattr(pa, alias) is getattr(pa, act.name) and alias in pa.__all__
+    np.testing.assert_allclose(pa.silu(x), x / (1 + np.exp(-x)), rtol=1e-15)
+    np.testing.assert_array_equal(pa.hardswish(x), x * np.clip(x + 3, 0, 6) / 6)
+    np.testing.assert_array_equal(pa.binary_step(x), (x >= 0).astype(float))

@@ -37,8 +37,8 @@ from .mlp import MLP
 
 try:
     __version__ = _dist_version("pyact")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = getattr(_core, "__version__", "0+unknown")
+except PackageNotFoundError:  # running from a source tree (a plain CMake build has no version)
+    __version__ = getattr(_core, "__version__", "") or "0+unknown"
 
 
 def info() -> dict:
@@ -92,3 +92,17 @@ __all__ += ["bias_act", "bias_act_grad", "datasets", "MLP"]
 from . import _dask as _dask_hook  # noqa: E402
 
 _dask_hook.install(globals(), _FUNCTIONS)
+
+
+def _export_aliases() -> list[str]:
+    """``pa.silu`` is ``pa.swish``, and so on for every alias of a catalog name (§4)."""
+    names = []
+    for act in _catalog.CATALOG:
+        if act.name in _FUNCTIONS:
+            for alias in act.aliases:
+                globals()[alias] = globals()[act.name]
+                names.append(alias)
+    return names
+
+
+__all__ += _export_aliases()

@@ -105,15 +105,16 @@ def render() -> str:
         else:  # families with array parameters or positional forms
             out.append(f"def {act.name}(x: ArrayLike, *args: Any, out: NDArray[np.floating[Any]] | None = None, "
                        f"**params: Any) -> NDArray[np.floating[Any]]: ...")
+        out.extend(f"{alias} = {act.name}" for alias in act.aliases if alias in exported)
     out.append("")
     for act in _catalog.CATALOG:
         if act.cls not in exported:
             continue
         if act.family == "elementwise" and _known(act):
             params = _params(act)
-            init = f"    def __init__(self{', *' + params if params else ''}) -> None: ..."
+            init = f"    def __init__(self{params}) -> None: ..."  # positional too, as PyTorch's
         else:
-            init = "    def __init__(self, **params: Any) -> None: ..."
+            init = "    def __init__(self, *args: Any, **params: Any) -> None: ..."
         out.append(f"class {act.cls}({bases.get(act.family, 'Activation')}):\n{init}")
     return "\n".join(out) + "\n" + _TRAILER
 

@@ -52,6 +52,19 @@ def resolve_params(act: Act, given: dict) -> dict:
     return p
 
 
+def positional(spec: Act, args: tuple, params: dict) -> dict:
+    """Constructor arguments given by position, in the catalog's order (as PyTorch's)."""
+    names = [q.name for q in spec.params]
+    if len(args) > len(names):
+        raise TypeError(f"{spec.cls}() takes at most {len(names)} positional arguments ({len(args)} given)")
+    params = dict(params)
+    for k, v in zip(names, args):
+        if k in params:
+            raise TypeError(f"{spec.cls}() got multiple values for argument {k!r}")
+        params[k] = v
+    return params
+
+
 def backward_inputs(name: str, y_ok: bool, params: dict, grad_out: Any, x: Any, y: Any):
     """The SPEC §2 rules for a backward call: returns (g, x_or_y, from_y) as float arrays
     of one shape and one dtype."""
@@ -82,7 +95,11 @@ class Activation(ABC):
     learnable: ClassVar[tuple[str, ...]] = ()
     numeric_grad: ClassVar[bool] = False
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, *args: Any, **params: Any) -> None:
+        if args:  # by position in the catalog's order, as PyTorch's classes take them
+            if self.spec is None:
+                raise TypeError(f"{type(self).__name__}() takes no positional arguments")
+            params = positional(self.spec, args, params)
         self._params = resolve_params(self.spec, params) if self.spec is not None else dict(params)
         self.grads: dict[str, np.ndarray] = {}
 
@@ -159,8 +176,8 @@ def _params_equal(a: dict, b: dict) -> bool:
 class ElementwiseActivation(Activation):
     """A catalog entry computed by an elementwise C++ kernel."""
 
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
+    def __init__(self, *args: Any, **params: Any) -> None:
+        super().__init__(*args, **params)
         self._bind()
 
     def _bind(self) -> None:

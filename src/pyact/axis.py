@@ -32,8 +32,8 @@ def _same_buffer(a: np.ndarray, b: np.ndarray) -> bool:
 class AxisActivation(Activation):
     """An activation computed along one axis of its input (``axis``, default -1)."""
 
-    def __init__(self, **params: Any) -> None:
-        super().__init__(**params)
+    def __init__(self, *args: Any, **params: Any) -> None:
+        super().__init__(*args, **params)
         self._bind()
 
     def _bind(self) -> None:

@@ -159,18 +159,6 @@ def _apl_matrix(a: Any, b: Any) -> np.ndarray:
     return np.concatenate([np.broadcast_to(aa, (aa.shape[0], c)), np.broadcast_to(bb, (bb.shape[0], c))])
 
 
-def _positional(spec: _catalog.Act, args: tuple, params: dict) -> dict:
-    """Constructor arguments given by position, in the catalog's order (as PyTorch's)."""
-    names = [q.name for q in spec.params]
-    if len(args) > len(names):
-        raise TypeError(f"{spec.cls}() takes at most {len(names)} positional arguments ({len(args)} given)")
-    for k, v in zip(names, args):
-        if k in params:
-            raise TypeError(f"{spec.cls}() got multiple values for argument {k!r}")
-        params[k] = v
-    return params
-
-
 # ---- objects --------------------------------------------------------------------------
 class LearnableActivation(Activation):
     """Base of the activations with per-channel parameter arrays (the family
@@ -182,7 +170,7 @@ class LearnableActivation(Activation):
     _pname: ClassVar[str] = ""   # named in shape errors
 
     def __init__(self, *args: Any, **params: Any) -> None:
-        super().__init__(**_positional(self.spec, args, params))
+        super().__init__(**activations.positional(self.spec, args, params))
         self._init_arrays()
 
     @property
@@ -392,7 +380,7 @@ class RReLU(Activation):
     learnable: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *args: Any, **params: Any) -> None:
-        super().__init__(**_positional(self.spec, args, params))
+        super().__init__(**activations.positional(self.spec, args, params))
         if self._params["seed"] is None:
             self._params["seed"] = _draw_seed()
         self._params["seed"] = int(self._params["seed"])

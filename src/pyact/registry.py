@@ -29,6 +29,22 @@ def _all_names() -> list[str]:
     return names + list(_USER)
 
 
+def _folded(name: str) -> str:
+    return name.lower().replace("_", "")
+
+
+def closest(name: str, names: list[str]) -> list[str]:
+    """Up to four of ``names`` close to ``name``, ignoring case and underscores first
+    (PyTorch's class names: ``LeakyReLU`` -> leaky_relu)."""
+    by_fold: dict[str, list[str]] = {}
+    for n in names:
+        by_fold.setdefault(_folded(n), []).append(n)
+    if _folded(name) in by_fold:
+        return by_fold[_folded(name)]
+    near = difflib.get_close_matches(_folded(name), list(by_fold), n=4, cutoff=0.5)
+    return [n for f in near for n in by_fold[f]][:4]
+
+
 def resolve(name: str) -> str:
     """The canonical name for a name or alias; KeyError listing the closest names."""
     if not isinstance(name, str):
@@ -38,8 +54,7 @@ def resolve(name: str) -> str:
         return act.name
     if name in _USER:
         return name
-    near = difflib.get_close_matches(name, _all_names(), n=4, cutoff=0.5)
-    hint = f"; closest: {', '.join(near)}" if near else ""
+    hint = f"; closest: {', '.join(near)}" if (near := closest(name, _all_names())) else ""
     raise KeyError(f"unknown activation {name!r}{hint} (pyact.available() lists them all)")
 
 
