@@ -343,3 +343,58 @@ def test_fallback_for_registered_activations():
     assert pa.bias_act(x, b, "fused_test_sine", out=out) is out
     with pytest.raises(TypeError, match="cannot run from y"):
         pa.bias_act_grad("fused_test_sine", g, y=x)
+
+
+def test_result_dtype_is_that_of_x_plus_bias():
+    """NumPy 2 (NEP 50): a Python number added to an array takes the array's dtype."""
+    for dt in (np.float16, np.float32, np.float64):
+        x = np.linspace(-2, 2, 12).astype(dt).reshape(3, 4)
+        for b in (0.5, 1, np.zeros(4, dt), np.float64(0.5), np.zeros(4)):
+            want = (x + b).dtype
+            assert pa.bias_act(x, b, "relu").dtype == want, (dt, b)
+            assert pa.bias_act(x, b, "tanh").dtype == want, (dt, b)
+
+
+def test_names_without_a_kernel_are_their_functional_forms():
+    """bias_act(x, b, name, **p) is pa.<name>(x + b, **p) and bias_act_grad its pa.grad,
+    the column sums beside it, also where the output is narrower (glu, maxout), where the
+    parameters are per channel (swish's beta array) or random (rrelu: eval mode unless
+    training=True, whose gradient needs the forward's seed)."""
+    rng = np.random.default_rng(11)
+    x, b = rng.standard_normal((6, 8)), rng.standard_normal(8)
+    z = x + b
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    np.testing.assert_allclose(pa.bias_act(x, b, "glu"), z[:, :4] * sig(z[:, 4:]), rtol=1e-14)
+    np.testing.assert_array_equal(pa.bias_act(x, b, "maxout"), z.reshape(6, 4, 2).max(axis=2))
+    np.testing.assert_array_equal(pa.bias_act(x, b, "maxout", pieces=4), z.reshape(6, 2, 4).max(axis=2))
+    g = rng.standard_normal((6, 4))
+    gx, gb = pa.bias_act_grad("maxout", g, x=z)
+    first = z.reshape(6, 4, 2).argmax(axis=2)  # the first maximum takes the gradient
+    want = np.zeros((6, 4, 2))
+    np.put_along_axis(want, first[..., None], g[..., None], axis=2)
+    np.testing.assert_array_equal(gx, want.reshape(6, 8))
+    np.testing.assert_allclose(gb, want.reshape(6, 8).sum(axis=0), rtol=1e-14)
+    out = np.empty((6, 4))
+    assert pa.bias_act(x, b, "glu", out=out) is out
+    with pytest.raises(ValueError, match=r"\(6, 4\)"):
+        pa.bias_act(x, b, "glu", out=np.empty((6, 8)))
+    with pytest.raises(ValueError, match="grad_out has shape"):
+        pa.bias_act_grad("glu", np.ones((6, 8)), x=z)
+
+    beta = np.linspace(0.5, 2.0, 8)
+    np.testing.assert_allclose(pa.bias_act(x, b, "swish", beta=beta, axis=-1), z * sig(beta * z), rtol=1e-14)
+    gx, gb = pa.bias_act_grad("swish", np.ones_like(z), x=z, beta=beta, axis=-1)
+    s = sig(beta * z)
+    np.testing.assert_allclose(gx, s + beta * z * s * (1 - s), rtol=1e-13)
+    np.testing.assert_allclose(gb, gx.sum(axis=0), rtol=1e-14)
+
+    slope = (1 / 8 + 1 / 3) / 2
+    np.testing.assert_array_equal(pa.bias_act(x, b, "rrelu"), np.where(z > 0, z, z * slope))
+    gx, _ = pa.bias_act_grad("rrelu", np.ones_like(z), x=z)
+    np.testing.assert_array_equal(gx, np.where(z > 0, 1.0, slope))
+    y = pa.bias_act(x, b, "rrelu", training=True, seed=5)
+    gx, _ = pa.bias_act_grad("rrelu", np.ones_like(z), x=z, training=True, seed=5)
+    neg = z < 0
+    np.testing.assert_allclose(gx[neg], y[neg] / z[neg], rtol=1e-15)
+    with pytest.raises(ValueError, match="seed"):
+        pa.bias_act_grad("rrelu", np.ones_like(z), x=z, training=True)

@@ -4,8 +4,10 @@ pass, deterministic for any thread count.
 
 Every elementwise activation of the catalog runs in C++ (``kernels/fused.h``). Any other
 activation (learnable, axis, user-registered) takes the documented fallback: NumPy adds
-the bias, the Activation object does the rest, and the bias gradient is the float64
-column sum of its backward, so every name works here and in the trainer.
+the bias, the activation's own call does the rest (for a name, ``pa.<name>`` and
+``pa.grad`` with their defaults: rrelu in eval mode unless ``training=True``; glu and
+maxout shrink the last axis), and the bias gradient is the float64 column sum of its
+backward, so every name works here and in the trainer.
 """
 from __future__ import annotations
 
@@ -25,28 +27,41 @@ _SOURCES = {"x": 0, "y": 1, "d": 2}  # what the C++ backward reads (bind_fused.c
 
 class Epilogue:
     """One activation bound for the fused epilogue: the C++ kernel where there is one,
-    else the Activation object. Works on buffers already checked by the caller
-    (C-contiguous, one float dtype, ``bias`` one row of ``x.shape[-1]`` entries)."""
+    else the activation's own forward and backward (for a name, its functional forms,
+    ``pa.<name>`` and ``pa.grad``, so that ``bias_act(x, b, name)`` is ``pa.<name>(x + b)``
+    with the same defaults; for an object, its methods). Works on buffers already checked
+    by the caller (C-contiguous, one float dtype, ``bias`` one row of ``x.shape[-1]``
+    entries)."""
 
-    __slots__ = ("act", "kernel", "y_ok")
+    __slots__ = ("kernel", "y_ok", "name", "_forward", "_backward")
 
     def __init__(self, name: str | Activation, params: dict | None = None) -> None:
         params = params or {}
+        self.kernel = None
         if isinstance(name, Activation):
             if params:
                 raise TypeError("bias_act: parameters cannot be given with an Activation object")
-            act = name
+            self._bind_object(name)
+            return
+        spec = _catalog.by_name(name) if isinstance(name, str) else None
+        if spec is None:  # a registered name (or not a name: get() says why)
+            self._bind_object(get(name, **params))
+        elif spec.family == "elementwise" and not _per_channel(spec, params):
+            from .functional import bound_kernel
+            self.kernel = bound_kernel(spec, params)
+            self.y_ok, self.name = self.kernel.y_ok, spec.name
         else:
-            spec = _catalog.by_name(name) if isinstance(name, str) else None
-            if spec is not None and spec.family == "elementwise":
-                from .functional import bound_kernel
-                kernel = bound_kernel(spec, params)
-                self.act, self.kernel, self.y_ok = None, kernel, kernel.y_ok
-                return
-            act = get(name, **params)
-        self.act = act
-        self.kernel = act._kernel if isinstance(act, ElementwiseActivation) else None
-        self.y_ok = act.y_ok
+            from . import functional  # (they check the parameters and the y-ok rule themselves)
+            fn, self.name, self.y_ok = functional.FUNCTIONS[spec.name], spec.name, False
+            self._forward = lambda z, out: fn(z, out=out, **params)
+            self._backward = lambda g, x, y, out: functional.grad(spec.name, g, x=x, y=y, out=out, **params)
+
+    def _bind_object(self, act: Activation) -> None:
+        self.y_ok, self.name = act.y_ok, act.name
+        if isinstance(act, ElementwiseActivation):
+            self.kernel = act._kernel
+        self._forward = lambda z, out: act(z, out=out)
+        self._backward = lambda g, x, y, out: act.backward(g, x=x, y=y, out=out)
 
     @property
     def keeps_deriv(self) -> bool:
@@ -54,24 +69,21 @@ class Epilogue:
         derivative share work."""
         return self.kernel is not None and _core.bias_act_has_deriv(self.kernel.kid)
 
-    @property
-    def name(self) -> str:
-        return self.kernel.name if self.act is None else self.act.name
-
-    def forward(self, x: np.ndarray, bias: np.ndarray, out: np.ndarray, pre: np.ndarray | None = None,
+    def forward(self, x: np.ndarray, bias: np.ndarray, out: np.ndarray | None, pre: np.ndarray | None = None,
                 deriv: bool = False) -> np.ndarray:
-        """out = f(x + bias); ``pre``, if given (may be ``x``), receives x + bias, or
-        f'(x + bias) with ``deriv`` (where ``self.keeps_deriv``), for a backward with
+        """out = f(x + bias) (``out`` None: a new array, the activation's output shape,
+        which glu and maxout shrink); ``pre``, if given (may be ``x``), receives x + bias,
+        or f'(x + bias) with ``deriv`` (where ``self.keeps_deriv``), for a backward with
         ``source="d"``."""
         k = self.kernel
         if k is not None:
+            out = np.empty_like(x) if out is None else out
             if out.size:
                 _core.bias_act(k.kid, x, bias, out, pre, k.args, deriv)
             return out
         if deriv:
             raise ValueError("bias_act: deriv=True needs a kernel that keeps its derivative")
-        z = np.add(x, bias, out=pre if pre is not None else None)
-        return self.act(z, out=out)
+        return self._forward(np.add(x, bias, out=pre), out)
 
     def backward(self, g: np.ndarray, xy: np.ndarray, source: str, grad_x: np.ndarray,
                  grad_bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,14 +99,22 @@ class Epilogue:
             return grad_x, grad_bias
         if source == "d":
             raise ValueError("bias_act_grad: source='d' needs a kernel that keeps its derivative")
-        if source == "y":
-            self.act.backward(g, y=xy, out=grad_x)
-        else:
-            self.act.backward(g, x=xy, out=grad_x)
-        cols = grad_x.shape[-1]
-        sums = grad_x.reshape(-1, cols).sum(axis=0, dtype=np.float64) if cols else np.zeros(0)
-        np.copyto(grad_bias, sums, casting="unsafe")
+        self._backward(g, None if source == "y" else xy, xy if source == "y" else None, grad_x)
+        np.copyto(grad_bias, _column_sums(grad_x), casting="unsafe")
         return grad_x, grad_bias
+
+
+def _column_sums(a: np.ndarray) -> np.ndarray:
+    """float64 sums over every axis but the last (the bias gradient of the fallback)."""
+    cols = a.shape[-1]
+    return a.reshape(-1, cols).sum(axis=0, dtype=np.float64) if cols else np.zeros(0)
+
+
+def _per_channel(spec: _catalog.Act, params: dict) -> bool:
+    """Parameters that route an elementwise name to its per-channel form (swish's
+    learnable or array beta, pyact.learnable), which has no fused kernel."""
+    from .learnable import _per_channel_swish
+    return spec.name == "swish" and bool(params) and _per_channel_swish(params)
 
 
 _DEFAULT_EPILOGUES: dict[str, Epilogue] = {}
@@ -168,8 +188,17 @@ def bias_act(x: Any, bias: Any, name: str | Activation, *, out: np.ndarray | Non
     if x.ndim == 0:
         raise ValueError("bias_act: x must have at least one axis (the features are the last)")
     b0 = _arrays.as_float_array(bias, "bias")
-    dtype = x.dtype if b0.dtype == x.dtype else np.result_type(x.dtype, b0.dtype)
+    # NumPy's x + bias: a Python number takes x's dtype (NEP 50), an array promotes.
+    weak = type(bias) in (int, float)
+    dtype = x.dtype if weak or b0.dtype == x.dtype else np.result_type(x.dtype, b0.dtype)
     b = _bias_row(b0, x.shape, dtype)
+    if ep.kernel is None:  # not fused: the activation's own call, whose output may be narrower (glu, maxout)
+        r = ep.forward(np.asarray(x, dtype=dtype), b, None)
+        if out is None:
+            return r
+        _arrays.check_out(out, r.shape, r.dtype)
+        np.copyto(out, r)
+        return out
     target, (x, b) = _prepare_out(out, x.shape, dtype, [x, b])
     ep.forward(np.ascontiguousarray(x, dtype=dtype), b, target)
     if out is not None and target is not out:
@@ -209,6 +238,11 @@ def bias_act_grad(name: str | Activation, g: Any, *, x: Any = None, y: Any = Non
         return _dask.bias_act_grad(name, g, x, y, out, params)
     ep = _epilogue(name, params)
     label = ep.name
+    if ep.kernel is None:  # not fused: the activation's backward checks its inputs, then the column sums
+        if np.ndim(g) == 0:
+            raise ValueError(f"{label} bias_act_grad: g must have at least one axis (the features are the last)")
+        grad_x = ep._backward(g, x, y, out)
+        return grad_x, _column_sums(grad_x).astype(grad_x.dtype)
     g, xy, from_y = backward_inputs(label, ep.y_ok, params, g, x, y)
     if g.ndim == 0:
         raise ValueError(f"{label} bias_act_grad: g must have at least one axis (the features are the last)")
