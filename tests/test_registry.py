@@ -268,3 +268,9 @@ def test_aliases_are_functions_too():
     np.testing.assert_allclose(pa.silu(x), x / (1 + np.exp(-x)), rtol=1e-15)
     np.testing.assert_array_equal(pa.hardswish(x), x * np.clip(x + 3, 0, 6) / 6)
     np.testing.assert_array_equal(pa.binary_step(x), (x >= 0).astype(float))
+
+
+def test_a_parameter_given_twice_names_both_keys():
+    for kw in ({"alpha": 0.2, "negative_slope": 0.3}, {"negative_slope": 0.3, "alpha": 0.2}):
+        with pytest.raises(TypeError, match="given twice \\(as '(alpha|negative_slope)' and '(alpha|negative_slope)'\\)"):
+            pa.leaky_relu(np.ones(2), **kw)

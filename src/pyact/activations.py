@@ -27,7 +27,7 @@ def resolve_params(act: Act, given: dict) -> dict:
     names = {q.name: q for q in act.params}
     alias = {a: q.name for q in act.params for a in q.aliases}
     p = act.defaults
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # canonical name -> the key it was given as
     for key, value in given.items():
         canon = alias.get(key, key)
         if canon not in names:
@@ -35,8 +35,8 @@ def resolve_params(act: Act, given: dict) -> dict:
             raise TypeError(f"{act.name}() got an unexpected parameter {key!r}{_close(key, list(names))} "
                             f"(valid parameters: {valid})")
         if canon in seen:
-            raise TypeError(f"{act.name}(): parameter {canon!r} given twice (as {key!r})")
-        seen.add(canon)
+            raise TypeError(f"{act.name}(): parameter {canon!r} given twice (as {seen[canon]!r} and {key!r})")
+        seen[canon] = key
         p[canon] = value
     for q in act.params:
         v = p[q.name]
