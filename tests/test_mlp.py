@@ -402,3 +402,59 @@ def test_optimiser_pieces_on_threads_change_no_bit(optimizer):
         _core._set_grain(0)
     for a, b in zip(whole.coefs_ + whole.intercepts_, pieces.coefs_ + pieces.intercepts_):
         np.testing.assert_array_equal(a, b)
+
+
+# --- layers that change the width (maxout, glu) ----------------------------------------------
+def _maxout(z, k):
+    return z.reshape(len(z), -1, k).max(axis=2)
+
+
+def _glu(z):
+    a, b = np.split(z, 2, axis=1)
+    return a / (1 + np.exp(-b))
+
+
+WIDTH_CASES = [("maxout", {}, lambda z: _maxout(z, 2), (6, 4)),
+               ("maxout", {"pieces": 3}, lambda z: _maxout(z, 3), (6, 3)),
+               ("glu", {}, _glu, (6, 4))]
+
+
+@pytest.mark.parametrize("name,params,ref,hidden", WIDTH_CASES, ids=["maxout", "maxout3", "glu"])
+def test_width_changing_activations(name, params, ref, hidden):
+    X, y = _tiny_problem(12, n=10, n_in=3)
+    model = pa.MLP(hidden=hidden, activation=pa.get(name, **params), dtype="float64", seed=4)
+    _check_gradients(model, X, y)
+    # ``hidden`` is each layer's matmul width; the activation's output feeds the next layer
+    k = hidden[0] // ref(np.zeros((1, hidden[0]))).shape[1]
+    assert [W.shape for W in model.coefs_] == [(3, hidden[0]), (hidden[0] // k, hidden[1]), (hidden[1] // k, 3)]
+    assert [b.shape for b in model.intercepts_] == [(hidden[0],), (hidden[1],), (3,)]
+    # the forward against NumPy
+    a = X
+    for W, b in zip(model.coefs_[:-1], model.intercepts_[:-1]):
+        a = ref(a @ W + b)
+    logits = a @ model.coefs_[-1] + model.intercepts_[-1]
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(model.predict_proba(X), p / p.sum(axis=1, keepdims=True), rtol=1e-12)
+
+
+def test_width_changing_activations_mixed_with_others_and_by_name():
+    X, y = _tiny_problem(13, n=8, n_in=4)
+    _check_gradients(pa.MLP(hidden=(6, 4, 4), activation=["glu", "tanh", "maxout"], dtype="float64"), X, y)
+    h = pa.MLP(hidden=(8, 6), activation="maxout", epochs=2, batch_size=4).fit(X, y)
+    # per hidden layer, per pre-activation unit
+    assert all(len(d) == 2 and len(g) == 2 for d, g in zip(h.dead_fraction, h.grad_norm))
+    with pytest.raises(ValueError, match=r"hidden layer 1 has 5 units.*pieces=2"):
+        pa.MLP(hidden=(6, 5), activation="maxout").fit(X, y)
+    with pytest.raises(ValueError, match="hidden layer 0"):
+        pa.MLP(hidden=(5,), activation="glu").fit(X, y)
+
+
+@pytest.mark.parametrize("activation", ["maxout", "glu"])
+def test_width_changing_activations_learn_spirals(activation):
+    X, y = pa.datasets.spirals()
+    Xtr, Xte, ytr, yte = pa.datasets.train_test_split(X, y, 0.25, seed=0)
+    Xtr, Xte = pa.datasets.standardize(Xtr, Xte)
+    with _one_blas_thread():
+        m = pa.MLP(hidden=(32, 32), activation=activation, epochs=40, lr=1e-2, seed=0)
+        m.fit(Xtr, ytr)
+    assert m.score(Xte, yte) >= 0.95

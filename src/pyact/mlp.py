@@ -127,16 +127,18 @@ def _positive_float(name: str, v: Any, allow_zero: bool = False) -> float:
 class _Buffers:
     """Everything one batch size needs, allocated once: per hidden layer the output y,
     the matmul output z (which then keeps f'(x) or the pre-activation where backward
-    cannot run from y), the delta; the logits."""
+    cannot run from y), dL/dy and dL/dz (one buffer, in place, unless the activation
+    changes the width, as maxout and glu do); the logits."""
 
-    def __init__(self, batch: int, sizes: list[int], keep_pre: list[bool], dtype: np.dtype) -> None:
-        hidden = sizes[1:-1]
-        self.y = [np.empty((batch, n), dtype) for n in hidden]
-        self.z = [np.empty((batch, n), dtype) if k else y for n, k, y in zip(hidden, keep_pre, self.y)]
-        self.d = [np.empty((batch, n), dtype) for n in hidden]
-        self.x = np.empty((batch, sizes[0]), dtype)
-        self.logits = np.empty((batch, sizes[-1]), dtype)
-        self.target: np.ndarray | None = None
+    def __init__(self, batch: int, n_in: int, hidden: Sequence[int], widths: Sequence[int], n_out: int,
+                 keep_pre: list[bool], dtype: np.dtype) -> None:
+        self.y = [np.empty((batch, o), dtype) for o in widths]
+        self.z = [np.empty((batch, h), dtype) if k or h != o else y
+                  for h, o, k, y in zip(hidden, widths, keep_pre, self.y)]
+        self.dy = [np.empty((batch, o), dtype) for o in widths]
+        self.dz = [d if h == o else np.empty((batch, h), dtype) for h, o, d in zip(hidden, widths, self.dy)]
+        self.x = np.empty((batch, n_in), dtype)
+        self.logits = np.empty((batch, n_out), dtype)
 
 
 class MLP:
@@ -144,8 +146,10 @@ class MLP:
 
     Parameters
     ----------
-    hidden : tuple of int
-        Units per hidden layer.
+    hidden : int or tuple of int
+        Units per hidden layer: the width of its matmul output (the pre-activation).
+        An activation that changes the width (maxout: / pieces, glu: / 2) hands the
+        next layer its own output width; maxout needs a width divisible by ``pieces``.
     activation : str, Activation, or a sequence of them (one per hidden layer)
         Hidden activation; any name of ``pyact.available()`` (learnable ones train
         their parameters too). An object is copied per layer.
@@ -380,15 +384,30 @@ class MLP:
         return np.ascontiguousarray(X, dtype=self._dtype)
 
     # --- the network -----------------------------------------------------------------------
+    def _out_width(self, l: int, act: Activation) -> int:
+        """The width of hidden layer l's output: its pre-activation width unless the
+        activation changes it (maxout, glu), read from the activation itself on a row
+        of zeros (a copy: a stochastic one's random stream stays untouched)."""
+        h = self._hidden[l]
+        try:
+            y = copy.deepcopy(act)(np.zeros((1, h), self._dtype))
+        except ValueError as e:
+            raise ValueError(f"MLP: hidden layer {l} has {h} units, which {act!r} cannot take: {e}") from None
+        if y.ndim != 2 or y.shape[0] != 1:
+            raise ValueError(f"MLP: {act!r} of hidden layer {l} turns a (1, {h}) batch into shape {y.shape}")
+        return y.shape[1]
+
     def _build(self, n_in: int, rng: np.random.Generator) -> None:
-        sizes = [n_in, *self._hidden, self.n_outputs_]
         self.activations_ = self._make_activations()
-        self._sizes = sizes
+        widths = [self._out_width(l, a) for l, a in enumerate(self.activations_)]
+        # Layer l maps its fan-in (the previous layer's output width) to its own
+        # pre-activation width.
+        fan_in, fan_out = [n_in, *widths], [*self._hidden, self.n_outputs_]
         # One flat buffer holds every weight, then every bias (the layers' arrays are
         # views of it), so one fused optimiser call updates the weights (decayed) and one
         # the biases (not decayed).
-        n_layers = len(sizes) - 1
-        shapes = [(sizes[l], sizes[l + 1]) for l in range(n_layers)] + [(sizes[l + 1],) for l in range(n_layers)]
+        n_layers = len(fan_out)
+        shapes = [(i, o) for i, o in zip(fan_in, fan_out)] + [(o,) for o in fan_out]
         self._flat = np.zeros(sum(math.prod(s) for s in shapes), self._dtype)
         views = _views(self._flat, shapes)
         self.coefs_, self.intercepts_ = views[:n_layers], views[n_layers:]
@@ -396,14 +415,16 @@ class MLP:
             act = self.activations_[l] if l < len(self._hidden) else None
             init = self._init_name(act)
             fn = init if callable(init) else _INITS[init]
-            w = np.asarray(fn(sizes[l], sizes[l + 1], rng))
+            w = np.asarray(fn(*W.shape, rng))
             if w.shape != W.shape:
                 raise ValueError(f"MLP: init returned shape {w.shape}, expected {W.shape}")
             W[...] = w
         self._bind()
 
     def _bind(self) -> None:
-        """Epilogues and the backward mode of every hidden layer."""
+        """Epilogues, the output width and the backward mode of every hidden layer
+        (all derived from the weights and activations: fit, load and unpickling)."""
+        self._widths = [W.shape[0] for W in self.coefs_[1:]]
         self._epilogues = [Epilogue(a) for a in self.activations_]
         # From y where the activation allows it and has no parameter that needs x.
         # What each layer's backward reads: y where the activation allows it and has no
@@ -417,7 +438,8 @@ class MLP:
     def _buffers_for(self, batch: int) -> _Buffers:
         buf = self._buffers.get(batch)
         if buf is None:
-            buf = self._buffers[batch] = _Buffers(batch, self._sizes, [s != "y" for s in self._source], self._dtype)
+            buf = self._buffers[batch] = _Buffers(batch, self.n_features_in_, self._hidden, self._widths,
+                                                  self.n_outputs_, [s != "y" for s in self._source], self._dtype)
         return buf
 
     def _forward(self, X: np.ndarray, buf: _Buffers) -> np.ndarray:
@@ -442,7 +464,8 @@ class MLP:
             a = X[s:s + chunk]
             for l, ep in enumerate(self._epilogues):
                 z = a @ self.coefs_[l]
-                a = ep.forward(z, self.intercepts_[l], out=z)
+                o = self._widths[l]
+                a = ep.forward(z, self.intercepts_[l], out=z if o == z.shape[1] else np.empty((len(z), o), z.dtype))
             np.matmul(a, self.coefs_[-1], out=out[s:s + chunk])
         out += self.intercepts_[-1]
         return out
@@ -490,16 +513,16 @@ class MLP:
         d = G
         W_next = self.coefs_[L]
         for l in range(L - 1, -1, -1):
-            dl = buf.d[l]
-            np.matmul(d, W_next.T, out=dl)
+            dy, dz = buf.dy[l], buf.dz[l]   # one buffer where the activation keeps the width
+            np.matmul(d, W_next.T, out=dy)
             xy = buf.y[l] if self._source[l] == "y" else buf.z[l]
-            self._epilogues[l].backward(dl, xy, self._source[l], dl, gb[l])
-            self._mark_alive(l, dl)
+            self._epilogues[l].backward(dy, xy, self._source[l], dz, gb[l])
+            self._mark_alive(l, dz)
             a_prev = buf.y[l - 1] if l else X
-            np.matmul(a_prev.T, dl, out=gW[l])
+            np.matmul(a_prev.T, dz, out=gW[l])
             for name, g in zip(self.activations_[l].learnable, self._act_grad_slots[l]):
                 np.copyto(g, self.activations_[l].grads[name], casting="unsafe")
-            d, W_next = dl, self.coefs_[l]
+            d, W_next = dz, self.coefs_[l]
 
     def _reset_alive(self) -> None:
         self._alive = [np.zeros(h, bool) for h in self._hidden]
@@ -818,7 +841,6 @@ class MLP:
         model._y_1d, model._multilabel = meta["y_1d"], meta["multilabel"]
         model.n_outputs_, model.n_features_in_ = meta["n_outputs"], meta["n_features_in"]
         model.classes_ = data.get("classes")
-        model._sizes = [model.n_features_in_, *model._hidden, model.n_outputs_]
         model._bind()
         return model
 
