@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -26,6 +27,11 @@ def _one_blas_thread():
 
 def _act(spec):
     return pa.get(spec.name, **example_params(spec))
+
+
+def _same_weights(a: pa.MLP, b: pa.MLP) -> None:
+    for k, (u, v) in enumerate(zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_, strict=True)):
+        np.testing.assert_array_equal(u, v, err_msg=f"array {k}")
 
 
 def _fresh(model: pa.MLP, X, y) -> pa.MLP:
@@ -138,7 +144,7 @@ def test_learnable_activation_parameters_get_gradients_and_train():
 @pytest.mark.parametrize("spec", [a for a in catalog("learnable")], ids=lambda a: a.name)
 def test_learnable_catalog_entries(spec):
     act = pa.get(spec.name)
-    if hasattr(act, "train"):
+    if "training" in act.params:  # every learnable class has train(); only rrelu draws
         pytest.skip("stochastic in training mode: no finite differences")
     X, y = _tiny_problem(5)
     _check_gradients(pa.MLP(hidden=(4,), activation=act, dtype="float64"), X, y)
@@ -458,3 +464,48 @@ def test_width_changing_activations_learn_spirals(activation):
         m = pa.MLP(hidden=(32, 32), activation=activation, epochs=40, lr=1e-2, seed=0)
         m.fit(Xtr, ytr)
     assert m.score(Xte, yte) >= 0.95
+
+
+# --- seeds and modes of a stochastic activation (rrelu) -----------------------------------------
+def test_stochastic_activation_by_name_is_seeded_by_the_mlp():
+    X, y = _tiny_problem(17, n=64, n_in=5)
+    kw = dict(hidden=(16, 8), activation="rrelu", epochs=2, batch_size=16, dtype="float64")
+    before = np.random.get_state()
+    a, b, other = pa.MLP(**kw, seed=7), pa.MLP(**kw, seed=7), pa.MLP(**kw, seed=8)
+    for m in (a, b, other):
+        m.fit(X, y)
+    _same_weights(a, b)
+    assert not np.array_equal(a.coefs_[0], other.coefs_[0])
+    seeds = [act.seed for act in a.activations_]
+    assert seeds == [act.seed for act in b.activations_] and len(set(seeds)) == 2
+    after = np.random.get_state()
+    assert before[2] == after[2] and np.array_equal(before[1], after[1])  # NumPy's global generator untouched
+    # the initial weights are drawn as for any rectifier: He-normal, then Glorot-uniform
+    init = _fresh(pa.MLP(hidden=(16, 8), activation="rrelu", dtype="float64", seed=7), X, y)
+    rng = np.random.default_rng(7)
+    expected = [rng.standard_normal((5, 16)) * math.sqrt(2 / 5), rng.standard_normal((16, 8)) * math.sqrt(2 / 16),
+                rng.uniform(-1, 1, (8, 3)) * math.sqrt(6 / 11)]
+    for W, E in zip(init.coefs_, expected, strict=True):
+        np.testing.assert_array_equal(W, E)
+    # an object keeps its own seed
+    mine = pa.MLP(hidden=(4, 4), activation=pa.get("rrelu", seed=123), epochs=1)
+    mine.fit(X, y)
+    assert [act.seed for act in mine.activations_] == [123, 123]
+
+
+def test_validation_runs_in_eval_mode():
+    X, y = _tiny_problem(18, n=96, n_in=5)
+    Xv, yv = _tiny_problem(19, n=30, n_in=5)
+    kw = dict(hidden=(16,), activation="rrelu", epochs=3, batch_size=32, seed=3, dtype="float64")
+    plain, watched = pa.MLP(**kw), pa.MLP(**kw)
+    plain.fit(X, y)
+    h = watched.fit(X, y, validation_data=(Xv, yv))
+    _same_weights(plain, watched)
+    # the last epoch's validation loss: the final weights with eval-mode slopes
+    # (lower + upper) / 2, computed here
+    z = Xv @ watched.coefs_[0] + watched.intercepts_[0]
+    a = np.where(z > 0, z, (1 / 8 + 1 / 3) / 2 * z)
+    logits = a @ watched.coefs_[1] + watched.intercepts_[1]
+    logp = logits - logits.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(h.val_loss[-1], -logp[np.arange(len(yv)), yv].mean(), rtol=1e-12)

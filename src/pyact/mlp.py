@@ -34,7 +34,7 @@ from . import _core
 from . import activations as _activations
 from .activations import Activation
 from .fused import Epilogue
-from .registry import get
+from .registry import get, spec_of
 
 __all__ = ["MLP", "History", "INIT_FOR"]
 
@@ -60,6 +60,16 @@ _INITS: dict[str, Callable[[int, int, np.random.Generator], np.ndarray]] = {
 }
 _INIT_ALIASES = {"he": "he_normal", "glorot": "glorot_uniform", "xavier": "glorot_uniform",
                  "lecun": "lecun_normal"}
+
+
+def _layer_seed(seed: Any, layer: int) -> int | None:
+    """The seed of a stochastic hidden activation given by name (one with a ``seed``
+    parameter, e.g. rrelu): derived from the MLP's seed and the layer, never drawn from
+    the initialisation's generator, so that no other activation's weights change. None
+    (the activation draws its own) when the MLP's seed is not an integer."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        return None
+    return int(np.random.SeedSequence(int(seed), spawn_key=(layer,)).generate_state(1, np.uint64)[0])
 
 
 class History(dict):
@@ -152,7 +162,9 @@ class MLP:
         next layer its own output width; maxout needs a width divisible by ``pieces``.
     activation : str, Activation, or a sequence of them (one per hidden layer)
         Hidden activation; any name of ``pyact.available()`` (learnable ones train
-        their parameters too). An object is copied per layer.
+        their parameters too). An object is copied per layer. A stochastic activation
+        given by name (rrelu) gets a seed derived from ``seed`` and the layer; an
+        object keeps its own.
     output : {"auto", "softmax", "sigmoid", "linear"}
         Output layer; "auto": from ``loss``, else from the targets (integer or string
         labels: softmax for > 2 classes, sigmoid for 2; a 0/1 matrix: sigmoid per
@@ -307,7 +319,16 @@ class MLP:
         spec = list(spec)
         if len(spec) != n:
             raise ValueError(f"MLP: {len(spec)} activations given for {n} hidden layers")
-        return [copy.deepcopy(a) if isinstance(a, Activation) else get(a) for a in spec]
+        return [copy.deepcopy(a) if isinstance(a, Activation) else self._named_activation(a, l)
+                for l, a in enumerate(spec)]
+
+    def _named_activation(self, name: str, layer: int) -> Activation:
+        # A stochastic one (a seed parameter) would draw its seed from NumPy's global
+        # generator: the same MLP seed would not give the same weights (SPEC §8).
+        spec = spec_of(name) if isinstance(name, str) else None
+        if spec is not None and any(q.name == "seed" for q in spec.params):
+            return get(name, seed=_layer_seed(self.seed, layer))
+        return get(name)
 
     def _init_name(self, act: Activation | None) -> Any:
         if self.init != "auto":
@@ -675,9 +696,7 @@ class MLP:
                 history["val_accuracy"] = []
         n_batches = -(-n // B)
         printer = _Printer(int(self.epochs), n_batches) if self.verbose else None
-        for act in self.activations_:
-            if hasattr(act, "train") and callable(act.train):
-                act.train()
+        self._train_mode(True)
         for epoch in range(int(self.epochs)):
             t0 = time.perf_counter()
             order = rng.permutation(n) if self.shuffle else np.arange(n)
@@ -707,7 +726,11 @@ class MLP:
             if classifier:
                 record["accuracy"] = correct / n
             if val is not None:
+                # in eval mode, as PyTorch and Keras evaluate: rrelu's slopes fixed, and
+                # its random stream (so the training) untouched by the validation
+                self._train_mode(False)
                 vl, vc = self._evaluate(*val)
+                self._train_mode(True)
                 record["val_loss"] = vl
                 if classifier:
                     record["val_accuracy"] = vc
@@ -718,12 +741,17 @@ class MLP:
             history["grad_norm"].append((layer_norms / n_batches).tolist())
             if printer:
                 printer.epoch(epoch, record)
-        for act in self.activations_:
-            if hasattr(act, "eval") and callable(act.eval):
-                act.eval()
+        self._train_mode(False)
         self._buffers = {}
         self.history_ = history
         return history
+
+    def _train_mode(self, on: bool) -> None:
+        """Training or eval mode for the activations that have one (rrelu)."""
+        for act in self.activations_:
+            switch = getattr(act, "train" if on else "eval", None)
+            if callable(switch):
+                switch()
 
     def _evaluate(self, X: np.ndarray, T: np.ndarray) -> tuple[float, float]:
         logits = self._predict_logits(X)
