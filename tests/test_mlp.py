@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -464,6 +466,89 @@ def test_width_changing_activations_learn_spirals(activation):
         m = pa.MLP(hidden=(32, 32), activation=activation, epochs=40, lr=1e-2, seed=0)
         m.fit(Xtr, ytr)
     assert m.score(Xte, yte) >= 0.95
+
+
+# --- pickle, copy.deepcopy, joblib -------------------------------------------------------------
+def _pickle_cases():
+    return ["gelu", "maxout", "rrelu", pa.get("swish", learnable=True, num_parameters=4), pa.get("prelu")]
+
+
+@pytest.mark.parametrize("act", _pickle_cases(), ids=lambda a: a if isinstance(a, str) else repr(a)[:20])
+def test_pickle_and_deepcopy_round_trip(act):
+    X, y = _tiny_problem(14, n=48, n_in=4)
+    m = pa.MLP(hidden=(4, 4), activation=act, epochs=3, batch_size=16)
+    m.fit(X, y)
+    copies = [pickle.loads(pickle.dumps(m)), copy.deepcopy(m)]
+    try:
+        import joblib
+    except ImportError:
+        pass
+    else:
+        f = io.BytesIO()
+        joblib.dump(m, f)
+        f.seek(0)
+        copies.append(joblib.load(f))
+    assert not {"_epilogues", "_buffers", "_flat", "_state", "_segments", "_alive"} & set(m.__getstate__())
+    for back in copies:
+        np.testing.assert_array_equal(back.predict_proba(X), m.predict_proba(X))
+        np.testing.assert_array_equal(back.predict(X), m.predict(X))
+        assert back.score(X, y) == m.score(X, y) and back.history_ == m.history_
+        _same_weights(back, m)
+    # and each copy trains again as a fresh model of the same parameters does
+    fresh = pa.MLP(**m.get_params())
+    fresh.fit(X, y)
+    for back in copies:
+        back.fit(X, y)
+        _same_weights(back, fresh)
+    assert pickle.loads(pickle.dumps(pa.MLP(hidden=(3,)))).get_params() == pa.MLP(hidden=(3,)).get_params()
+
+
+# --- save and load ------------------------------------------------------------------------------
+def _save_cases():
+    cases = [pytest.param(_act(spec), id=spec.name) for spec in catalog(None)]
+    cases += [pytest.param(pa.get("swish", learnable=True), id="swish-learnable"),
+              pytest.param(pa.get("swish", learnable=True, num_parameters=4), id="swish-learnable-4"),
+              pytest.param(pa.get("prelu", num_parameters=4, init=0.1), id="prelu-4"),
+              pytest.param(pa.get("apl", num_parameters=4, hinges=3), id="apl-4"),
+              pytest.param("rrelu", id="rrelu-by-name"),
+              pytest.param("user", id="registered")]
+    return cases
+
+
+@pytest.mark.parametrize("act", _save_cases())
+def test_save_and_load_every_activation(act, tmp_path):
+    X, y = _tiny_problem(15, n=40, n_in=4)
+    registered = act == "user"
+    if registered:
+        pa.register("mlp_test_cube", lambda x: x ** 3 / 3 + x, lambda g, x, y: g * (x * x + 1), overwrite=True)
+        act = "mlp_test_cube"
+    try:
+        m = pa.MLP(hidden=(4, 4), activation=act, epochs=3, batch_size=8, dtype="float64")
+        m.fit(X, y)
+        m.save(tmp_path / "m.npz")
+        back = pa.MLP.load(tmp_path / "m.npz")
+        np.testing.assert_array_equal(back.predict_proba(X), m.predict_proba(X))
+        for a, b in zip(m.activations_, back.activations_, strict=True):
+            assert type(a) is type(b) and a.name == b.name and a == b, (a, b)
+        back.fit(X, y)  # and it trains again
+    finally:
+        if registered:
+            from pyact import registry
+            registry._USER.pop("mlp_test_cube", None)
+
+
+def test_save_writes_exactly_the_path_given(tmp_path):
+    X, y = _tiny_problem(16, n=30, n_in=4)
+    m = pa.MLP(hidden=(3,), epochs=2)
+    m.fit(X, y)
+    path = tmp_path / "model.bin"
+    m.save(str(path))
+    assert path.exists() and not (tmp_path / "model.bin.npz").exists()
+    np.testing.assert_array_equal(pa.MLP.load(str(path)).predict_proba(X), m.predict_proba(X))
+    f = io.BytesIO()
+    m.save(f)
+    f.seek(0)
+    np.testing.assert_array_equal(pa.MLP.load(f).predict_proba(X), m.predict_proba(X))
 
 
 # --- seeds and modes of a stochastic activation (rrelu) -----------------------------------------

@@ -31,7 +31,6 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _core
-from . import activations as _activations
 from .activations import Activation
 from .fused import Epilogue
 from .registry import get, spec_of
@@ -203,6 +202,8 @@ class MLP:
     verbose : bool
         Progress bar and per-epoch numbers on stderr.
 
+    A fitted model pickles (``pickle``, ``copy.deepcopy``, joblib) without its buffers.
+
     Attributes (after ``fit``)
     --------------------------
     coefs_, intercepts_ : lists of ndarray
@@ -274,6 +275,20 @@ class MLP:
         defaults = MLP().get_params()
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults[k])]
         return f"MLP({', '.join(changed)})"
+
+    # --- pickle / copy.deepcopy / joblib ------------------------------------------------
+    # What predict, score, save and a new fit need; everything else (epilogues, whose
+    # C++ kernels do not pickle, buffers, optimiser state, the flat parameter buffer
+    # and its views, alive masks) is derived, dropped here and rebuilt by _bind or fit.
+    _PICKLED = ("_hidden", "_dtype", "_y_1d", "_multilabel")
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_") or k in self._PICKLED}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if hasattr(self, "coefs_"):
+            self._bind()
 
     # --- configuration -----------------------------------------------------------------
     def _check_params(self) -> None:
@@ -807,8 +822,9 @@ class MLP:
 
     # --- persistence ---------------------------------------------------------------------------
     def save(self, path: Any) -> None:
-        """Write the fitted model to one ``.npz`` file (no pickle): hyper-parameters,
-        weights, activations with their parameters, classes."""
+        """Write the fitted model to ``path`` exactly (no ``.npz`` added), an npz
+        archive without pickle: hyper-parameters, weights, activations with their
+        parameters, classes. ``path`` may also be a binary file object."""
         self._check_fitted()
         arrays: dict[str, np.ndarray] = {}
         hyper = {}
@@ -817,7 +833,7 @@ class MLP:
                 v = v if isinstance(v, str) or (isinstance(v, (list, tuple)) and all(isinstance(a, str) for a in v)) else None
             elif k == "init" and callable(v):
                 v = "auto"  # a callable cannot be stored; the weights are
-            hyper[k] = list(v) if isinstance(v, tuple) else v
+            hyper[k] = _json_value(v)
         layers = []
         for l, act in enumerate(self.activations_):
             params, keys = {}, {}
@@ -826,7 +842,7 @@ class MLP:
                     keys[pname] = f"act{l}_{pname}"
                     arrays[keys[pname]] = pv
                 else:
-                    params[pname] = pv
+                    params[pname] = _json_value(pv)
             layers.append({"name": act.name, "params": params, "arrays": keys})
         meta = {"format": 1, "hyper": hyper, "layers": layers, "out_kind": self.out_kind_,
                 "y_1d": self._y_1d, "multilabel": self._multilabel, "n_outputs": self.n_outputs_,
@@ -835,7 +851,12 @@ class MLP:
             arrays[f"W{l}"], arrays[f"b{l}"] = W, b
         if self.classes_ is not None:
             arrays["classes"] = np.asarray(self.classes_)
-        np.savez_compressed(path, __pyact_mlp__=np.array(json.dumps(meta)), **arrays)
+        blob = {"__pyact_mlp__": np.array(json.dumps(meta)), **arrays}
+        if hasattr(path, "write"):
+            np.savez_compressed(path, **blob)
+        else:  # opened here: np.savez would append ".npz" to a path without it
+            with open(path, "wb") as f:
+                np.savez_compressed(f, **blob)
 
     @classmethod
     def load(cls, path: Any) -> "MLP":
@@ -845,14 +866,9 @@ class MLP:
                 raise ValueError(f"{path}: not a pyact MLP file")
             meta = json.loads(str(z["__pyact_mlp__"]))
             data = {k: z[k] for k in z.files}
-        acts = []
-        for layer in meta["layers"]:
-            name, params = layer["name"], dict(layer["params"])
-            params.update({p: data[key] for p, key in layer["arrays"].items()})
-            if name in _activations.CLASSES:
-                acts.append(_activations._rebuild(_activations.CLASSES[name], params, {}))
-            else:
-                acts.append(get(name))
+        acts = [_rebuild_activation(layer["name"], layer["params"],
+                                    {p: data[key] for p, key in layer["arrays"].items()})
+                for layer in meta["layers"]]
         hyper = meta["hyper"]
         hyper["betas"] = tuple(hyper["betas"])
         if isinstance(hyper["hidden"], list):
@@ -871,6 +887,29 @@ class MLP:
         model.classes_ = data.get("classes")
         model._bind()
         return model
+
+
+def _rebuild_activation(name: str, params: dict, arrays: dict[str, np.ndarray]) -> Activation:
+    """A saved activation, built as ``pa.get(name, **params)`` builds it (the same class,
+    seeds and modes: learnable swish, rrelu, registered names), then its trained arrays
+    copied in. ``get`` takes the scalar parameters only: prelu's alpha, for one, is
+    made from ``num_parameters`` and ``init``."""
+    act = get(name, **params)
+    for p, v in arrays.items():
+        current = act.params.get(p)
+        if p not in act.learnable or not isinstance(current, np.ndarray) or current.shape != v.shape:
+            raise ValueError(f"MLP.load: cannot restore {p!r} of shape {v.shape} into {act!r}")
+        np.copyto(current, v, casting="unsafe")  # in place: act.params hands out its own arrays
+    return act
+
+
+def _json_value(v: Any) -> Any:
+    """A hyper-parameter or activation parameter as JSON holds it."""
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, (tuple, list, np.ndarray)):
+        return [_json_value(a) for a in v]
+    return v
 
 
 def _views(flat: np.ndarray, shapes: list[tuple]) -> list[np.ndarray]:
