@@ -8,7 +8,11 @@ import contextlib
 import copy
 import io
 import math
+import os
 import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,6 +33,15 @@ def _one_blas_thread():
 
 def _act(spec):
     return pa.get(spec.name, **example_params(spec))
+
+
+def _sklearn():
+    """sklearn.exceptions, or None where scikit-learn is not installed."""
+    try:
+        from sklearn import exceptions
+    except ImportError:
+        return None
+    return exceptions
 
 
 def _same_weights(a: pa.MLP, b: pa.MLP) -> None:
@@ -295,7 +308,8 @@ def test_outputs_and_predictions():
 
 def test_errors():
     X, y = _tiny_problem()
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(pa.mlp.NotFittedError if _sklearn() is None else _sklearn().NotFittedError,
+                       match="not fitted"):
         pa.MLP().predict(X)
     for bad in (dict(optimizer="rmsprop"), dict(lr=0), dict(batch_size=0), dict(dtype="float16"),
                 dict(output="softmax", loss="mse"), dict(init="orthogonal"), dict(nesterov=True, momentum=0),
@@ -594,3 +608,103 @@ def test_validation_runs_in_eval_mode():
     logp = logits - logits.max(axis=1, keepdims=True)
     logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
     np.testing.assert_allclose(h.val_loss[-1], -logp[np.arange(len(yv)), yv].mean(), rtol=1e-12)
+
+
+# --- input checks (as scikit-learn's) -------------------------------------------------------------
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_input_raises(bad):
+    X, y = _tiny_problem(20, n=20, n_in=3)
+    Xb = X.copy()
+    Xb[2, 1] = bad
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        pa.MLP(hidden=(3,), epochs=1).fit(Xb, y)
+    m = pa.MLP(hidden=(3,), epochs=1)
+    m.fit(X, y)
+    for call in (m.predict, m.predict_proba, lambda A: m.score(A, y)):
+        with pytest.raises(ValueError, match="X contains NaN or infinity"):
+            call(Xb)
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        pa.MLP(hidden=(3,), epochs=1).fit(X, y, validation_data=(Xb, y))
+    yr = X[:, 0].copy()
+    yr[3] = bad
+    with pytest.raises(ValueError, match="y contains NaN or infinity"):
+        pa.MLP(hidden=(3,), epochs=1).fit(X, yr)
+    big = X.copy()
+    big[0, 0] = 1e39  # finite in float64, inf in the model's float32
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        pa.MLP(hidden=(3,), epochs=1).fit(big, y)
+
+
+def test_not_fitted_error():
+    X, y = _tiny_problem()
+    sk = _sklearn()
+    for call in (lambda m: m.predict(X), lambda m: m.predict_proba(X), lambda m: m.score(X, y),
+                 lambda m: m.save(io.BytesIO())):
+        with pytest.raises(ValueError, match="not fitted") as e:
+            call(pa.MLP())
+        assert isinstance(e.value, AttributeError)
+        if sk is not None:
+            assert isinstance(e.value, sk.NotFittedError)
+        else:
+            assert isinstance(e.value, pa.mlp.NotFittedError)
+
+
+def test_importing_pyact_does_not_import_sklearn():
+    code = "import sys, pyact, pyact.mlp; print('sklearn' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(pa.__file__).resolve().parents[1])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.dtype("float64"), "float64", np.float32])
+def test_dtype_as_numpy_type(dtype, tmp_path):
+    X, y = _tiny_problem(21, n=20, n_in=3)
+    m = pa.MLP(hidden=(3,), epochs=1, dtype=dtype)
+    m.fit(X, y)
+    assert all(W.dtype == np.dtype(dtype) for W in m.coefs_ + m.intercepts_)
+    m.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(pa.MLP.load(tmp_path / "m.npz").predict_proba(X), m.predict_proba(X))
+
+
+def test_clear_errors_for_bad_arguments():
+    X, y = _tiny_problem(22, n=20, n_in=3)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        pa.MLP(hidden=(3,)).fit(X, None)
+    with pytest.raises(ValueError, match=r"0 feature\(s\)"):
+        pa.MLP(hidden=(3,)).fit(X[:, :0], y)
+    for bad in ("64", None, 2.5):
+        with pytest.raises(ValueError, match="hidden must be an int or a sequence of ints"):
+            pa.MLP(hidden=bad).fit(X, y)
+    for bad in (None, "float16", "nope", np.int32):
+        with pytest.raises(ValueError, match="dtype"):
+            pa.MLP(dtype=bad).fit(X, y)
+
+
+def test_column_vector_y_is_raveled_with_a_warning():
+    # scikit-learn's MLPClassifier and MLPRegressor both ravel a (n, 1) y with a
+    # DataConversionWarning (a UserWarning) and then predict shape (n,)
+    X, y = _tiny_problem(23, n=30, n_in=3)
+    kw = dict(hidden=(4,), epochs=2, batch_size=10)
+    flat = pa.MLP(**kw)
+    flat.fit(X, y)
+    col = pa.MLP(**kw)
+    with pytest.warns(UserWarning, match="column-vector y"):
+        col.fit(X, y[:, None], validation_data=(X, y[:, None]))
+    _same_weights(col, flat)
+    assert col.predict(X).shape == (30,) and col.predict_proba(X).shape == (30, 3)
+    assert col.score(X, y[:, None]) == flat.score(X, y)
+    binary = pa.MLP(**kw)
+    with pytest.warns(UserWarning, match="column-vector y"):
+        binary.fit(X, (y == 1)[:, None].astype(int))
+    assert binary.predict(X).shape == (30,) and binary.predict_proba(X).shape == (30, 2)
+    target = X @ [1.0, -2.0, 0.5]
+    reg_flat, reg_col = pa.MLP(**kw), pa.MLP(**kw)
+    reg_flat.fit(X, target)
+    with pytest.warns(UserWarning, match="column-vector y"):
+        reg_col.fit(X, target[:, None])
+    _same_weights(reg_col, reg_flat)
+    assert reg_col.predict(X).shape == (30,)
+    two = pa.MLP(**kw)
+    two.fit(X, np.column_stack([target, -target]))  # a real 2-d target stays 2-d
+    assert two.predict(X).shape == (30, 2)

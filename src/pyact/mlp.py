@@ -26,6 +26,7 @@ import json
 import math
 import sys
 import time
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -35,7 +36,7 @@ from .activations import Activation
 from .fused import Epilogue
 from .registry import get, spec_of
 
-__all__ = ["MLP", "History", "INIT_FOR"]
+__all__ = ["MLP", "History", "INIT_FOR", "NotFittedError"]
 
 OUTPUT_LOSS = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "linear": "mse"}
 LOSS_OUTPUT = {v: k for k, v in OUTPUT_LOSS.items()}
@@ -61,6 +62,22 @@ _INIT_ALIASES = {"he": "he_normal", "glorot": "glorot_uniform", "xavier": "gloro
                  "lecun": "lecun_normal"}
 
 
+class NotFittedError(ValueError, AttributeError):
+    """``predict``/``score``/``save`` before ``fit``. What is raised is
+    scikit-learn's ``sklearn.exceptions.NotFittedError`` where scikit-learn is installed
+    (so its idioms catch it), else this class; both are ValueError and AttributeError."""
+
+
+def _sklearn_class(name: str, fallback: type) -> type:
+    """scikit-learn's exception or warning class ``name`` where it is installed, else
+    ``fallback``. Imported here, on an error or warning path only: pyact never needs it."""
+    try:
+        from sklearn import exceptions
+    except ImportError:
+        return fallback
+    return getattr(exceptions, name, fallback)
+
+
 def _layer_seed(seed: Any, layer: int) -> int | None:
     """The seed of a stochastic hidden activation given by name (one with a ``seed``
     parameter, e.g. rrelu): derived from the MLP's seed and the layer, never drawn from
@@ -69,6 +86,23 @@ def _layer_seed(seed: Any, layer: int) -> int | None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         return None
     return int(np.random.SeedSequence(int(seed), spawn_key=(layer,)).generate_state(1, np.uint64)[0])
+
+
+def _column_or_1d(y: np.ndarray) -> np.ndarray:
+    """A (n, 1) y as (n,), warning as scikit-learn's MLPs do (its DataConversionWarning
+    where installed)."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected. Please change the shape "
+                      "of y to (n_samples,), for example using ravel().",
+                      _sklearn_class("DataConversionWarning", UserWarning), stacklevel=4)
+        return y.ravel()
+    return y
+
+
+def _check_finite(a: np.ndarray, what: str) -> None:
+    # as scikit-learn: a NaN would otherwise train to NaN weights or predict class 0
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+        raise ValueError(f"MLP: {what} contains NaN or infinity (or a value too large for {a.dtype})")
 
 
 class History(dict):
@@ -188,19 +222,24 @@ class MLP:
         biases and activation parameters are not decayed).
     grad_clip : float or None
         Rescale the gradients when their global L2 norm exceeds this.
-    dtype : {"float32", "float64"}
+    dtype : {"float32", "float64"} or the NumPy dtype
         Parameters and arithmetic.
     seed : int
         Initialisation and shuffling; the same seed and data give identical weights,
         whatever pyact's thread count.
     momentum, nesterov : float, bool
-        SGD only.
+        SGD only; momentum 0.9 by default, as scikit-learn's MLPClassifier (PyTorch's
+        SGD defaults to 0).
     betas, eps : (float, float), float
         Adam only.
     shuffle : bool
         Reshuffle the training data each epoch.
     verbose : bool
         Progress bar and per-epoch numbers on stderr.
+
+    ``fit`` raises ``ValueError`` for NaN or infinity in X or in real-valued y, and
+    ``predict``/``predict_proba``/``score`` for NaN or infinity in X; before ``fit``
+    they raise :class:`NotFittedError` (scikit-learn's where it is installed).
 
     A fitted model pickles (``pickle``, ``copy.deepcopy``, joblib) without its buffers.
 
@@ -292,7 +331,16 @@ class MLP:
 
     # --- configuration -----------------------------------------------------------------
     def _check_params(self) -> None:
-        hidden = (self.hidden,) if isinstance(self.hidden, (int, np.integer)) else tuple(self.hidden)
+        hidden = self.hidden
+        if isinstance(hidden, (int, np.integer)):
+            hidden = (hidden,)
+        try:
+            if isinstance(hidden, (str, bytes)):  # a str is a sequence too: "64" would read as (6, 4)
+                raise TypeError
+            hidden = tuple(hidden)
+        except TypeError:
+            raise ValueError(f"MLP: hidden must be an int or a sequence of ints (units per hidden layer), "
+                             f"got {self.hidden!r}") from None
         self._hidden = tuple(_positive_int("hidden units", h) for h in hidden)
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"MLP: optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
@@ -302,9 +350,12 @@ class MLP:
         _positive_float("weight_decay", self.weight_decay, allow_zero=True)
         if self.grad_clip is not None:
             _positive_float("grad_clip", self.grad_clip)
-        if str(self.dtype) not in ("float32", "float64"):
+        try:  # "float64", np.float64 or np.dtype("float64"); not None (np.dtype's float64)
+            self._dtype = None if self.dtype is None else np.dtype(self.dtype)
+        except TypeError:
+            self._dtype = None
+        if self._dtype not in (np.float32, np.float64):
             raise ValueError(f"MLP: dtype must be 'float32' or 'float64', got {self.dtype!r}")
-        self._dtype = np.dtype(str(self.dtype))
         if not 0 <= self.momentum < 1:
             raise ValueError(f"MLP: momentum must be in [0, 1), got {self.momentum!r}")
         if self.nesterov and self.momentum == 0:
@@ -383,7 +434,7 @@ class MLP:
             classes = np.unique(y)
             self.classes_ = classes.astype(str) if classes.dtype == object else classes
             if len(classes) < 2:
-                raise ValueError(f"MLP: need at least 2 classes, got {len(classes)}")
+                raise ValueError(f"MLP: y has {len(classes)} class; a classifier needs at least 2")
             if kind == "sigmoid" and len(classes) > 2:
                 raise ValueError(f"MLP: a sigmoid output takes 2 classes, got {len(classes)}; use softmax")
             self.n_outputs_ = len(classes) if kind == "softmax" else 1
@@ -414,10 +465,25 @@ class MLP:
         if X.dtype.kind not in "biuf":
             raise TypeError(f"MLP: X must hold numbers, got dtype {X.dtype}")
         if X.ndim != 2:
-            raise ValueError(f"MLP: X must be 2-d (samples, features), got shape {X.shape}")
+            raise ValueError(f"MLP: X must be 2-d (samples, features), got shape {X.shape}. Reshape your data: "
+                             "X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one sample")
+        if X.shape[1] == 0:
+            # scikit-learn's words
+            raise ValueError(f"MLP: Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
         if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
             raise ValueError(f"MLP: X has {X.shape[1]} features, the model was fit on {self.n_features_in_}")
-        return np.ascontiguousarray(X, dtype=self._dtype)
+        with np.errstate(over="ignore"):  # 1e39 is inf in float32: the check says so
+            X = np.ascontiguousarray(X, dtype=self._dtype)
+        _check_finite(X, "X")
+        return X
+
+    @staticmethod
+    def _as_target(y: Any) -> np.ndarray:
+        y = _column_or_1d(np.asarray(y))
+        if y.ndim == 0:
+            raise ValueError(f"MLP: y must be 1-d (labels or values) or 2-d, got a scalar {y!r}")
+        _check_finite(y, "y")
+        return y
 
     # --- the network -----------------------------------------------------------------------
     def _out_width(self, l: int, act: Activation) -> int:
@@ -685,7 +751,9 @@ class MLP:
         for attr in ("n_features_in_",):
             self.__dict__.pop(attr, None)
         X = self._as_input(X)
-        y = np.asarray(y)
+        if y is None:
+            raise ValueError("MLP requires y to be passed, but the target y is None")  # scikit-learn's words
+        y = self._as_target(y)
         if len(y) != len(X):
             raise ValueError(f"MLP: X has {len(X)} samples but y has {len(y)}")
         if len(X) == 0:
@@ -699,7 +767,7 @@ class MLP:
         val = None
         if validation_data is not None:
             Xv, yv = validation_data
-            val = (self._as_input(Xv), self._encode(yv))
+            val = (self._as_input(Xv), self._encode(self._as_target(yv)))
         n, B, L = len(X), int(self.batch_size), len(self._hidden)
         classifier = self.out_kind_ != "linear"
         history = History(loss=[], seconds=[], dead_fraction=[], grad_norm=[])
@@ -775,7 +843,8 @@ class MLP:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coefs_"):
-            raise RuntimeError("MLP is not fitted: call fit first")
+            raise _sklearn_class("NotFittedError", NotFittedError)(
+                "This MLP instance is not fitted yet. Call 'fit' with appropriate arguments before using it.")
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (also for two classes);
@@ -833,6 +902,8 @@ class MLP:
                 v = v if isinstance(v, str) or (isinstance(v, (list, tuple)) and all(isinstance(a, str) for a in v)) else None
             elif k == "init" and callable(v):
                 v = "auto"  # a callable cannot be stored; the weights are
+            elif k == "dtype":
+                v = self._dtype.name  # np.float64 -> "float64"
             hyper[k] = _json_value(v)
         layers = []
         for l, act in enumerate(self.activations_):
