@@ -385,6 +385,74 @@ def test_compare_same_seed_same_result(capsys):
     assert a["test_accuracy"] == b["test_accuracy"]
 
 
+@needs_mlp
+def test_train_save_path_checked_before_training(capsys, tmp_path):
+    for path, fragment in ((tmp_path / "nope" / "m.npz", "does not exist"), (tmp_path, "is a folder")):
+        rc, out, err = run(capsys, "train", "--dataset", "xor", "--activation", "relu", "--hidden", "4",
+                           "--epochs", "1", "--save", str(path))
+        assert rc == 2 and out == "" and fragment in err   # nothing trained, nothing printed
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@needs_mlp
+def test_train_save_os_error_is_one_line(capsys, tmp_path, monkeypatch):
+    import errno
+    from pyact.mlp import MLP
+
+    def full(self, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(MLP, "save", full)
+    rc, _, err = run(capsys, "train", "--dataset", "xor", "--activation", "relu", "--hidden", "4", "--epochs", "1",
+                     "--save", str(tmp_path / "m.npz"))
+    assert rc == 2 and "No space left on device" in err
+    assert err.strip().splitlines()[-1].startswith("pyact train: error:") and "Traceback" not in err
+
+
+@needs_mlp
+@pytest.mark.parametrize("argv,fragment", [
+    (["train", "--activation", "maxout:pieces=3"], "not divisible by pieces=3"),
+    (["train", "--activation", "prelu:num_parameters=3"], "hidden layer 0"),
+    (["train", "--activation", "relu", "--test-size", "0.999"], "needs at least 2"),
+    (["train", "--activation", "relu", "--lr", "inf"], "lr"),
+    (["compare", "--activations", "relu,glu:axis=0"], "glu"),
+], ids=["maxout-pieces-3", "prelu-3-channels", "test-size", "lr-inf", "compare-glu-axis-0"])
+def test_train_arguments_the_model_refuses_are_one_line(capsys, argv, fragment):
+    rc, out, err = run(capsys, *argv, "--dataset", "xor", "--hidden", "8", "--epochs", "1")
+    assert rc == 2 and out == "" and fragment in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@needs_mlp
+@pytest.mark.parametrize("activation", ["maxout", "glu", "maxout:pieces=4"])
+def test_train_width_changing_activations(capsys, activation):
+    rc, out, err = run(capsys, "train", "--dataset", "spirals", "--activation", activation, "--hidden", "16,8",
+                       "--epochs", "2", "--json")
+    assert rc == 0, err
+    r = json.loads(out)
+    assert 0 < r["test_accuracy"] <= 1 and len(r["dead_fraction"]) == 2
+
+
+@needs_mlp
+def test_train_rrelu_same_seed_same_run_and_saved_model_predicts(capsys, tmp_path):
+    argv = ["train", "--dataset", "xor", "--activation", "rrelu", "--hidden", "8,4", "--epochs", "2", "--json"]
+    runs = []
+    for k in range(2):
+        rc, out, err = run(capsys, *argv, "--save", str(tmp_path / f"r{k}.npz"))
+        assert rc == 0, err
+        runs.append(json.loads(out))   # --json: stdout is JSON only, "wrote" goes to stderr
+        assert f"wrote {tmp_path / f'r{k}.npz'}" in err
+    untimed = [[{k: v for k, v in e.items() if k != "seconds"} for e in r["history"]] for r in runs]
+    assert untimed[0] == untimed[1] and runs[0]["test_accuracy"] == runs[1]["test_accuracy"]
+    model = pa.MLP.load(tmp_path / "r0.npz")
+    _, _, Xte, yte = cli.load_dataset("xor", 0, 0.25)
+    assert model.predict(Xte).shape == yte.shape
+    assert model.score(Xte, yte) == runs[0]["test_accuracy"]
+    rc, out, _ = run(capsys, "compare", "--dataset", "xor", "--activations", "rrelu,rrelu", "--hidden", "8",
+                     "--epochs", "2", "--json")
+    a, b = json.loads(out)
+    assert a["history"][-1]["loss"] == b["history"][-1]["loss"] and a["test_accuracy"] == b["test_accuracy"]
+
+
 def test_demo(capsys, tmp_path):
     out_dir = tmp_path / "demo"
     rc, out, err = run(capsys, "demo", "--out", str(out_dir), "--epochs", "1", "--bench-size", "2048")

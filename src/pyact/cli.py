@@ -353,10 +353,17 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(plot, fig, path: str) -> None:
+def _check_writable(path: str) -> None:
+    """A path that cannot be written, as a UsageError: checked before any long work."""
     d = os.path.dirname(path)
     if d and not os.path.isdir(d):
         raise UsageError(f"cannot write {path}: folder {d} does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: it is a folder")
+
+
+def _save(plot, fig, path: str) -> None:
+    _check_writable(path)
     try:
         plot.save(fig, path)
     except (OSError, ValueError) as e:
@@ -533,13 +540,21 @@ def train_one(args: argparse.Namespace, act_text: str, data, verbose: bool) -> d
     """Train one MLP; the numbers a person compares activations by."""
     name, params = parse_activation(act_text)
     act = make(name, params)
+    if "seed" in act.params and "seed" not in params:
+        # a stochastic activation (rrelu) seeded per layer as pa.MLP seeds it by name, so
+        # that --seed decides the whole run
+        layer_seed = _need("pyact.mlp", "training")._layer_seed
+        act = [make(name, {**params, "seed": layer_seed(args.seed, l)}) for l in range(len(args.hidden))]
     Xtr, ytr, Xte, yte = data
     try:
         model = _mlp_class()(**_mlp_kwargs(args, act, verbose))
     except (TypeError, ValueError) as e:
         raise UsageError(str(e)) from None
     t0 = time.perf_counter()
-    history = model.fit(Xtr, ytr, validation_data=(Xte, yte))
+    try:
+        history = model.fit(Xtr, ytr, validation_data=(Xte, yte))
+    except ValueError as e:  # what the arguments ask for does not fit (maxout:pieces=3 on 8 units, ...)
+        raise UsageError(f"training with {act_text}: {e}") from None
     seconds = time.perf_counter() - t0
     rows = _history_rows(history)
     return {
@@ -573,7 +588,10 @@ def _public(r: dict) -> dict:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    parse_activation(args.activation)        # bad names fail before loading anything
+    parse_activation(args.activation)        # bad names and paths fail before loading anything
+    for path in filter(None, (args.save, args.plot)):
+        _check_writable(path)
+    plot = _plot_module() if args.plot else None
     data = load_dataset(args.dataset, args.seed, args.test_size)
     r = train_one(args, args.activation, data, verbose=not args.json)
     if args.json:
@@ -582,12 +600,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"{args.dataset}: {len(data[1])} train / {len(data[3])} test, hidden {_h(args.hidden)}, "
               f"{args.epochs} epochs, {args.optimizer} lr={args.lr:g}, seed {args.seed}")
         print(_result_table([r]))
-    if args.plot:
-        plot = _plot_module()
+    if plot:
         _save(plot, plot.plot_history(r["history"], title=f"{args.activation} on {args.dataset}"), args.plot)
     if args.save:
-        r["model"].save(args.save)
-        print(f"wrote {args.save}")
+        try:
+            r["model"].save(args.save)
+        except OSError as e:
+            raise UsageError(f"cannot write {args.save}: {e.strerror or e}") from None
+        print(f"wrote {args.save}", file=sys.stderr if args.json else sys.stdout)  # --json: stdout stays JSON
     return 0
 
 
@@ -611,6 +631,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError("--activations needs at least one name, e.g. relu,gelu,tanh")
     for n in names:
         parse_activation(n)
+    if args.plot:
+        _check_writable(args.plot)
+    plot = _plot_module() if args.plot else None
     results = compare(args, names)
     if args.json:
         print(json.dumps([_public(r) for r in results], indent=1))
@@ -618,8 +641,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"{args.dataset}: hidden {_h(args.hidden)}, {args.epochs} epochs, {args.optimizer} lr={args.lr:g}, "
               f"batch {args.batch_size}, seed {args.seed} (same split and initial seed for every activation)")
         print(_result_table(results))
-    if args.plot:
-        plot = _plot_module()
+    if plot:
         fig = plot.plot_compare({r["activation"]: r["history"] for r in results},
                                 title=f"{args.dataset}: hidden {_h(args.hidden)}, {args.optimizer}, seed {args.seed}")
         _save(plot, fig, args.plot)
