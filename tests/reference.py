@@ -85,8 +85,8 @@ def _():
     def f(x):
         return _w(x < -3, 0.0, _w(x > 3, x, x * (x + 3) / 6))
 
-    def df(x):
-        return _w(x < -3, 0.0, _w(x <= 3, x / 3 + 0.5, 1.0))
+    def df(x):  # at the kinks PyTorch's (aten hardswish_backward): 0 at -3, 1 at 3
+        return _w(x <= -3, 0.0, _w(x < 3, x / 3 + 0.5, 1.0))
     return f, df
 
 

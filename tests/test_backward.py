@@ -134,3 +134,30 @@ def test_relu_keras_params_from_y(params):
     else:
         with pytest.raises(TypeError):
             pa.grad("relu", g, y=obj(x), **params)
+
+
+def test_hard_swish_kinks_follow_pytorch(isa, dtype):
+    """hard_swish' at its kinks is PyTorch's (aten hardswish_backward, the project's rule
+    for kinks): 0 for x <= -3, 1 for x >= 3, x/3 + 1/2 strictly between, here at ±3 and
+    their neighbours. Against torch when installed, and always against that formula in
+    NumPy; g != 1 so that a missing factor of g shows too."""
+    fi = np.finfo(dtype)
+    pts = [-np.inf, -4.0, -3.0, 3.0, 4.0, np.inf, 0.0, -0.0, 1.5]
+    pts += [np.nextafter(dtype.type(v), dtype.type(t)) for v in (-3.0, 3.0) for t in (-np.inf, np.inf)]
+    x = np.resize(np.array(pts, dtype), 67)  # every lane position of every vector width
+    g = np.resize(np.array([2.0, -0.5, 1.0], dtype), x.size)
+    c = np.float32 if dtype == np.float16 else dtype.type  # float16 is computed in float32
+    xc, gc = x.astype(c), g.astype(c)
+    with np.errstate(invalid="ignore"):
+        want = gc * np.where(xc <= -3, c(0), np.where(xc < 3, xc / c(3) + c(0.5), c(1)))
+    got = pa.grad("hard_swish", g, x=x)
+    np.testing.assert_array_equal(got, want.astype(dtype))
+    xd = x.astype(np.float64)
+    k = np.abs(xd) == 3
+    np.testing.assert_array_equal(got[k], np.where(xd[k] < 0, 0.0, g[k]))
+    try:
+        import torch
+    except ImportError:
+        return
+    tg = torch.ops.aten.hardswish_backward(torch.from_numpy(g.astype(np.float64)), torch.from_numpy(xd))
+    np.testing.assert_allclose(got.astype(np.float64), tg.numpy(), rtol=float(fi.eps), atol=0)

@@ -117,7 +117,8 @@ template <int kB, class Vec> inline Vec div_exact(Vec p) {
 #endif
 }
 
-// x * relu6(x + 3) / 6; derivative as PyTorch: 0 below -3, x/3 + 1/2 up to 3, then 1.
+// x * relu6(x + 3) / 6; derivative as PyTorch (aten hardswish_backward): 0 up to -3,
+// x/3 + 1/2 strictly between, 1 from 3 on (at the kinks PyTorch takes the outer piece).
 // Above 3 the value is x itself: x * 6 / 6 would overflow for |x| > max/6.
 template <class T> struct HardSwish {
   PYACT_FUNCTOR_TYPES(4);
@@ -128,7 +129,7 @@ template <class T> struct HardSwish {
   V fwd(V x) const { return select(x < T(-3), V{}, select(x > T(3), x, x * (x + T(3)) / T(6))); }  // -inf * 0
   V bwd_x(V g, V x) const {
     const V mid = g * (div_exact<3>(x) + T(0.5));  // + 0.5 absorbs a denormal x/3
-    return select(x < T(-3), V{}, select(x <= T(3), mid, g));
+    return select(x <= T(-3), V{}, select(x < T(3), mid, g));
   }
 };
 
