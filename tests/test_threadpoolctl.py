@@ -26,7 +26,7 @@ def test_info_names_the_openmp_runtime_threadpoolctl_finds():
         pytest.skip("built without OpenMP")
     assert os.path.exists(rt)
     found = [lib["filepath"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "openmp"]
-    assert os.path.realpath(rt) in {os.path.realpath(f) for f in found}, (rt, found)
+    assert rt in found, (rt, found)  # the same string: links resolved, as threadpoolctl lists it
 
 
 @pytest.mark.parametrize("user_api", [None, "openmp"])

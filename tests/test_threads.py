@@ -58,6 +58,35 @@ def test_threads_context_restores_exactly():
             pass
 
 
+def test_threads_blocks_of_several_threads_end_in_any_order():
+    """A opens threads(1), B opens threads(2), A ends, B ends: the setting is B's while B
+    is open and the one from before both afterwards (it was left at 1)."""
+    pa.set_num_threads(None)
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with pa.threads(1):
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b():
+        a_in.wait(10)
+        with pa.threads(2):
+            b_in.set()
+            a_out.wait(10)
+            seen["b after a"] = _core.requested_num_threads()
+
+    ts = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(20)
+    assert seen["b after a"] == 2
+    assert _core.requested_num_threads() == 0
+
+
 def _run(code: str, **env) -> str:
     e = dict(os.environ, **env)
     return subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True,

@@ -50,8 +50,8 @@ def info() -> dict:
         ``version``; ``isa`` (the kernels in use: scalar, sse4, avx2, avx512 or neon);
         ``isas_compiled``, ``isas_supported`` (by this CPU), ``isas_available`` (both);
         ``openmp`` (built with OpenMP), ``openmp_runtime`` (path of the loaded OpenMP
-        library, e.g. libgomp, or None); ``num_threads`` (threads a kernel may use now);
-        ``numpy`` (its version).
+        library, e.g. libgomp, links resolved as threadpoolctl lists it, or None);
+        ``num_threads`` (threads a kernel may use now); ``numpy`` (its version).
 
     Examples
     --------
@@ -66,7 +66,7 @@ def info() -> dict:
         "isas_supported": _core.isas_supported(),
         "isas_available": _core.isas_available(),
         "openmp": _core.openmp(),
-        "openmp_runtime": _core.openmp_runtime() or None,
+        "openmp_runtime": _os.path.realpath(_core.openmp_runtime()) if _core.openmp_runtime() else None,
         "num_threads": _core.get_num_threads(),
         "numpy": _np.__version__,
     }

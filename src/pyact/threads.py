@@ -13,11 +13,17 @@ from . import _core
 __all__ = ["set_num_threads", "get_num_threads", "threads"]
 
 _lock = threading.Lock()
+# The threads() blocks open now, oldest first, and the setting from before the first:
+# blocks of several Python threads may end in any order (threads() below).
+_open_blocks: list[tuple[object, int, int]] = []  # (token, n, the opening thread's ident)
+_before_blocks = 0
 
 
 def _reset_lock() -> None:  # a lock another thread held at fork() stays held in the child
     global _lock
     _lock = threading.Lock()
+    me = threading.get_ident()  # (only the forking thread lives on in the child)
+    _open_blocks[:] = [b for b in _open_blocks if b[2] == me]
 
 
 if hasattr(os, "register_at_fork"):
@@ -76,6 +82,10 @@ def threads(n: int) -> Iterator[None]:
     entered while OpenMP's default is in force returns to the default (and follows a
     later change of ``OMP_NUM_THREADS``-derived defaults), not to a fixed number.
 
+    The setting is the process's: while blocks of several Python threads overlap, the
+    most recently entered block still open sets it, whichever ends first, and when the
+    last one ends the setting from before the first returns.
+
     Parameters
     ----------
     n : int
@@ -91,10 +101,16 @@ def threads(n: int) -> Iterator[None]:
     n = operator.index(n)
     if n < 1:
         raise ValueError(f"threads: n must be >= 1, got {n}")
+    token = object()
     with _lock:
-        previous = _core.requested_num_threads()
+        global _before_blocks
+        if not _open_blocks:
+            _before_blocks = _core.requested_num_threads()
+        _open_blocks.append((token, n, threading.get_ident()))
         _core.set_num_threads(n)
     try:
         yield
     finally:
-        _core.set_num_threads(previous)
+        with _lock:
+            _open_blocks[:] = [b for b in _open_blocks if b[0] is not token]
+            _core.set_num_threads(_open_blocks[-1][1] if _open_blocks else _before_blocks)
