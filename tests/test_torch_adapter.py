@@ -222,3 +222,16 @@ def test_learnable_path_gradcheck_and_optimiser():
         loss.backward()
         opt.step()
     torch.testing.assert_close(alpha.detach(), torch.full((5,), -0.5, dtype=torch.float64), atol=0.05, rtol=0)
+
+
+def test_modules_take_positional_arguments_like_pyact_and_torch():
+    # The catalog's (PyTorch's) order, as pa.<Class> and torch.nn.<Class> take them.
+    assert pat.LeakyReLU(0.1).act == pa.LeakyReLU(0.1)
+    assert pat.Hardtanh(-2.0, 3.0).act == pa.Hardtanh(min_val=-2.0, max_val=3.0)
+    m = pat.PReLU(3)
+    assert m.alpha.shape == torch.nn.PReLU(3).weight.shape == (3,)
+    assert pat.PReLU(3, 0.1).alpha.tolist() == pytest.approx([0.1] * 3)
+    with pytest.raises(TypeError, match="positional"):
+        pat.LeakyReLU(0.1, 0.2)
+    with pytest.raises(TypeError, match="negative_slope"):
+        pat.LeakyReLU(0.1, negative_slope=0.2)

@@ -13,7 +13,8 @@ is wrapped without a copy (``torch.from_numpy``). Learnable parameters (``act.le
 are ``nn.Parameter``s: the autograd Function receives them as inputs and returns
 pyact's ``act.grads`` as their gradients, so any ``torch.optim`` optimiser trains them.
 The classes are built from pyact's catalog: ``pyact.torch.<Class>`` for each
-``pyact.<Class>``, same names and parameters.
+``pyact.<Class>``, same names and parameters (by keyword or in the same positional
+order, which is PyTorch's: ``pat.PReLU(3)``, ``pat.LeakyReLU(0.1)``).
 """
 from __future__ import annotations
 
@@ -125,9 +126,9 @@ class ActivationModule(torch.nn.Module):
 
     name: str = ""
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, *args: Any, **params: Any) -> None:
         super().__init__()
-        act = get(self.name, **params)
+        act = CLASSES[self.name](*args, **params)  # positional in the catalog's order, as pa.<Class>
         self.act = act
         for k in act.learnable:
             value = np.asarray(act.params[k])
