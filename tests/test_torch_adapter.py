@@ -235,3 +235,26 @@ def test_modules_take_positional_arguments_like_pyact_and_torch():
         pat.LeakyReLU(0.1, 0.2)
     with pytest.raises(TypeError, match="negative_slope"):
         pat.LeakyReLU(0.1, negative_slope=0.2)
+
+
+def test_non_tensor_input_is_a_clear_type_error():
+    x = np.ones(3)
+    for call in (lambda: pat.gelu(x), lambda: pat.GELU()(x), lambda: pat.PReLU()(x), lambda: pat.apply("relu", x)):
+        with pytest.raises(TypeError, match=r"expects a torch\.Tensor, got numpy\.ndarray"):
+            call()
+    with pytest.raises(TypeError, match=r"got list"):
+        pat.relu([1.0, 2.0])
+
+
+def test_apply_checks_the_number_of_parameter_tensors():
+    x = _x((2, 3, 4)).requires_grad_(True)
+    w = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    with pytest.raises(TypeError, match=r"gelu has no learnable parameters.*got 1"):
+        pat.apply("gelu", x, w)  # (it used to run, and fail only in backward)
+    with pytest.raises(TypeError, match=r"srelu takes 4 parameter tensors \(t_left, a_left, t_right, a_right\)"):
+        pat.apply(pa.SReLU(3), x, w)
+    with pytest.raises(TypeError, match=r"parameter 'alpha' must be a torch\.Tensor, got float"):
+        pat.apply(pa.PReLU(), x, 0.5)
+    pat.apply(pa.PReLU(3), x, w).sum().backward()  # all of them, or none
+    pat.apply(pa.PReLU(3), x).sum().backward()
+    assert w.grad is not None

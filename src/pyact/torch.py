@@ -34,6 +34,11 @@ __all__ = ["apply", "ActivationFunction", "ActivationModule", "MODULES", "FUNCTI
 _DTYPES = (torch.float16, torch.float32, torch.float64)
 
 
+def _type_name(v: Any) -> str:
+    t = type(v)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
 def _numpy(t: torch.Tensor, what: str) -> np.ndarray:
     """A zero-copy NumPy view of a CPU floating tensor."""
     if t.device.type != "cpu":
@@ -68,6 +73,8 @@ class ActivationFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx: Any, act: Activation, x: torch.Tensor, *weights: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):  # one check for modules, functions and apply
+            raise TypeError(f"pyact.torch: {act.name} expects a torch.Tensor, got {_type_name(x)}")
         act = _with_weights(act, weights)
         y = act(_numpy(x, "x"))
         # A stochastic activation (rrelu) moves on at each training forward and its
@@ -98,8 +105,8 @@ def apply(act: Activation | str, x: torch.Tensor, *weights: torch.Tensor, **para
     x : torch.Tensor
         CPU tensor, float16/float32/float64, any shape and strides.
     *weights : torch.Tensor
-        Values for the learnable parameters (``act.learnable`` order); default: the
-        object's own values, not trained.
+        Values for all the learnable parameters (``act.learnable`` order), or none: the
+        object's own values, not trained. Another count is a ``TypeError``.
     **params
         Parameters when ``act`` is a name.
 
@@ -115,8 +122,16 @@ def apply(act: Activation | str, x: torch.Tensor, *weights: torch.Tensor, **para
     tensor([-0.1000,  2.0000])
     """
     act = get(act, **params)
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"pyact.torch.apply: x must be a torch.Tensor, got {type(x).__name__}")
+    # Checked here, not in backward: a wrong count would only fail there ("incorrect
+    # number of gradients"), or leave a parameter silently untrained.
+    names = act.learnable
+    if weights and len(weights) != len(names):
+        wants = (f"takes {len(names)} parameter tensors ({', '.join(names)}) or none"
+                 if names else "has no learnable parameters")
+        raise TypeError(f"pyact.torch.apply: {act.name} {wants}; got {len(weights)}")
+    for k, w in zip(names, weights):
+        if not isinstance(w, torch.Tensor):
+            raise TypeError(f"pyact.torch.apply: parameter {k!r} must be a torch.Tensor, got {_type_name(w)}")
     return ActivationFunction.apply(act, x, *weights)
 
 
