@@ -258,3 +258,98 @@ def test_apply_checks_the_number_of_parameter_tensors():
     pat.apply(pa.PReLU(3), x, w).sum().backward()  # all of them, or none
     pat.apply(pa.PReLU(3), x).sum().backward()
     assert w.grad is not None
+
+
+def _leaf(values, dtype=torch.float64):
+    return torch.tensor(values, dtype=dtype, requires_grad=True)
+
+
+def test_prelu_function_takes_its_weight_like_pa_and_torch():
+    F = torch.nn.functional
+    x = _x((4, 3, 5), seed=7).requires_grad_(True)
+    for w in (_leaf([0.1, -0.2, 0.3]), _leaf([0.2])):  # per channel (dim 1), shared
+        x.grad = None
+        x2, w2 = x.detach().clone().requires_grad_(True), w.detach().clone().requires_grad_(True)
+        ours, theirs = pat.prelu(x, w), F.prelu(x2, w2)
+        assert torch.equal(ours, pat.prelu(x, alpha=w))  # positionally and by name, as pa.prelu
+        np.testing.assert_array_equal(ours.detach().numpy(), pa.prelu(x.detach().numpy(), w.detach().numpy()))
+        torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
+        g = torch.cos(theirs.detach())
+        ours.backward(g)
+        theirs.backward(g)
+        torch.testing.assert_close(x.grad, x2.grad, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(w.grad, w2.grad, rtol=1e-12, atol=1e-12)
+    # Numbers and arrays are constants, as in pa.prelu; the defaults are pa's.
+    xn = x.detach().numpy()
+    np.testing.assert_array_equal(pat.prelu(x, 0.1).detach().numpy(), pa.prelu(xn, 0.1))
+    np.testing.assert_array_equal(pat.prelu(x.detach()).numpy(), pa.prelu(xn))
+    np.testing.assert_array_equal(pat.prelu(x.transpose(0, 1), np.array([0.5, 0.6, 0.7, 0.8]), axis=1).detach().numpy(),
+                                  pa.prelu(xn.transpose(1, 0, 2), np.array([0.5, 0.6, 0.7, 0.8]), axis=1))
+
+
+def _learnable_calls():
+    """(name, function of (x, *tensors), tensors, pa's function of (xn, *arrays)) for the
+    functional forms with parameters, positional and by name, tensors of several shapes."""
+    return [
+        ("prelu", lambda x, a: pat.prelu(x, a), [_leaf([0.1, -0.2, 0.3])], lambda x, a: pa.prelu(x, a)),
+        ("prelu_0d", lambda x, a: pat.prelu(x, alpha=a), [_leaf(0.2)], lambda x, a: pa.prelu(x, alpha=a)),
+        ("srelu", lambda x, tl, al, tr: pat.srelu(x, tl, al, tr, 1.5),
+         [_leaf([-0.5, -1.0, 0.1]), _leaf(0.2), _leaf([0.8, 1.2, 2.0])],
+         lambda x, tl, al, tr: pa.srelu(x, tl, al, tr, 1.5)),
+        ("srelu_axis", lambda x, ar: pat.srelu(x, a_right=ar, axis=2), [_leaf([0.5, 1.5, 2.0, 0.7, 1.1])],
+         lambda x, ar: pa.srelu(x, a_right=ar, axis=2)),
+        ("apl", lambda x, a, b: pat.apl(x, a, b), [_leaf([[0.1, 0.2, 0.3], [-0.3, 0.4, 0.5]]), _leaf([-1.0, 0.5])],
+         lambda x, a, b: pa.apl(x, a, b)),
+        ("apl_b", lambda x, b: pat.apl(x, b=b), [_leaf([-1.0, 0.0, 1.0])], lambda x, b: pa.apl(x, b=b)),
+        ("swish", lambda x, beta: pat.swish(x, beta=beta), [_leaf([0.5, 1.0, 2.0])],
+         lambda x, beta: pa.swish(x, beta=beta)),
+        ("swish_shared", lambda x, beta: pat.swish(x, beta=beta), [_leaf(1.5)],
+         lambda x, beta: pa.swish(x, beta=np.full(1, beta))),
+    ]
+
+
+@pytest.mark.parametrize("case", _learnable_calls(), ids=lambda c: c[0])
+def test_learnable_functions_differentiate_their_parameter_tensors(case):
+    _, fn, tensors, pa_fn = case
+    x = _x((4, 3, 5), seed=8)
+    x = (x + 1e-3 * torch.sign(x)).requires_grad_(True)
+    y = fn(x, *tensors)
+    np.testing.assert_array_equal(y.detach().numpy(),
+                                  pa_fn(x.detach().numpy(), *(t.detach().numpy() for t in tensors)))
+    y.sum().backward()
+    assert all(t.grad is not None and t.grad.shape == t.shape for t in tensors)
+    assert torch.autograd.gradcheck(fn, (x, *tensors), eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+def test_swish_beta_tensor_trains_like_torch():
+    x = _x((4, 3, 5), seed=10)
+    beta = _leaf([0.5, 1.0, 2.0])
+    beta2 = beta.detach().clone().requires_grad_(True)
+    pat.swish(x, beta=beta).sum().backward()
+    (x * torch.sigmoid(beta2.view(1, 3, 1) * x)).sum().backward()
+    torch.testing.assert_close(beta.grad, beta2.grad, rtol=1e-10, atol=1e-12)
+    # Not a tensor: a constant, as pa.swish; a float beta keeps the elementwise kernel.
+    np.testing.assert_array_equal(pat.swish(x, beta=2.0).numpy(), pa.swish(x.numpy(), beta=2.0))
+    with pytest.raises(TypeError, match="num_parameters"):
+        pat.swish(x, beta=beta, num_parameters=3)
+
+
+def test_learnable_function_errors():
+    x = _x((4, 3, 5))
+    with pytest.raises(ValueError, match="alpha has 2 values"):
+        pat.prelu(x, _leaf([0.1, 0.2]))
+    with pytest.raises(TypeError, match="dtype"):
+        pat.prelu(x, torch.tensor([1, 2, 3]))
+    with pytest.raises(TypeError, match="init"):
+        pat.prelu(x, init=0.1)  # the class's constructor argument; the function takes alpha, as pa.prelu
+    with pytest.raises(TypeError, match=r"expects a torch\.Tensor"):
+        pat.srelu(np.ones((2, 3)))
+
+
+@pytest.mark.skipif("rrelu" not in NAMES, reason="no rrelu in this build")
+def test_rrelu_function_takes_pa_rrelus_arguments():
+    x = _x((4, 50), seed=11)
+    xn = x.numpy()
+    np.testing.assert_array_equal(pat.rrelu(x, 0.1, 0.3).numpy(), pa.rrelu(xn, 0.1, 0.3))
+    np.testing.assert_array_equal(pat.rrelu(x, 0.1, 0.3, True, 7).numpy(), pa.rrelu(xn, 0.1, 0.3, True, 7))
+    np.testing.assert_array_equal(pat.rrelu(x, training=True, seed=7).numpy(), pa.rrelu(xn, training=True, seed=7))

@@ -27,6 +27,7 @@ from torch.autograd.function import once_differentiable
 
 from . import _catalog
 from .activations import CLASSES, Activation, _rebuild
+from .learnable import _apl_matrix, _columns, _need, _per_channel_swish
 from .registry import get
 
 __all__ = ["apply", "ActivationFunction", "ActivationModule", "MODULES", "FUNCTIONS"]
@@ -173,14 +174,93 @@ def _function_doc(act: _catalog.Act) -> str:
 
 def _make_function(name: str):
     def fn(x: torch.Tensor, **params: Any) -> torch.Tensor:
-        act = get(name, **params)
-        if "training" not in params and callable(getattr(act, "eval", None)):
-            act.eval()  # as pa.<name> and torch.nn.functional: stochastic only when asked
-        return ActivationFunction.apply(act, x)
+        return ActivationFunction.apply(get(name, **params), x)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = _function_doc(_catalog.by_name(name))
     return fn
+
+
+# ---- the functional forms with parameter arrays: pa.<name>'s signature, tensors welcome ----
+_FORMS: dict[str, Any] = {}
+
+
+def _form(fn):
+    _FORMS[fn.__name__] = fn
+    return fn
+
+
+def _value(k: str, v: Any) -> Any:
+    """A parameter as pyact's own checks take it (a tensor as its NumPy view)."""
+    return _numpy(v, f"parameter {k!r}") if isinstance(v, torch.Tensor) else v
+
+
+def _tensor(v: Any) -> torch.Tensor:
+    """A tensor stays itself, so its gradient flows back; a number or an array is a
+    float64 constant, as pyact holds parameters."""
+    return v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v, np.float64))
+
+
+def _per_channel(name: str, x: torch.Tensor, values: dict, axis: Any, **fixed: Any) -> torch.Tensor:
+    """pa.<name>(x, **values, axis=axis) with 1-d parameters (one value per channel, or
+    one shared): pyact checks them and counts the channels; torch's expand broadcasts
+    them, so that the per-channel gradients sum back to each tensor's own shape."""
+    c = _columns(name, {k: _value(k, v) for k, v in values.items()}).shape[1]
+    act = get(name, num_parameters=c, axis=axis, **fixed)
+    return ActivationFunction.apply(act, x, *(_tensor(v).reshape(-1).expand(c) for v in values.values()))
+
+
+@_form
+def prelu(x: torch.Tensor, alpha: Any = 0.25, axis: int = 1) -> torch.Tensor:
+    """PReLU as :func:`pyact.prelu`: x if x > 0 else alpha * x, ``alpha`` a number or a
+    0-d/1-d tensor (or array) with one value shared or one per channel along ``axis``
+    (``torch.nn.functional.prelu(x, weight)``). Gradients flow to a tensor ``alpha``."""
+    return _per_channel("prelu", x, {"alpha": alpha}, axis)
+
+
+@_form
+def srelu(x: torch.Tensor, t_left: Any = 0.0, a_left: Any = 0.0, t_right: Any = 1.0, a_right: Any = 1.0,
+          axis: int = 1) -> torch.Tensor:
+    """SReLU as :func:`pyact.srelu`; each parameter a number or a 0-d/1-d tensor (one
+    value shared or one per channel along ``axis``). Gradients flow to the tensors."""
+    return _per_channel("srelu", x, {"t_left": t_left, "a_left": a_left, "t_right": t_right, "a_right": a_right},
+                        axis)
+
+
+@_form
+def apl(x: torch.Tensor, a: Any = None, b: Any = None, axis: int = 1) -> torch.Tensor:
+    """APL as :func:`pyact.apl`: ``a``, ``b`` of shape (S,) (shared) or (S, C), tensors or
+    arrays; None as pyact's default. Gradients flow to the tensors."""
+    m = _apl_matrix(_value("a", a), _value("b", b))  # pyact's checks and defaults: rows a then b
+    s, c = m.shape[0] // 2, m.shape[1]
+
+    def full(v: Any, default: np.ndarray) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(default)) if v is None else _tensor(v)
+        return (t if t.ndim == 2 else t[:, None]).expand(s, c)
+
+    act = get("apl", hinges=s, num_parameters=c, axis=axis)
+    return ActivationFunction.apply(act, x, full(a, m[:s]), full(b, m[s:]))
+
+
+@_form
+def swish(x: torch.Tensor, **params: Any) -> torch.Tensor:
+    """swish as :func:`pyact.swish`: x * sigmoid(beta * x). A tensor (or array) ``beta``
+    holds one value shared or one per channel along ``axis`` (default 1); gradients flow
+    to a tensor ``beta``. A float ``beta`` is a constant."""
+    if params.get("learnable") is False:
+        del params["learnable"]
+    if not isinstance(params.get("beta"), torch.Tensor) and not _per_channel_swish(params):
+        return ActivationFunction.apply(get("swish", **params), x)
+    p = _need("swish", params, (), {"beta": 1.0, "axis": 1, "learnable": True})
+    return _per_channel("swish", x, {"beta": p["beta"]}, p["axis"], learnable=True)
+
+
+@_form
+def rrelu(x: torch.Tensor, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, training: bool = False,
+          seed: Any = None) -> torch.Tensor:
+    """RReLU as :func:`pyact.rrelu` (and ``torch.nn.functional.rrelu``): random slopes only
+    when ``training``; the backward replays the forward's slopes."""
+    return ActivationFunction.apply(get("rrelu", lower=lower, upper=upper, training=training, seed=seed), x)
 
 
 MODULES: dict[str, type[ActivationModule]] = {}
@@ -200,7 +280,7 @@ def _build() -> None:
         cls = type(act.cls, (ActivationModule,), {"name": act.name, "__doc__": doc, "__module__": __name__})
         cls.__qualname__ = act.cls
         MODULES[act.name] = cls
-        FUNCTIONS[act.name] = _make_function(act.name)
+        FUNCTIONS[act.name] = _FORMS.get(act.name) or _make_function(act.name)
         globals()[act.cls] = cls
         globals()[act.name] = FUNCTIONS[act.name]
 
