@@ -253,3 +253,61 @@ def test_learnable_object_forward_dask_backward_refused():
     np.testing.assert_array_equal(act(da.from_array(x, chunks=CHUNKS)).compute(), act(x), strict=True)
     with pytest.raises(TypeError, match="NumPy arrays"):
         act.backward(da.from_array(np.ones_like(x)), x=x)
+
+
+# --- promises of docs/ECOSYSTEM.md that an audit found broken (each test failed before its fix)
+AXIS_NAMES = ["softmax", "log_softmax", "softmin", "glu", "maxout"]
+
+
+@pytest.mark.parametrize("name", AXIS_NAMES)
+def test_dim_alias_rechunks_the_axis(name):
+    x = np.random.default_rng(20).standard_normal((20, 6)).astype(np.float32)
+    dx = da.from_array(x, chunks=(7, 4))
+    got = getattr(pa, name)(dx, dim=0)
+    want = getattr(pa, name)(x, dim=0)
+    assert got.chunks[0] == (want.shape[0],) and got.chunks[1] == (4, 2)
+    np.testing.assert_array_equal(got.compute(), want, strict=True)
+    g = np.cos(want)
+    ggot = pa.grad(name, da.from_array(g, chunks=(5, 4)), x=dx, dim=0)
+    np.testing.assert_array_equal(ggot.compute(), pa.grad(name, g, x=x, dim=0), strict=True)
+
+
+@pytest.mark.parametrize("name", AXIS_NAMES)
+def test_axis_object_backward_is_lazy(name):
+    x = _data(np.float64)
+    dx = da.from_array(x, chunks=CHUNKS)
+    act = pa.get(name)
+    y = act(x)
+    g = np.random.default_rng(3).standard_normal(y.shape)
+    got = act.backward(da.from_array(g, chunks=(30, 8)), x=dx)
+    assert isinstance(got, da.Array)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(got.compute(), act.backward(g, x=x), strict=True)
+        if act.y_ok:
+            got_y = act.backward(g, y=da.from_array(y, chunks=CHUNKS))
+            assert isinstance(got_y, da.Array)
+            np.testing.assert_array_equal(got_y.compute(), act.backward(g, y=y), strict=True)
+
+
+def test_unknown_chunk_sizes():
+    x = _data(np.float32)
+    dx = da.from_array(x, chunks=CHUNKS)
+    g = np.sin(np.nan_to_num(x))
+    dg = da.from_array(g, chunks=CHUNKS)
+    with np.errstate(invalid="ignore"):
+        mask = x > 0
+    pos, gpos = dx[dx > 0], dg[dx > 0]  # 1-d, chunk sizes unknown (NaN)
+    assert np.isnan(pos.shape[0])
+    np.testing.assert_array_equal(pa.gelu(pos).compute(), pa.gelu(x[mask]), strict=True)
+    np.testing.assert_array_equal(pa.elu(pos, alpha=0.5).compute(), pa.elu(x[mask], alpha=0.5), strict=True)
+    np.testing.assert_array_equal(pa.get("mish")(pos).compute(), pa.mish(x[mask]), strict=True)
+    np.testing.assert_array_equal(pa.grad("gelu", gpos, x=pos).compute(), pa.grad("gelu", g[mask], x=x[mask]),
+                                  strict=True)
+    rows = dx[dx[:, 1] > 0]  # rows unknown, columns known
+    r = x[x[:, 1] > 0]
+    bias = np.linspace(-1, 1, SHAPE[1]).astype(np.float32)
+    np.testing.assert_array_equal(pa.softmax(rows).compute(), pa.softmax(r), strict=True)
+    np.testing.assert_array_equal(pa.bias_act(rows, bias, "gelu").compute(), pa.bias_act(r, bias, "gelu"),
+                                  strict=True)
+    with pytest.raises(ValueError, match="shape"):  # a mismatch that is known is still refused
+        pa.grad("relu", rows[:, :3], x=rows)

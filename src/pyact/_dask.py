@@ -5,11 +5,13 @@ Activation object (``act(x)``, ``act.backward``) hands a Dask array here (each c
 :func:`is_dask` first). Each block is computed by the very same
 NumPy path, so the result is bit-identical to computing the whole array at once:
 
-* elementwise functions run block by block (``map_blocks``) and keep the chunks;
+* elementwise functions run block by block (``map_blocks``) and keep the chunks (chunk
+  sizes unknown to Dask, NaN, are fine: shapes are compared only where known);
 * a function with an ``axis`` parameter (softmax, glu, maxout, and the per-channel
   parameters of prelu/srelu/apl/swish) needs that axis whole in every block: it is
   **rechunked to a single chunk along that axis automatically** (the other axes keep
-  their chunks; an axis that already was one chunk is left alone);
+  their chunks; an axis that already was one chunk is left alone); aliases (``dim``)
+  are resolved first, as the NumPy path resolves them;
 * ``bias_act``: the bias is split like the last axis of x, so chunks are kept;
   ``bias_act_grad``: grad_x block by block, grad_bias a float64 Dask reduction of it;
 * a learnable activation's ``backward`` refuses Dask arrays (its parameter gradients
@@ -61,6 +63,7 @@ def _whole_axis(act: _catalog.Act | None, params: dict, ndim: int, args: tuple =
     along ``axis``, default 1 as in PyTorch)."""
     if act is None:
         return None
+    params = _canonical(act, params)
     defaults = act.defaults
     per_channel = any(np.ndim(v) > 0 for v in (*args, *params.values()) if not isinstance(v, str))
     if act.family == "elementwise" and not per_channel and "axis" not in params:
@@ -74,6 +77,13 @@ def _whole_axis(act: _catalog.Act | None, params: dict, ndim: int, args: tuple =
     return axis % ndim
 
 
+def _canonical(act: _catalog.Act, params: dict) -> dict:
+    """Parameter aliases (``dim`` for ``axis``) under their canonical names, as the
+    NumPy path's resolve_params maps them, so the axis decided here is the one it uses."""
+    alias = {a: q.name for q in act.params for a in q.aliases}
+    return {alias.get(k, k): v for k, v in params.items()}
+
+
 def _stochastic(params: dict) -> bool:
     return bool(params.get("training", False))
 
@@ -85,7 +95,8 @@ def _rechunk(arrays: list, lead: int, axis: int | None, whole: bool) -> list:
     arrays = [a if is_dask(a) else da.asarray(a) for a in arrays]
     ref = arrays[lead]
     for a in arrays:
-        if a.ndim != ref.ndim or any(m != n for k, (m, n) in enumerate(zip(a.shape, ref.shape)) if k != axis):
+        if a.ndim != ref.ndim or any(_differ(m, n) for k, (m, n) in enumerate(zip(a.shape, ref.shape))
+                                     if k != axis):
             raise ValueError(f"pyact: array shapes {a.shape} and {ref.shape} do not match")
     if whole:
         return [a.rechunk(-1) for a in arrays]
@@ -93,9 +104,15 @@ def _rechunk(arrays: list, lead: int, axis: int | None, whole: bool) -> list:
     return [a.rechunk(chunks) for a in arrays]  # a no-op where the chunks already are these
 
 
+def _differ(m: float, n: float) -> bool:
+    """Two lengths known to differ (NaN, Dask's unknown length, differs from nothing)."""
+    return m == m and n == n and m != n
+
+
 def _sample(a: Any, axis: int | None) -> np.ndarray:
-    """A tiny NumPy array like one block of ``a``: length 1 except along ``axis``."""
-    shape = tuple(n if k == axis else min(n, 1) for k, n in enumerate(a.shape))
+    """A tiny NumPy array like one block of ``a``: length 1 except along ``axis`` (a
+    length unknown to Dask, NaN, is sampled as 1)."""
+    shape = tuple(1 if n != n else n if k == axis else min(n, 1) for k, n in enumerate(a.shape))
     return np.zeros(shape, dtype=a.dtype)
 
 

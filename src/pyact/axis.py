@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _arrays, _catalog, _core, activations, functional
+from . import _arrays, _catalog, _core, _dask, activations, functional
 from .activations import Activation
 
 __all__ = ["AxisActivation"]
@@ -139,6 +139,8 @@ class AxisActivation(Activation):
                  out: np.ndarray | None = None) -> np.ndarray:
         """dL/dx given dL/dy = ``grad_out`` (the output's shape) and the input ``x``
         (or, for softmax, log_softmax and softmin, the output ``y``)."""
+        if _dask.any_dask(grad_out, x, y):  # lazy, as Activation.backward (before the fast path computes it)
+            return _dask.grad(self, grad_out, x, y, out, {})
         if self._fast is not None:
             r = self._fast_backward(grad_out, x, y, out)
             if r is not None:
