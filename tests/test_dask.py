@@ -311,3 +311,62 @@ def test_unknown_chunk_sizes():
                                   strict=True)
     with pytest.raises(ValueError, match="shape"):  # a mismatch that is known is still refused
         pa.grad("relu", rows[:, :3], x=rows)
+
+
+def _blocks_match_chunks(a) -> None:
+    """Every computed block has the shape the Dask array declares for it."""
+    blocks = dask.compute(*a.to_delayed().ravel(), scheduler="sync")
+    for idx, block in zip(np.ndindex(*a.numblocks), blocks):
+        assert block.shape == tuple(c[i] for c, i in zip(a.chunks, idx))
+
+
+def _x3(dtype=np.float32):
+    x3 = np.random.default_rng(21).standard_normal((4, 5, 8)).astype(dtype)
+    return x3, da.from_array(x3, chunks=(2, 3, 3))  # the last axis split in three
+
+
+@pytest.mark.parametrize("name", [*AXIS_NAMES, "prelu", "rrelu"])
+def test_bias_act_unfused_is_the_function_of_x_plus_bias(name):
+    x3, dx3 = _x3()
+    bias = np.linspace(-1, 1, 8).astype(np.float32)
+    params = {"training": True, "seed": 5} if name == "rrelu" else {}
+    want = pa.bias_act(x3, bias, name, **params)
+    np.testing.assert_array_equal(want, getattr(pa, name)(x3 + bias, **params), strict=True)
+    got = pa.bias_act(dx3, bias, name, **params)
+    assert isinstance(got, da.Array) and got.shape == want.shape
+    _blocks_match_chunks(got)
+    np.testing.assert_array_equal(got.compute(), want, strict=True)
+
+    g = np.cos(want)
+    want_gx, want_gb = pa.bias_act_grad(name, g, x=x3 + bias, **params)
+    gx, gb = pa.bias_act_grad(name, da.from_array(g, chunks=(2, 3, 2)), x=dx3 + bias, **params)
+    assert isinstance(gx, da.Array) and isinstance(gb, da.Array)
+    np.testing.assert_array_equal(gx.compute(), want_gx, strict=True)
+    np.testing.assert_allclose(gb.compute(), want_gx.astype(np.float64).sum(axis=(0, 1)), rtol=2e-7, atol=0)
+    assert gb.dtype == want_gb.dtype
+
+
+def test_bias_act_unfused_objects_and_registered_names():
+    from pyact import registry
+    x3, dx3 = _x3(np.float64)
+    bias = np.linspace(-1, 1, 8)
+    soft = pa.get("softmax")
+    np.testing.assert_array_equal(pa.bias_act(dx3, bias, soft).compute(), pa.bias_act(x3, bias, soft), strict=True)
+    pa.register("dask_test_sine", np.sin, lambda g, x, y: g * np.cos(x), overwrite=True)
+    try:
+        got = pa.bias_act(dx3, bias, "dask_test_sine")
+        np.testing.assert_array_equal(got.compute(), pa.bias_act(x3, bias, "dask_test_sine"), strict=True)
+    finally:
+        registry._USER.pop("dask_test_sine", None)
+    with pytest.raises(ValueError, match="bias"):  # as the NumPy path, at call time
+        pa.bias_act(dx3, np.ones(3), "softmax")
+
+
+@pytest.mark.parametrize("name", ["gelu", "softmax"])
+@pytest.mark.parametrize("bias", [0.3, 1, np.float64(0.3), np.linspace(0, 1, 8)], ids=["float", "int", "np64", "arr64"])
+def test_bias_act_dtype_follows_numpy_path(name, bias):
+    x3, dx3 = _x3()
+    want = pa.bias_act(x3, bias, name)
+    got = pa.bias_act(dx3, bias, name)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.compute(), want, strict=True)

@@ -12,8 +12,11 @@ NumPy path, so the result is bit-identical to computing the whole array at once:
   **rechunked to a single chunk along that axis automatically** (the other axes keep
   their chunks; an axis that already was one chunk is left alone); aliases (``dim``)
   are resolved first, as the NumPy path resolves them;
-* ``bias_act``: the bias is split like the last axis of x, so chunks are kept;
-  ``bias_act_grad``: grad_x block by block, grad_bias a float64 Dask reduction of it;
+* ``bias_act``: with a fused C++ kernel, the bias is split like the last axis of x, so
+  chunks are kept; without one, ``pa.<name>(x + bias)`` on Dask arrays, as the NumPy
+  fallback; the dtype is the NumPy path's (a Python-number bias takes x's dtype);
+  ``bias_act_grad``: grad_x block by block (or ``pa.grad`` on Dask arrays without a
+  kernel), grad_bias a float64 Dask reduction of it;
 * a learnable activation's ``backward`` refuses Dask arrays (its parameter gradients
   would be accumulated in the blocks' copies of the object and lost);
 * stochastic forms whose value depends on each element's place in the whole array
@@ -220,17 +223,47 @@ def _call_block(act: Any, x: np.ndarray) -> np.ndarray:
     return act(x)
 
 
+def _fused(name: Any, params: dict) -> Any:
+    """The NumPy path's Epilogue for this call: ``.kernel`` None where it has no fused C++
+    kernel (unknown names and bad parameters of fused ones raise here, at call time)."""
+    from .fused import _epilogue
+    return _epilogue(name, params)
+
+
+def _unfused_act(name: Any, params: dict, z: Any) -> Any:
+    """The activation's own call on the Dask array ``z``, as the Epilogue's fallback calls it
+    (a catalog name: ``pa.<name>``; else the object, or the registered name's object)."""
+    spec = _catalog.by_name(name) if isinstance(name, str) else None
+    if spec is not None:
+        return forward(spec.name, z, None, dict(params))
+    from .registry import get
+    return (get(name, **params) if isinstance(name, str) else name)(z)
+
+
 def bias_act_grad(name: Any, g: Any, x: Any, y: Any, out: Any, params: dict) -> tuple[Any, Any]:
     """``pa.bias_act_grad`` where an array is a Dask array: ``(grad_x, grad_bias)``, both
-    lazy. grad_x keeps g's chunks (bit-identical to the NumPy path); grad_bias is Dask's
-    reduction of grad_x over every axis but the last, accumulated in float64, so it may
-    differ from the one-pass NumPy result in the last bit where the sum is inexact."""
+    lazy. With a fused kernel, grad_x is computed block by block, keeping g's chunks;
+    otherwise it is ``pa.grad`` (or the object's backward) on the Dask arrays, which
+    rechunk an axis where they need it whole. grad_bias is Dask's reduction of grad_x over
+    every axis but the last, accumulated in float64, so it may differ from the one-pass
+    NumPy result in the last bit where the sum is inexact."""
     _no_out("bias_act_grad", out)
     if x is None and y is None:
         raise TypeError("bias_act_grad needs x= (or y=, where the activation allows it)")
-    which, xy = ("x", x) if x is not None else ("y", y)
-    xy = xy if is_dask(xy) else np.asarray(xy)
-    gx = _lazy(functools.partial(_bias_grad_block, name, which, params), [g, xy], 1, None, False)
+    ep = _fused(name, params)
+    if ep.kernel is None:
+        if np.ndim(g) == 0:
+            raise ValueError(f"{ep.name} bias_act_grad: g must have at least one axis (the features are the last)")
+        spec = _catalog.by_name(name) if isinstance(name, str) else None
+        if spec is not None:
+            gx = grad(spec.name, g, x, y, None, params)
+        else:
+            from .registry import get
+            gx = (get(name, **params) if isinstance(name, str) else name).backward(g, x=x, y=y)
+    else:
+        which, xy = ("x", x) if x is not None else ("y", y)
+        xy = xy if is_dask(xy) else np.asarray(xy)
+        gx = _lazy(functools.partial(_bias_grad_block, name, which, params), [g, xy], 1, None, False)
     grad_bias = gx.astype(np.float64).sum(axis=tuple(range(gx.ndim - 1))).astype(gx.dtype)
     return gx, grad_bias
 
@@ -241,15 +274,30 @@ def _bias_grad_block(name: Any, which: str, params: dict, g: np.ndarray, xy: np.
 
 
 def bias_act(x: Any, bias: Any, name: str, out: Any, params: dict) -> Any:
-    """``pa.bias_act(x, bias, name, **params)`` for a Dask ``x``: a bias of x's last-axis
-    length is split like that axis (chunks kept); any other bias is given whole to every
-    block (a scalar or one-element bias broadcasts anywhere)."""
+    """``pa.bias_act(x, bias, name, **params)`` for a Dask ``x``, in the NumPy path's dtype
+    (NumPy's ``x + bias``: a Python-number bias takes x's dtype). With a fused kernel, block
+    by block: a bias of x's last-axis length is split like that axis (chunks kept), any
+    other bias is given whole to every block. Otherwise, as the NumPy path's fallback,
+    ``pa.<name>(x + bias)`` (or the object's call) on Dask arrays, which rechunk an axis
+    where they need it whole (softmax along the features, glu, maxout)."""
     import dask.array as da
+    from . import _arrays
+    from .fused import _bias_row
 
     _no_out("bias_act", out)
+    ep = _fused(name, params)
     x = x if is_dask(x) else da.asarray(x)
+    xdt = _arrays.as_float_array(np.empty(0, x.dtype), "x").dtype
+    if type(bias) in (int, float):  # NEP 50, as the NumPy path: the number in x's float dtype
+        bias = np.asarray(bias, xdt)
     b = bias if is_dask(bias) else np.asarray(bias)
     last = x.ndim - 1 if x.ndim else None
+    if ep.kernel is None:
+        if x.ndim == 0:
+            raise ValueError("bias_act: x must have at least one axis (the features are the last)")
+        dtype = np.result_type(xdt, _arrays.as_float_array(np.empty(0, b.dtype), "bias").dtype)
+        _bias_row(np.zeros(b.shape, b.dtype), x.shape, dtype)  # a bias that does not fit raises, as there
+        return _unfused_act(name, params, x.astype(dtype) + b.astype(dtype))
     if b.ndim == 1 and last is not None and b.shape[0] == x.shape[-1] and x.shape[-1] != 1:
         fn = functools.partial(_bias_act_block, name, params)
         probe = _probe(fn, [x, b], [_sample(x, last), np.zeros(b.shape, b.dtype)])
