@@ -370,3 +370,35 @@ def test_bias_act_dtype_follows_numpy_path(name, bias):
     got = pa.bias_act(dx3, bias, name)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.compute(), want, strict=True)
+
+
+@_need("rrelu")
+def test_rrelu_object_fixes_each_calls_slopes():
+    x3, dx3 = _x3(np.float64)
+    g = np.cos(x3)
+    ref, act = pa.RReLU(seed=4), pa.RReLU(seed=4)
+    first, second = act(dx3), act(dx3)  # two calls: the stream advanced twice, now
+    back = act.backward(da.from_array(g, chunks=(2, 3, 3)), x=dx3)  # replays the 2nd call
+    third = act(x3)  # a NumPy call after: the 3rd slopes; the lazy ones keep theirs
+    np.testing.assert_array_equal(second.compute(), second.compute(), strict=True)
+    want = [ref(x3), ref(x3)]
+    want_back = ref.backward(g, x=x3)
+    np.testing.assert_array_equal(second.compute(), want[1], strict=True)
+    np.testing.assert_array_equal(first.compute(), want[0], strict=True)
+    np.testing.assert_array_equal(back.compute(), want_back, strict=True)
+    np.testing.assert_array_equal(third, ref(x3), strict=True)
+    act.eval(), ref.eval()  # eval: the mean slope, no stream step
+    np.testing.assert_array_equal(act(dx3).compute(), ref(x3), strict=True)
+    np.testing.assert_array_equal(act.train()(x3), ref.train()(x3), strict=True)
+
+
+@_need("rrelu")
+@pytest.mark.parametrize("training", [True, False])
+def test_rrelu_seed_none_drawn_as_numpy_path(training):
+    x3, dx3 = _x3()
+    np.random.seed(1)
+    want, after = pa.rrelu(x3, training=training), np.random.random()
+    np.random.seed(1)
+    got, got_after = pa.rrelu(dx3, training=training), np.random.random()
+    np.testing.assert_array_equal(got.compute(), want, strict=True)
+    assert got_after == after  # the global generator moved as on the NumPy path

@@ -20,7 +20,9 @@ NumPy path, so the result is bit-identical to computing the whole array at once:
 * a learnable activation's ``backward`` refuses Dask arrays (its parameter gradients
   would be accumulated in the blocks' copies of the object and lost);
 * stochastic forms whose value depends on each element's place in the whole array
-  (``rrelu(training=True)``) run as one block, with the seed drawn once, at call time.
+  (``rrelu(training=True)``) run as one block, with ``seed=None`` drawn once, at call
+  time, as the NumPy function draws it; an RReLU object's call fixes its key (stream
+  position) into the graph at call time, so computing is repeatable.
 
 Errors (bad parameters, dtypes, shapes) are raised at call time, not at compute time:
 the call is first tried on a tiny NumPy sample shaped like one block. ``out=`` is a
@@ -178,11 +180,27 @@ def _by_name(name: str, args: tuple, params: dict) -> tuple[dict, tuple]:
     return {**named, **extra}, ()
 
 
-def _seeded(params: dict) -> dict:
-    """Stochastic forms: the seed drawn once now, so every block and retry agrees."""
-    if _stochastic(params) and params.get("seed") is None:
-        params = {**params, "seed": int(np.random.randint(0, 2**31 - 1))}
+def _seeded(act: _catalog.Act | None, params: dict) -> dict:
+    """``seed=None`` (rrelu) drawn now, once, so every block and recompute agrees, and
+    drawn as the NumPy function draws it (learnable._draw_seed, also in eval mode), so
+    that after the same ``np.random.seed`` both paths give the same slopes."""
+    if act is not None and "seed" in act.defaults and params.get("seed") is None:
+        from .learnable import _draw_seed
+        params = {**params, "seed": _draw_seed()}
     return params
+
+
+def _rrelu_form(act: Any, forward: bool) -> dict | None:
+    """``pa.rrelu``'s parameters for an RReLU object's call, with the key of this forward
+    (for a backward: of the last forward, which the object replays) fixed into the graph
+    now, so computing later or twice gives this call's slopes. None for other objects."""
+    from .learnable import RReLU, _next_seed
+    if not isinstance(act, RReLU):
+        return None
+    p = act.params
+    calls = act._calls + (1 if forward and p["training"] else 0)
+    p["seed"] = _next_seed(p["seed"], max(calls - 1, 0))
+    return p
 
 
 def forward(name: str, x: Any, out: Any, params: dict, args: tuple = ()) -> Any:
@@ -190,7 +208,7 @@ def forward(name: str, x: Any, out: Any, params: dict, args: tuple = ()) -> Any:
     _no_out(name, out)
     act = _catalog.by_name(name)
     params, args = _by_name(name, args, params)
-    params = _seeded(params)
+    params = _seeded(act, params)
     axis = _whole_axis(act, params, x.ndim, tuple(args))
     fn = functools.partial(_forward_block, name, tuple(args), params)
     return _lazy(fn, [x], 0, axis, _stochastic(params))
@@ -203,6 +221,9 @@ def grad(name: Any, grad_out: Any, x: Any, y: Any, out: Any, params: dict) -> An
     if x is None and y is None:
         raise TypeError(f"{label} backward needs x= (or y=, where the activation allows it)")
     which, xy = ("x", x) if x is not None else ("y", y)
+    frozen = _rrelu_form(name, False)
+    if frozen is not None:
+        name, params = "rrelu", frozen
     spec = _catalog.by_name(name) if isinstance(name, str) else getattr(name, "spec", None)
     all_params = {**getattr(name, "params", {}), **params} if not isinstance(name, str) else params
     xy = xy if is_dask(xy) else np.asarray(xy)
@@ -214,6 +235,12 @@ def grad(name: Any, grad_out: Any, x: Any, y: Any, out: Any, params: dict) -> An
 def call(act: Any, x: Any, out: Any) -> Any:
     """``act(x)`` for an Activation object and a Dask ``x``: a lazy Dask array."""
     _no_out(f"{type(act).__name__}()", out)
+    frozen = _rrelu_form(act, True)
+    if frozen is not None:
+        r = forward("rrelu", x, None, frozen)
+        if frozen["training"]:  # the stream advances once per training call, as on NumPy
+            act._calls += 1
+        return r
     params = act.params
     axis = _whole_axis(act.spec, params, x.ndim)
     return _lazy(functools.partial(_call_block, act), [x], 0, axis, _stochastic(params))
