@@ -353,3 +353,24 @@ def test_rrelu_function_takes_pa_rrelus_arguments():
     np.testing.assert_array_equal(pat.rrelu(x, 0.1, 0.3).numpy(), pa.rrelu(xn, 0.1, 0.3))
     np.testing.assert_array_equal(pat.rrelu(x, 0.1, 0.3, True, 7).numpy(), pa.rrelu(xn, 0.1, 0.3, True, 7))
     np.testing.assert_array_equal(pat.rrelu(x, training=True, seed=7).numpy(), pa.rrelu(xn, training=True, seed=7))
+
+
+def test_double_backward_raises_instead_of_dropping_the_second_order_term():
+    x = _x((5, 3), seed=12).requires_grad_(True)
+    (g,) = torch.autograd.grad(pat.gelu(x).sum(), x, create_graph=True)
+    torch.testing.assert_close(g.detach(), torch.autograd.grad(torch.nn.functional.gelu(x).sum(), x)[0])
+    assert g.requires_grad  # was False: g.sum() would have had no term from d2y/dx2
+    with pytest.raises(RuntimeError, match="double backward"):
+        g.sum().backward()
+    loss = pat.gelu(x).sum() + (g ** 2).sum()  # a gradient penalty: by x, not only by .backward()
+    with pytest.raises(RuntimeError, match="double backward"):
+        torch.autograd.grad(loss, x)
+    w = _leaf([0.1, 0.2, 0.3])
+    (gw,) = torch.autograd.grad(pat.prelu(x, w).sum(), w, create_graph=True)
+    with pytest.raises(RuntimeError, match="double backward"):
+        gw.sum().backward()
+    with pytest.raises(RuntimeError, match="double backward"):
+        torch.autograd.gradgradcheck(lambda x: pat.softplus(x), (x,))
+    # Without create_graph, the first-order gradient is a plain tensor.
+    (g1,) = torch.autograd.grad(pat.gelu(x).sum(), x)
+    assert not g1.requires_grad

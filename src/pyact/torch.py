@@ -15,15 +15,18 @@ pyact's ``act.grads`` as their gradients, so any ``torch.optim`` optimiser train
 The classes are built from pyact's catalog: ``pyact.torch.<Class>`` for each
 ``pyact.<Class>``, same names and parameters (by keyword or in the same positional
 order, which is PyTorch's: ``pat.PReLU(3)``, ``pat.LeakyReLU(0.1)``).
+
+First derivatives only: differentiating a gradient again (``create_graph=True``, then a
+backward through the gradient) raises ``RuntimeError`` rather than dropping that term.
 """
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 import numpy as np
 import torch
-from torch.autograd.function import once_differentiable
 
 from . import _catalog
 from .activations import CLASSES, Activation, _rebuild
@@ -68,6 +71,43 @@ def _with_weights(act: Activation, weights: tuple[torch.Tensor, ...]) -> Activat
     return obj
 
 
+class _FirstOrderOnly(torch.autograd.Function):
+    """Passes the gradients through as functions of x, the weights and the incoming
+    gradient, so that differentiating them again by any of these raises. (torch's
+    ``once_differentiable`` hangs its error node only off the incoming gradient, which
+    for ``y.sum()`` does not require grad, and off detached copies that
+    ``torch.autograd.grad(..., x)`` never reaches: the second-order term vanished.)"""
+
+    @staticmethod
+    def forward(ctx: Any, n: int, *tensors: torch.Tensor):
+        return tuple(t.view_as(t) for t in tensors[:n])
+
+    @staticmethod
+    def backward(ctx: Any, *grads: torch.Tensor):
+        raise RuntimeError("pyact.torch: double backward (a gradient of a gradient, as with create_graph=True) "
+                           "is not supported: pyact's kernels have first derivatives only")
+
+
+def _first_order_only(backward):
+    """Run ``backward`` without a graph; under create_graph, link its results to the
+    inputs through :class:`_FirstOrderOnly`."""
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grads: torch.Tensor):
+        with torch.no_grad():
+            out = backward(ctx, *grads)
+        sources = [t for t in (*grads, *ctx.saved_tensors) if t.requires_grad]
+        if not torch.is_grad_enabled() or not sources:
+            return out  # no create_graph, or nothing a gradient could be taken by
+        given = [i for i, g in enumerate(out) if g is not None]
+        linked = _FirstOrderOnly.apply(len(given), *(out[i] for i in given), *sources)
+        out = list(out)
+        for i, g in zip(given, linked):
+            out[i] = g
+        return tuple(out)
+
+    return wrapper
+
+
 class ActivationFunction(torch.autograd.Function):
     """``y = act(x)`` with backward through ``act.backward``: inputs ``(act, x, *weights)``
     where ``weights`` are the learnable parameters in ``act.learnable`` order."""
@@ -85,7 +125,7 @@ class ActivationFunction(torch.autograd.Function):
         return torch.from_numpy(y)
 
     @staticmethod
-    @once_differentiable
+    @_first_order_only
     def backward(ctx: Any, grad_y: torch.Tensor):
         x, *weights = ctx.saved_tensors
         act = ctx.act
