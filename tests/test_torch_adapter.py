@@ -374,3 +374,12 @@ def test_double_backward_raises_instead_of_dropping_the_second_order_term():
     # Without create_graph, the first-order gradient is a plain tensor.
     (g1,) = torch.autograd.grad(pat.gelu(x).sum(), x)
     assert not g1.requires_grad
+
+
+def test_aliases_are_functions_too():
+    for act in _catalog.CATALOG:
+        for alias in act.aliases:
+            if act.name in pat.FUNCTIONS:
+                assert getattr(pat, alias) is pat.FUNCTIONS[act.name], alias
+    x = torch.linspace(-4, 4, 9, dtype=torch.float64)
+    torch.testing.assert_close(pat.silu(x), torch.nn.functional.silu(x), rtol=1e-15, atol=0)

@@ -322,7 +322,8 @@ def _build() -> None:
         MODULES[act.name] = cls
         FUNCTIONS[act.name] = _FORMS.get(act.name) or _make_function(act.name)
         globals()[act.cls] = cls
-        globals()[act.name] = FUNCTIONS[act.name]
+        for name in (act.name, *act.aliases):  # pat.silu is pat.swish, as pa.silu is pa.swish
+            globals()[name] = FUNCTIONS[act.name]
 
 
 _build()
