@@ -218,6 +218,58 @@ def test_thread_count_independent(name, shape):
             assert grads[k].tobytes() == runs[0][2][k].tobytes(), k
 
 
+def _grads_of(name: str, params: dict, x, g, threads: int) -> dict:
+    with pa.threads(threads):
+        act = make_object(name, params)
+        act(x)
+        act.backward(g, x=x)
+    return act.grads
+
+
+@pytest.mark.parametrize("name", list(LEARNABLE_REF))
+@pytest.mark.parametrize("dt", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("shape", [(100000, 16), (50, 8, 301), (64, 16, 256)], ids=str)
+def test_channel_slice_same_gradient_bits(name, dt, shape):
+    """SPEC §6: the parameter gradients of a slice of the channel axis are the bits of the
+    same channels' in the whole array (a channel's summation order is its own), at 1 and 2
+    threads (lanes traversal for (100000, 16), rows for the others)."""
+    rng = np.random.default_rng(13)
+    c = shape[1]
+    params = make_params(name, c, rng)
+    x = rng.standard_normal(shape).astype(dt)
+    g = rng.standard_normal(shape).astype(dt)
+    whole = _grads_of(name, params, x, g, 2)
+    for k, v in _grads_of(name, params, x, g, 1).items():
+        assert v.tobytes() == whole[k].tobytes(), k
+    for sl in (slice(0, 4), slice(5, c - 1)):
+        part = _grads_of(name, {k: v[..., sl] for k, v in params.items()}, x[:, sl], g[:, sl], 1)
+        for k, v in part.items():
+            assert v.tobytes() == np.ascontiguousarray(whole[k][..., sl]).tobytes(), (k, sl)
+
+
+@pytest.mark.parametrize("shape,dt", [((8, 17000, 64), np.float32), ((64, 24000, 3), np.float64)],
+                         ids=["rows-float32", "lanes-float64"])
+def test_channel_slice_same_bits_past_the_partials_cap(shape, dt):
+    """Enough channels x parameters (APL, 8 hinges) that the kernel holds the partial sums
+    of only a block of channels at a time (rows and lanes traversals): the same bits as a
+    slice that fits at once, and the float64 reference's values."""
+    rng = np.random.default_rng(14)
+    c = shape[1]
+    params = make_params("apl", c, rng, hinges=8)
+    x = (rng.standard_normal(shape) * 2).astype(dt)
+    g = rng.standard_normal(shape).astype(dt)
+    whole = _grads_of("apl", params, x, g, 2)
+    sl = slice(c // 2 - 7, c - 3)  # straddles where the kernel's blocks of channels meet
+    part = _grads_of("apl", {k: v[..., sl] for k, v in params.items()}, x[:, sl], g[:, sl], 1)
+    for k, v in part.items():
+        assert v.tobytes() == np.ascontiguousarray(whole[k][..., sl]).tobytes(), k
+    idx = np.r_[0:c:997, c - 1]  # channels from both sides of the meeting point
+    _, _, want, scale = reference("apl", x[:, idx].astype(np.float64), g[:, idx].astype(np.float64),
+                                  rounded({k: v[..., idx] for k, v in params.items()}, dt), 1)
+    for k, v in want.items():
+        assert_close(whole[k][..., idx], v, 4 * tol(dt), scale[k] + 1.0, what=f"apl d{k}")
+
+
 def test_float32_gradient_accumulates_in_float64():
     """A 4M-element alpha-gradient: float32 accumulation would be off by ~1e-4 relative."""
     x = -np.ones((1 << 22,), np.float32) * np.float32(0.1)

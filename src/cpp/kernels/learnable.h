@@ -10,9 +10,9 @@
 //  * lanes (smaller inner, e.g. (batch, features)): the row (c, i) of one o is the
 //    vector axis; the parameters are expanded once to that row (C * inner < 4 C N values).
 // Backward writes dL/dx and, in the same pass, reduces g * df/dparam over every other
-// axis. The work is cut into items that depend on the shape alone; each item sums its
-// part in float64 in a fixed order, and the items' partial sums are combined in item
-// order after the parallel loop: the same bits for any thread count.
+// axis in float64. Each channel's sum runs over blocks cut from that channel's own extent
+// (outer, inner), each block in a fixed order, the blocks combined in block order after
+// the parallel loop: the same bits for any thread count and any other channels (a slice).
 //
 // A functor F<T> provides kP (parameters per channel, 0: given at run time),
 //   V fwd(V x, const V* p)                    p[k]: parameter k of each lane's channel
@@ -237,49 +237,49 @@ template <class T> struct NoSink {  // forward: nothing to accumulate
   void add(int, V<T>) {}
 };
 
-// ---- the plans: how the work is cut, from the shape alone -------------------------
-// Items are units of summation, not of threads (parallel_for hands each thread a
-// contiguous run of items): kTile bounds the partial sums and the load imbalance.
-constexpr int64_t kTile = 1 << 15;          // elements per work item, about
-constexpr int64_t kMaxItems = 256;          // enough items for any thread count
+// ---- the plans: how the work is cut ---------------------------------------------------
+// A channel's sums run over blocks cut from its own extent (outer, inner) and the lane
+// count alone, so its gradient has the same bits whatever channels lie beside it (a slice
+// of the channel axis, SPEC §6). The channel count and n only decide which thread takes
+// which blocks, which never changes a sum, and past kMaxPartials run blocks of channels
+// one after another.
 constexpr int64_t kMaxPartials = 1 << 21;   // float64 partial sums a call may hold (16 MiB)
-constexpr int64_t kLaneBlock = 1024;        // lanes traversal: row elements per item, at most
+constexpr int64_t kColBlock = 1 << 12;      // rows: a long row's columns per block, at least
+constexpr int64_t kMaxBlocks = 1 << 10;     // rows: blocks per channel, at most
+constexpr int64_t kLaneRows = 32;           // lanes: rows per o-block, at least
+constexpr int64_t kLaneOBlocks = 256;       // lanes: o-blocks, at most (tasks enough for any thread count)
+constexpr int64_t kLaneBlock = 1024;        // lanes: row elements per task, at most
+constexpr int64_t kLaneFwdTask = 1 << 14;   // lanes, forward: elements per task, about
 
+inline int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+// parallel_for's grain in units of n / units elements: the family's grain in elements.
+inline int64_t unit_grain(int cost, int64_t n, int64_t units) {
+  return std::max<int64_t>(1, grain_for(cost) / std::max<int64_t>(1, n / units));
+}
+
+// rows: a channel's blocks are (o-block ob, column block ib), one row each unless outer
+// is large; block (ob, ib) sums its rows in o order, each row's columns per lane and then
+// in lane order, and the channel adds its blocks ob-major.
 struct RowPlan {
-  int64_t gr, gi, iblk, items;  // row groups, column blocks per row, block length
+  int64_t go, gi, iblk;  // o-blocks, column blocks per row, column block length
 };
-inline RowPlan row_plan(const ChannelShape& s, int64_t n_lanes) {
-  const int64_t n = s.outer * s.channels * s.inner, rows = s.outer * s.channels;
-  const int64_t most = std::max<int64_t>(1, kMaxPartials / (s.channels * std::max(1, s.nparams)));
-  const int64_t target = std::max<int64_t>(1, std::min({n / kTile, kMaxItems, most}));
+inline RowPlan row_plan(int64_t outer, int64_t inner, int64_t n_lanes) {
   RowPlan p{};
-  if (rows >= target) {  // whole rows, consecutive in memory
-    p.gr = target, p.gi = 1, p.iblk = s.inner;
-  } else {  // few rows (a shared parameter is one row): cut the rows too
-    p.gr = rows;
-    const int64_t want = (target + rows - 1) / rows;
-    p.iblk = ((s.inner + want - 1) / want + n_lanes - 1) / n_lanes * n_lanes;
-    p.gi = (s.inner + p.iblk - 1) / p.iblk;
-  }
-  p.items = p.gr * p.gi;
+  const int64_t want = std::clamp<int64_t>(inner / kColBlock, 1, kMaxBlocks);
+  p.iblk = round_up((inner + want - 1) / want, n_lanes);
+  p.gi = (inner + p.iblk - 1) / p.iblk;
+  p.go = std::clamp<int64_t>(kMaxBlocks / p.gi, 1, outer);
   return p;
 }
 
+// lanes: lane i of a channel sums its o-blocks in order (each its rows in o order), then
+// the channel adds its lanes in i order.
 struct LanePlan {
-  int64_t width, wpad, go, mblk, gm, items;
+  int64_t go;            // o-blocks (backward: from outer alone)
+  int64_t width, wpad;   // the (C * inner) row, padded to whole vectors
+  int64_t m0, w, wp;     // this block of channels: lanes [m0, m0 + w), w padded
+  int64_t mblk, gm;      // lanes per task, tasks per o-block
 };
-inline LanePlan lane_plan(const ChannelShape& s, int64_t n_lanes) {
-  LanePlan p{};
-  p.width = s.channels * s.inner;
-  p.wpad = (p.width + n_lanes - 1) / n_lanes * n_lanes;
-  p.mblk = std::min(p.wpad, kLaneBlock);
-  p.gm = (p.wpad + p.mblk - 1) / p.mblk;
-  const int64_t n = s.outer * p.width;
-  const int64_t np = std::max(1, s.nparams);
-  p.go = std::max<int64_t>(1, std::min({s.outer, n / kTile, kMaxItems, kMaxPartials / (p.wpad * np)}));
-  p.items = p.go * p.gm;
-  return p;
-}
 
 template <template <class> class Fn, class S, bool Bwd>
 struct Channel {
@@ -294,6 +294,9 @@ struct Channel {
   S* y;
   const ChannelShape& s;
   const double* params;
+
+  // Parameters per channel, a constant where the functor fixes it (the per-vector loops unroll).
+  int nparams() const { return F::kP > 0 ? F::kP : s.nparams; }
 
   // One vector at element e of the buffers (rows: `rest` < N lanes are real in a tail).
   template <class Sink>
@@ -313,108 +316,142 @@ struct Channel {
     std::memcpy(y + e, yb, rest * sizeof(S));
   }
 
-  // ---- rows: item (rg, ib) = the rows r = o * C + c of group rg, in memory order,
-  // columns of block ib; partial[k * C + c] = its sum for parameter k of channel c, adding
-  // each row's (lane-order) sum in row order.
-  void row_item(const RowPlan& p, int64_t item, double* partial) const {
-    const int64_t ib = item % p.gi, rg = item / p.gi, rows = s.outer * s.channels;
-    const int64_t r0 = rows * rg / p.gr, r1 = rows * (rg + 1) / p.gr;
-    const int64_t i0 = ib * p.iblk, i1 = std::min(s.inner, i0 + p.iblk);
+  // ---- rows: units [u0, u1) of the channels [c0, c0 + cn), unit u = (ob * cn + c - c0)
+  // * gi + ib = block (ob, ib) of channel c, taken in memory order (for each row o of an
+  // o-block, the units' pieces of row o); part[u * nparams + k]: its sum for parameter k.
+  void row_units(const RowPlan& p, int64_t c0, int64_t cn, int64_t u0, int64_t u1, double* part) const {
     Slots<Vt, F::kP> pv(s.nparams);
     Slots<Acc<T>, F::kP> acc(s.nparams);
     RegSink<T> full{acc.data(), Vt{} == Vt{}, Vt{}};
-    RegSink<T> part{acc.data(), iota<T>() < T((i1 - i0) % N), Vt{}};
+    RegSink<T> last{acc.data(), iota<T>() < T(s.inner % N), Vt{}};  // only a row's end has a tail
     NoSink<T> none;
-    if constexpr (Bwd) std::fill(partial, partial + s.nparams * s.channels, 0.0);
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t c = r % s.channels, base = r * s.inner;
-      for (int k = 0; k < s.nparams; ++k) {
-        pv.data()[k] = set1<T>(T(params[k * s.channels + c]));
-        if constexpr (Bwd) acc.data()[k] = Acc<T>{};
+    const int64_t per_ob = cn * p.gi;
+    for (int64_t ob = u0 / per_ob; ob * per_ob < u1; ++ob) {
+      const int64_t v0 = std::max<int64_t>(u0 - ob * per_ob, 0), v1 = std::min(u1 - ob * per_ob, per_ob);
+      for (int64_t o = s.outer * ob / p.go, o1 = s.outer * (ob + 1) / p.go; o < o1; ++o) {
+        for (int64_t v = v0, c = c0 + v0 / p.gi, ib = v0 % p.gi; v < v1; ++v) {
+          const int64_t base = (o * s.channels + c) * s.inner;
+          const int64_t i0 = ib * p.iblk, i1 = std::min(s.inner, i0 + p.iblk);
+          for (int k = 0; k < nparams(); ++k) {
+            pv.data()[k] = set1<T>(T(params[k * s.channels + c]));
+            if constexpr (Bwd) acc.data()[k] = Acc<T>{};
+          }
+          int64_t i = i0;
+          for (; i + N <= i1; i += N) {
+            const int64_t e = base + i;
+            if constexpr (Bwd) one(pv.data(), full, g + e, x + e, y + e);
+            else one(pv.data(), none, g, x + e, y + e);
+          }
+          if (i < i1) {
+            if constexpr (Bwd) tail(pv.data(), last, base + i, i1 - i);
+            else tail(pv.data(), none, base + i, i1 - i);
+          }
+          if constexpr (Bwd)
+            for (int k = 0; k < nparams(); ++k) part[(ob * per_ob + v) * nparams() + k] += acc.data()[k].sum();
+          if (++ib == p.gi) ib = 0, ++c;
+        }
       }
-      int64_t i = i0;
-      for (; i + N <= i1; i += N) {
-        const int64_t e = base + i;
-        if constexpr (Bwd) one(pv.data(), full, g + e, x + e, y + e);
-        else one(pv.data(), none, g, x + e, y + e);
-      }
-      if (i < i1) {
-        if constexpr (Bwd) tail(pv.data(), part, base + i, i1 - i);
-        else tail(pv.data(), none, base + i, i1 - i);
-      }
-      if constexpr (Bwd)
-        for (int k = 0; k < s.nparams; ++k) partial[k * s.channels + c] += acc.data()[k].sum();
     }
   }
 
-  // ---- lanes: item (ob, mb) over the (outer, width) matrix; pe: parameters per lane;
-  // part: this o-block's per-lane sums, parameter k at part[k * wpad + m].
-  void lane_item(const LanePlan& p, int64_t item, const T* pe, double* part) const {
-    const int64_t mb = item % p.gm, ob = item / p.gm;
-    const int64_t o0 = s.outer * ob / p.go, o1 = s.outer * (ob + 1) / p.go;
-    const int64_t m0 = mb * p.mblk, m1 = std::min(p.width, m0 + p.mblk);
+  void run_rows(double* dparams) const {
+    const RowPlan p = row_plan(s.outer, s.inner, N);
+    const int64_t np = s.nparams, blocks = p.go * p.gi;
+    const int64_t cmax = Bwd ? std::max<int64_t>(1, kMaxPartials / (blocks * np)) : s.channels;
+    std::vector<double> part;
+    for (int64_t c0 = 0; c0 < s.channels; c0 += cmax) {
+      const int64_t cn = std::min(cmax, s.channels - c0), units = blocks * cn;
+      if constexpr (Bwd) part.assign(units * np, 0.0);
+      parallel_for(units, unit_grain(F::kCost, s.outer * cn * s.inner, units), 1, [&](int64_t b, int64_t e) {
+        row_units(p, c0, cn, b, e, part.data());
+      });
+      if constexpr (Bwd) {  // each channel's blocks, ob-major
+        for (int64_t k = 0; k < np; ++k) std::fill_n(dparams + k * s.channels + c0, cn, 0.0);
+        for (int64_t ob = 0; ob < p.go; ++ob)
+          for (int64_t c = 0; c < cn; ++c)
+            for (int64_t ib = 0; ib < p.gi; ++ib)
+              for (int64_t k = 0; k < np; ++k)
+                dparams[k * s.channels + c0 + c] += part[((ob * cn + c) * p.gi + ib) * np + k];
+      }
+    }
+  }
+
+  // ---- lanes: tasks [t0, t1), task t = (ob, mb) = rows of o-block ob, lanes [q.m0 + mb *
+  // q.mblk, ..) of this block of channels; pe: parameters per lane; part: each o-block's
+  // per-lane sums, lane q.m0 + j of parameter k at part[(ob * nparams + k) * q.wp + j].
+  void lane_tasks(const LanePlan& q, int64_t t0, int64_t t1, const T* pe, double* part) const {
     Slots<Vt, F::kP> pv(s.nparams);
     NoSink<T> none;
-    double* acc = Bwd ? part + ob * s.nparams * p.wpad : nullptr;
-    for (int64_t o = o0; o < o1; ++o) {  // row by row: sequential memory, accumulators in L1
-      for (int64_t m = m0; m < m1; m += N) {
-        for (int k = 0; k < s.nparams; ++k) pv.data()[k] = load(pe + k * p.wpad + m);
-        const int64_t e = o * p.width + m, rest = std::min<int64_t>(N, m1 - m);
-        if constexpr (Bwd) {
-          MemSink<T> sk{acc + m, p.wpad, Vt{}};
-          if (rest == N) one(pv.data(), sk, g + e, x + e, y + e);
-          else tail(pv.data(), sk, e, rest);  // padded lanes land in accumulators past width
-        } else {
-          if (rest == N) one(pv.data(), none, g, x + e, y + e);
-          else tail(pv.data(), none, e, rest);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t mb = t % q.gm, ob = t / q.gm;
+      const int64_t o0 = s.outer * ob / q.go, o1 = s.outer * (ob + 1) / q.go;
+      const int64_t m0 = q.m0 + mb * q.mblk, m1 = std::min(q.m0 + q.w, m0 + q.mblk);
+      double* acc = Bwd ? part + ob * s.nparams * q.wp : nullptr;
+      for (int64_t o = o0; o < o1; ++o) {  // row by row: sequential memory, accumulators in L1
+        for (int64_t m = m0; m < m1; m += N) {
+          for (int k = 0; k < nparams(); ++k) pv.data()[k] = load(pe + k * q.wpad + m);
+          const int64_t e = o * q.width + m, rest = std::min<int64_t>(N, m1 - m);
+          if constexpr (Bwd) {
+            MemSink<T> sk{acc + (m - q.m0), q.wp, Vt{}};
+            if (rest == N) one(pv.data(), sk, g + e, x + e, y + e);
+            else tail(pv.data(), sk, e, rest);  // padded lanes land in accumulators past w
+          } else {
+            if (rest == N) one(pv.data(), none, g, x + e, y + e);
+            else tail(pv.data(), none, e, rest);
+          }
+        }
+      }
+    }
+  }
+
+  void run_lanes(double* dparams) const {
+    const int64_t np = s.nparams;
+    LanePlan q{};
+    q.width = s.channels * s.inner;
+    q.wpad = round_up(q.width, N);
+    // Backward: o-blocks from outer alone. Forward sums nothing: whole rows, memory order.
+    q.go = Bwd ? std::clamp<int64_t>(s.outer / kLaneRows, 1, kLaneOBlocks)
+               : std::clamp<int64_t>(s.outer * q.width / kLaneFwdTask, 1, s.outer);
+    // + N: a block of channels may start off the vector grid and read past wpad.
+    std::vector<T> pe(np * q.wpad + N, T(0));
+    for (int64_t k = 0; k < np; ++k)
+      for (int64_t c = 0; c < s.channels; ++c)
+        std::fill_n(pe.data() + k * q.wpad + c * s.inner, s.inner, T(params[k * s.channels + c]));
+    const int64_t cmax = Bwd ? std::max<int64_t>(1, kMaxPartials / (q.go * np * s.inner)) : s.channels;
+    std::vector<double> part, lane;
+    for (int64_t c0 = 0; c0 < s.channels; c0 += cmax) {
+      const int64_t cn = std::min(cmax, s.channels - c0);
+      q.m0 = c0 * s.inner, q.w = cn * s.inner, q.wp = round_up(q.w, N);
+      q.mblk = Bwd ? std::min(q.wp, kLaneBlock) : q.wp, q.gm = (q.wp + q.mblk - 1) / q.mblk;
+      const int64_t tasks = q.go * q.gm;
+      if constexpr (Bwd) part.assign(q.go * np * q.wp, 0.0);
+      parallel_for(tasks, unit_grain(F::kCost, s.outer * q.w, tasks), 1, [&](int64_t b, int64_t e) {
+        lane_tasks(q, b, e, pe.data(), part.data());
+      });
+      if constexpr (Bwd) {  // per lane over the o-blocks in order, then a channel's lanes in order
+        for (int64_t k = 0; k < np; ++k) {
+          lane.assign(q.w, 0.0);
+          for (int64_t ob = 0; ob < q.go; ++ob) {
+            const double* src = part.data() + (ob * np + k) * q.wp;
+            for (int64_t j = 0; j < q.w; ++j) lane[j] += src[j];
+          }
+          for (int64_t c = 0; c < cn; ++c) {
+            double total = 0;
+            for (int64_t i = 0; i < s.inner; ++i) total += lane[c * s.inner + i];
+            dparams[k * s.channels + c0 + c] = total;
+          }
         }
       }
     }
   }
 
   void run(double* dparams) const {
-    const int64_t n = s.outer * s.channels * s.inner;
-    if (n == 0) {
+    if (s.outer * s.channels * s.inner == 0) {
       if constexpr (Bwd) std::fill(dparams, dparams + s.nparams * s.channels, 0.0);
       return;
     }
-    if (s.inner >= 4 * N) {
-      const RowPlan p = row_plan(s, N);
-      const int64_t stride = s.nparams * s.channels;
-      std::vector<double> partial(Bwd ? p.items * stride : 0);
-      const int64_t per_item = std::max<int64_t>(1, n / p.items);
-      parallel_for(p.items, std::max<int64_t>(1, grain_for(F::kCost) / per_item), 1, [&](int64_t b, int64_t e) {
-        for (int64_t it = b; it < e; ++it) row_item(p, it, partial.data() + it * stride);
-      });
-      if constexpr (Bwd) {  // the items' sums in item order
-        std::fill(dparams, dparams + stride, 0.0);
-        for (int64_t it = 0; it < p.items; ++it)
-          for (int64_t j = 0; j < stride; ++j) dparams[j] += partial[it * stride + j];
-      }
-      return;
-    }
-    const LanePlan p = lane_plan(s, N);
-    std::vector<T> pe(s.nparams * p.wpad, T(0));
-    for (int k = 0; k < s.nparams; ++k)
-      for (int64_t c = 0; c < s.channels; ++c)
-        std::fill_n(pe.data() + k * p.wpad + c * s.inner, s.inner, T(params[k * s.channels + c]));
-    std::vector<double> part(Bwd ? p.go * s.nparams * p.wpad : 0, 0.0);
-    const int64_t per_item = std::max<int64_t>(1, n / p.items);
-    parallel_for(p.items, std::max<int64_t>(1, grain_for(F::kCost) / per_item), 1, [&](int64_t b, int64_t e) {
-      for (int64_t it = b; it < e; ++it) lane_item(p, it, pe.data(), part.data());
-    });
-    if constexpr (Bwd) {  // per lane over the o-blocks in order, then the lanes of a channel in order
-      for (int k = 0; k < s.nparams; ++k)
-        for (int64_t c = 0; c < s.channels; ++c) {
-          double total = 0;
-          for (int64_t i = 0; i < s.inner; ++i) {
-            double lane = 0;
-            for (int64_t ob = 0; ob < p.go; ++ob) lane += part[(ob * s.nparams + k) * p.wpad + c * s.inner + i];
-            total += lane;
-          }
-          dparams[k * s.channels + c] = total;
-        }
-    }
+    if (s.inner >= 4 * N) run_rows(dparams);
+    else run_lanes(dparams);
   }
 };
 
