@@ -110,3 +110,67 @@ def test_signed_zero_and_limits():
     big = np.float32(3e38)
     assert pa.squareplus(-big) > 0 and np.isfinite(pa.squareplus(big))
     assert np.isfinite(pa.grad("softsign", np.float32(1), x=big))
+
+
+def _hard_swish_numpy(x):
+    """x (x + 3) / 6 as written, in x's dtype (NumPy rounds each step, denormals too)."""
+    with np.errstate(all="ignore"):
+        return np.where(x < -3, x.dtype.type(0), np.where(x > 3, x, x * (x + x.dtype.type(3)) / x.dtype.type(6)))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_hard_swish_bits_are_numpys_formula(isa, dt):
+    """hard_swish's forward has the bits of NumPy's x * (x + 3) / 6 (a rounded product,
+    then a rounded quotient), also where the quotient is a denormal and exactly halfway
+    between two (its kernel divides by 6 without a division where there is an FMA, and
+    routes denormal x around the slow one on SSE4): every float32 of (-2^-124, 2^-124)
+    (all denormals, the smallest normals, whose results are denormals), 2^21 random bit
+    patterns of [-3, 3]; float64: 10^6 of each kind."""
+    rng = np.random.default_rng(12)
+    if dt == np.float32:
+        small = np.arange(0, np.float32(2.0**-124).view(np.uint32), dtype=np.uint32)
+        three = int(np.float32(3).view(np.uint32))
+        bits = np.concatenate([small, rng.integers(0, three + 1, 1 << 21, dtype=np.uint64).astype(np.uint32)])
+        x = (bits | (rng.integers(0, 2, bits.size, dtype=np.uint32) << 31)).view(np.float32)
+    else:
+        top = int(np.float64(2.0**-1020).view(np.uint64))
+        three = int(np.float64(3).view(np.uint64))
+        bits = np.concatenate([rng.integers(0, top, 10**6, dtype=np.uint64), rng.integers(0, three + 1, 10**6, dtype=np.uint64)])
+        x = (bits | (rng.integers(0, 2, bits.size, dtype=np.uint64) << np.uint64(63))).view(np.float64)
+    x = np.concatenate([x, np.array([0.0, -0.0, 3.0, -3.0, np.inf, -np.inf, 1e30, -1e30], dt)])
+    got = pa.hard_swish(x)
+    want = _hard_swish_numpy(x)
+    uint = np.uint32 if dt == np.float32 else np.uint64
+    bad = got.view(uint) != want.view(uint)
+    assert not bad.any(), f"{bad.sum()} differ, e.g. x={x[bad][:3]!r}: {got[bad][:3]!r}, want {want[bad][:3]!r}"
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("direction", ["fwd", "bwd"])
+def test_hard_swish_denormal_inputs_not_slow(isa, dt, direction):
+    """SPEC §2: denormal inputs no more than 2x slower than ordinary data. hard_swish's
+    forward divided a denormal product (2.4-3.5x slower on x86; the other kernels stay
+    within 1.3x). Checked where no slow instruction is left, the ISAs with an FMA: both
+    arrays timed in turn, best of many calls, in one process (the same machine state);
+    the new kernels measure 1.0x, so the bound of 2 is far from the noise."""
+    if isa not in ("avx2", "avx512"):
+        pytest.skip(f"{isa}: no FMA path")
+    import time
+    n = 1 << 16
+    rng = np.random.default_rng(0)
+    normal = rng.standard_normal(n).astype(dt)
+    tiny = (rng.standard_normal(n) * (1e-40 if dt == np.float32 else 1e-310)).astype(dt)
+    assert (np.abs(tiny) < np.finfo(dt).tiny).all()
+    g, out = np.ones(n, dt), np.empty(n, dt)
+    call = (lambda x: pa.hard_swish(x, out=out)) if direction == "fwd" else (lambda x: pa.grad("hard_swish", g, x=x, out=out))
+    best = {}
+    with pa.threads(1):
+        for _ in range(3):
+            for name, x in (("normal", normal), ("denormal", tiny)):
+                for _ in range(15):
+                    t0 = time.perf_counter()
+                    for _ in range(4):
+                        call(x)
+                    best[name] = min(best.get(name, np.inf), time.perf_counter() - t0)
+    ratio = best["denormal"] / best["normal"]
+    assert ratio < 2.0, f"hard_swish {direction} {np.dtype(dt).name}: denormal inputs {ratio:.2f}x the time"
