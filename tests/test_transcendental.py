@@ -287,6 +287,80 @@ def test_around_the_clamp_edges(isa, name, params, dt):
     assert_close_ulp(g[ok], d[ok], 8, abs_tol=1e-6, what=f"{name}' near the clamps")
 
 
+# The derivative of each family in mpmath, for the far left tail (z = beta x for swish).
+def _mp_deriv(name, params, v):
+    v = mp.mpf(v)
+    if name == "swish":
+        z = mp.mpf(params.get("beta", 1.0)) * v
+        s = 1 / (1 + mp.exp(-z))
+        return s + z * s * (1 - s)
+    if name == "mish":
+        t = mp.tanh(mp.log1p(mp.exp(v)))
+        return t + v * (1 - t * t) / (1 + mp.exp(-v))
+    if params.get("approximate") == "tanh":
+        a = mp.sqrt(2 / mp.pi) * 2
+        b = a * mp.mpf("0.044715")
+        s = 1 / (1 + mp.exp(-v * (a + b * v * v)))
+        return s + v * s * (1 - s) * (a + 3 * b * v * v)
+    return mp.ncdf(v) + v * mp.npdf(v)
+
+
+# Past the point where f' rounds to 0 in the dtype (mpmath: swish and mish z < -108.651
+# (float64 -751.754), gelu x < -14.5413 (-38.6748), gelu-tanh x < -10.8945 (-21.5927)),
+# and at -inf (+inf for swish with beta < 0).
+FAR = {
+    ("swish", ()): {np.float32: [-108.7, -120.0, -1000.0, -1e30], np.float64: [-751.8, -800.0, -1000.0, -1e300]},
+    ("swish", (("beta", 1.702),)): {np.float32: [-63.9, -100.0, -1e30], np.float64: [-441.75, -1000.0]},
+    ("swish", (("beta", -1.0),)): {np.float32: [108.7, 1000.0], np.float64: [751.8, 1e300]},
+    ("mish", ()): {np.float32: [-108.7, -120.0, -1000.0, -1e30], np.float64: [-751.8, -800.0, -1e300]},
+    ("gelu", ()): {np.float32: [-14.6, -20.0, -1000.0, -1e30], np.float64: [-38.7, -50.0, -1e300]},
+    ("gelu", (("approximate", "tanh"),)): {np.float32: [-10.9, -15.0, -1e30], np.float64: [-21.6, -30.0, -1e300]},
+}
+
+
+@pytest.mark.parametrize("key", list(FAR), ids=lambda k: k[0] + "".join(f"-{v}" for _, v in k[1]))
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_gradient_far_left_is_the_limit(isa, key, dt):
+    """SPEC §2, ±inf give the mathematical limit: swish', mish', gelu' and gelu-tanh' at
+    -inf (+inf for swish with beta < 0) and wherever the exact derivative rounds to 0 in
+    the dtype are g * -0 (they approach 0 from below), not the derivative at the kernel's
+    clamp (swish' at -inf was -6.9e-302 in float64, -1.4e-33 in float32). mpmath confirms
+    that each finite x is in that range; NaN in x or g still gives NaN."""
+    name, params = key[0], dict(key[1])
+    xs = FAR[key][dt]
+    half_tiny = mp.mpf(float(np.finfo(dt).smallest_subnormal)) / 2
+    with mp.workdps(30):
+        for v in xs:
+            if abs(v) < 1e29:
+                assert abs(_mp_deriv(name, params, v)) <= half_tiny, (name, v)
+    inf = -np.inf if params.get("beta", 1.0) > 0 else np.inf
+    x = np.resize(np.array(xs + [inf], dt), 61)  # every lane position
+    for g0 in (1.0, -2.5, 0.0):
+        g = np.full(x.shape, g0, dt)
+        got = pa.grad(name, g, x=x, **params)
+        assert (got == 0).all(), f"{name}{params}' at {x[got != 0][:3]}: {got[got != 0][:3]}"
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(g * dt(-0.0)), err_msg=f"{name}{params} g={g0}")
+    g = np.ones_like(x)
+    g[::3] = np.nan
+    x[1::5] = np.nan
+    got = pa.grad(name, g, x=x, **params)
+    assert np.array_equal(np.isnan(got), np.isnan(g) | np.isnan(x))
+    try:
+        import torch
+        import torch.nn.functional as F
+    except ImportError:
+        return
+    # PyTorch's autograd: 0 at -1000 too (its silu_backward -0, as here; its mish and gelu
+    # backwards +0, the sum of a +0 and a -0); at -inf it gives NaN.
+    fn = {"swish": (lambda t: t * torch.sigmoid(params["beta"] * t)) if params else F.silu, "mish": F.mish,
+          "gelu": lambda t: F.gelu(t, **params)}[name]
+    t = torch.tensor([-1000.0 if inf < 0 else 1000.0], dtype=torch.float64, requires_grad=True)
+    fn(t).backward(torch.ones_like(t))
+    assert t.grad.numpy()[0] == 0 and pa.grad(name, np.ones(1), x=t.detach().numpy(), **params)[0] == 0
+    if name == "swish" and not params:
+        assert np.signbit(t.grad.numpy()[0])
+
+
 def test_sigmoid_range_half_and_monotone(isa):
     """PITFALLS (onnxruntime#22557): in [0, 1], exactly 0.5 at 0, monotone — over runs of
     20,000 consecutive float32 at the range-reduction and saturation edges, and every

@@ -182,8 +182,19 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
   // |z| clamps, z = beta x. Forward: right of kZRight sigmoid(z) rounds to 1 (and
   // 1 + e^-|z| to 1 on both sides: taken as 1); left of -kZLeft y rounds to ±0 (for
   // beta = 1) and e^z 2^64 is still normal (in double, just: 2^-1021 at -752).
-  // Backward: past kZGrad, f' is 1 or below 1e-33 (1e-300) in magnitude, e^-|z| normal.
+  // Backward: right of kZGrad, f' is 1. Left of -kZGradLo it is -0, the limit (the exact
+  // f', (1 + z) e^z to first order, is below 4e-37 (5e-306) there and rounds to -0 in T
+  // from z = -108.651 (-751.754) on, mpmath): z is clamped there, where e^z computes to
+  // exactly +0 (exp_in_range: 2^-127 (2^-1023) from bits is +0; AVX-512's vscalef
+  // rounds e^-104.5 (e^-745.6) to 0), so s and s (1 - s) are +0, and bwd_x's sign rule
+  // makes g * -0 of it, with no select. Between, f' is computed (e^z a denormal below
+  // -87.3 (-708.4), taken by the FMA unit).
   static constexpr T kZLeft = kF ? T(110) : T(752), kZRight = kF ? T(20) : T(40), kZGrad = kF ? T(80) : T(700);
+#if defined(PYACT_TARGET_AVX512)
+  static constexpr T kZGradLo = kF ? T(104.5) : T(745.6);
+#else
+  static constexpr T kZGradLo = kF ? T(88) : T(709);
+#endif
   static constexpr T kHugeX = kF ? T(0x1p62) : T(0x1p958);  // |x| e^-|z| 2^64 stays finite below
   T beta;
   explicit SwishAs(const double* p) : beta(T(p[0])) {}
@@ -207,12 +218,14 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
     const V s = select(p.z < T(0), p.e, set1<T>(T(1))) * r;
     return {p.y, mul_add(clamp(p.z, -kZRight, kZRight), p.e * r * r, s)};
   }
-  // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped.
+  // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped. The result
+  // is (-g) (-f'), the bits of g f', so that where s and s (1 - s) are +0 (left of
+  // -kZGradLo, -inf too) -f' = -(z (+0)) - (+0) is +0 and the result g * -0, the limit.
   V bwd_x(V g, V x) const {
-    const V z = clamp(beta_one() ? x : times_beta(x), -kZGrad, kZGrad);
-    // e^-|z| is normal for |z| <= kZGrad: exp's bits without its clamps and two-factor scaling.
+    const V z = clamp(beta_one() ? x : times_beta(x), -kZGradLo, kZGrad);
+    // exp's bits without its clamps and two-factor scaling.
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_in_range(neg_abs(z)));
-    return g * mul_add(z, l.ds, l.s);
+    return mul_tiny(-g, mul_add(-z, l.ds, -l.s));
   }
 
  private:
@@ -282,7 +295,10 @@ template <class T> using Swish = SwishAs<T>;
 // one exponential. Clamps (as Swish, no product underflows): above kHi = 20 (40),
 // n/(n+2) rounds to 1; below -kTiny = -80 (-700) e^x is dropped from n (n + 2 and
 // e^x (e^x + 2) = 2 e^x round the same); below -kLeft = -110 (-752) y rounds to -0 while
-// e^x 2^64 is still normal (in double, just: 2^-1021). The gradient is below 1e-33 (1e-300) left of -kTiny.
+// e^x 2^64 is still normal (in double, just: 2^-1021). The gradient is below 1e-33 (1e-300) left of -kTiny,
+// and taken as -0 there, the limit (the exact f', as swish's, rounds to -0 in T from x =
+// -108.651 (-751.754) on; a clamp where e^x computes to 0, as in swish's backward, would
+// leave e^x / (e^x + 1) a division of a denormal for some x, slow on x86).
 template <class T> struct Mish : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   static constexpr bool kF = sizeof(T) == 4;
@@ -307,9 +323,10 @@ template <class T> struct Mish : NanFlowsThrough {
     const V e = vm::exp_in_range(xc);  // 2^n is normal on [-kTiny, kHi]: exp's bits, no second clamp
     const V n = e * (e + T(2));
     const V d = T(1) / (n + T(2));
-    const V sech2 = T(4) * (n + T(1)) * d * d;
+    const V sech2 = mul_add(n, set1<T>(T(4)), set1<T>(T(4))) * d * d;  // 4 (n + 1): *4 is exact, one rounding either way
     const V sig = e / (e + T(1));
-    return g * mul_add(mul_tiny(xc, sech2), sig, n * d);
+    // (-g) (-f'), the bits of g f'; where -f' is +0 (x at -kTiny or below), g * -0.
+    return mul_tiny(-g, select(xc == -kTiny, V{}, mul_add(-mul_tiny(xc, sech2), sig, -(n * d))));
   }
 };
 

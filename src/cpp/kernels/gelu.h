@@ -20,6 +20,19 @@ template <class T> struct Gelu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(24);
   static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // x Phi(x) rounds to -0 below -kMaxW
   static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
+  // The backward's clamp on the left, kGradLo: where Phi(x) and phi(x) compute to exactly
+  // 0, so that f' is -0 there (bwd_x), the limit, with no select. In float (and in double
+  // on AVX-512) e^(-w^2/2) is 0 from there on: 2^-127 from bits is +0 (w = 13.27), and
+  // AVX-512's vscalef rounds 2^-151 (2^-1076, w = 40) and below to 0 (a denormal
+  // e^(-w^2/2) on the way goes through the FMA unit). The exact f' rounds to -0 in T from
+  // x = -14.5413 (-38.6748) on (mpmath); down to kGradLo it is computed. In double off
+  // AVX-512 a vanishing e^(-w^2/2) would take slow products: the clamp stays at
+  // kMaxWGrad (f' 8e-297 there) and a select makes it -0 from there on.
+#if defined(PYACT_TARGET_AVX512)
+  static constexpr T kGradLo = sizeof(T) == 4 ? T(14.55) : vm::NcdfC<T>::kMaxW;
+#else
+  static constexpr T kGradLo = sizeof(T) == 4 ? T(13.27) : kMaxWGrad;
+#endif
   // x - x Phi(-x) rounds to x from here on: x Phi(-x) < ulp(x)/32 (Phi(-6) = 1e-9, Phi(-9) = 1e-19).
   static constexpr T kRightW = sizeof(T) == 4 ? T(6) : T(9);
   static constexpr int kUnroll = 2;  // apply.h: at four vectors GCC spills the constants to the stack
@@ -51,10 +64,14 @@ template <class T> struct Gelu : NanFlowsThrough {
       return {fwd(x), bwd_x(set1<T>(T(1)), x)};
     }
   }
+  // The result is -(g (-f')), the bits of g f', so that where Phi and phi are +0, -f' =
+  // -(x (+0)) - (+0) is +0 and the result g * -0 (NaN for a NaN g).
   V bwd_x(V g, V x) const {
-    const V xc = clamp(x, -kMaxWGrad, kMaxWGrad);
+    const V xc = clamp(x, -kGradLo, kMaxWGrad);
     const vm::NcdfNpdf<V> p = vm::ncdf_npdf(abs(xc));
-    return g * mul_add(xc, p.pdf, select(x < T(0), p.cdf, T(1) - p.cdf));
+    V nd = mul_add(-xc, p.pdf, -select(x < T(0), p.cdf, T(1) - p.cdf));  // -f'
+    if constexpr (kGradLo == kMaxWGrad) nd = select(xc == -kMaxWGrad, V{}, nd);
+    return -(g * nd);
   }
 
  private:
@@ -78,15 +95,16 @@ template <class T> struct GeluTanhC;
 // normal): kRight, y = x from there on (sigmoid(z) rounds to 1); kLeft, y rounds to -0
 // below, e^-|z| 2^64 still normal (float; in double, e^-|z| 2^64 is already denormal
 // where y reaches 0, so lanes in (-30, -21.7) still underflow); kLeftGrad, f' is below
-// 1e-30 (1e-300) there and e^z still normal. kZSat: past |z| = 20 (40), 1 + e^-|z| rounds
+// 1.4e-31 (3e-259) there and e^z still normal; kZeroGrad, f' rounds to -0 in the dtype
+// below (x < -10.8945 (-21.5927), mpmath). kZSat: past |z| = 20 (40), 1 + e^-|z| rounds
 // to 1, taken as 1 (so the unscaling product does not underflow).
 template <> struct GeluTanhC<float> {
-  static constexpr float kLeft = 11.0f, kRight = 6.0f, kLeftGrad = 9.5f, kZSat = 20.0f;
+  static constexpr float kLeft = 11.0f, kRight = 6.0f, kLeftGrad = 9.5f, kZeroGrad = 10.895f, kZSat = 20.0f;
   static constexpr float kAHi = 0x1.988454p+0f, kALo = -0x1.857936p-25f;
   static constexpr float kBHi = 0x1.2444f2p-4f, kBLo = 0x1.49b16ap-29f;
 };
 template <> struct GeluTanhC<double> {
-  static constexpr double kLeft = 30.0, kRight = 8.0, kLeftGrad = 20.0, kZSat = 40.0;
+  static constexpr double kLeft = 30.0, kRight = 8.0, kLeftGrad = 20.0, kZeroGrad = 21.593, kZSat = 40.0;
   static constexpr double kAHi = 0x1.9884533d43651p+0, kALo = -0x1.cbc0d30ebfd15p-54;
   static constexpr double kBHi = 0x1.2444f2a4d8b4bp-4, kBLo = -0x1.6c843a29d1c70p-61;
 };
@@ -132,13 +150,25 @@ template <class T> struct GeluTanh : NanFlowsThrough {
     const V q = select(neg, mul_tiny(f, es), x) / d;  // one division for both sides
     return select(neg, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q);
   }
-  // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2.
+  // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2. The result is (-g) (-f'), the bits of
+  // g f', so that where s and s (1 - s) are +0, -f' = -(x (+0)) z' - (+0) is +0 and the
+  // result g * -0, the limit. On AVX-512 x is clamped at -kZeroGrad, where vscalef rounds
+  // e^-|z| (|z| > 109 (753)) to 0 (a denormal e^-|z| on the way goes through the FMA
+  // unit); elsewhere exp_hilo would form that denormal in a slow multiply, so the clamp
+  // stays at -kLeftGrad, and a select makes f' -0 from there on (1.4e-31 (3e-259) at it).
+#if defined(PYACT_TARGET_AVX512)
+  static constexpr T kGradLo = C::kZeroGrad;
+#else
+  static constexpr T kGradLo = C::kLeftGrad;
+#endif
   V bwd_x(V g, V x) const {
-    const V xc = clamp(x, -C::kLeftGrad, C::kRight);
+    const V xc = clamp(x, -kGradLo, C::kRight);
     const Z z = z_of(xc);
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z.hi, exp_neg_abs(z));
     const V dz = mul_add(z.sq, set1<T>(T(3) * C::kBHi), set1<T>(C::kAHi));
-    return g * mul_add(mul_tiny(xc, l.ds), dz, l.s);
+    V nd = mul_add(-mul_tiny(xc, l.ds), dz, -l.s);  // -f'
+    if constexpr (kGradLo == C::kLeftGrad) nd = select(xc == -C::kLeftGrad, V{}, nd);
+    return mul_tiny(-g, nd);
   }
 };
 

@@ -18,8 +18,10 @@
 //   [0, 40] (double, clamped inside).
 // npdf(w) = exp(-w^2/2)/sqrt(2 pi), same double-word argument, same clamp.
 // ncdf_npdf(w) = {Phi(-w), phi(w)} for the gradient, which needs 1e-6 absolute: in
-//   float one exp serves both, with a degree-8 Q (2.2e-7 relative) and no rel_t; w is
-//   clamped at 12.8 there (37 in double), where Phi(-w) is still a normal number.
+//   float one exp serves both, with a degree-8 Q (2.2e-7 relative) and no rel_t; the
+//   caller clamps w there (gelu's backward: at 12.8 on the right, and on the left where
+//   exp(-w^2/2) computes to 0, so that the gradient is the limit -0), in double it is
+//   clamped at 40 inside.
 // Measured max error of the gelu built on them: docs/ACCURACY.md
 // (`python -m pyact.accuracy --exhaustive`).
 #pragma once
@@ -309,19 +311,20 @@ template <class Vec> inline Vec ncdf_neg(Vec w, Vec f) {
   }
 }
 
-// {Phi(-w), phi(w)} to the 1e-6 absolute accuracy of a gradient, w >= 0 (clamped here
-// at kMaxWGrad).
+// {Phi(-w), phi(w)} to the 1e-6 absolute accuracy of a gradient, w >= 0. In float the
+// caller clamps w (gelu: at 13.27, or 14.55 on AVX-512, where e^(-w^2/2) computes to 0;
+// the products with it go through the FMA unit, as it may be a denormal on the way); in
+// double ncdf_neg and npdf clamp it at kMaxW.
 template <class Vec> struct NcdfNpdf { Vec cdf, pdf; };
 template <class Vec> inline NcdfNpdf<Vec> ncdf_npdf(Vec w) {
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   constexpr T kRsqrt2Pi = sizeof(T) == 4 ? T(0x1.988454p-2f) : T(0x1.9884533d43651p-2);
   if constexpr (C::kProduct) {
-    w = clamp(w, T(0), C::kMaxWGrad);
     const Vec t = T(2) / (w + T(2));
     const HalfSquare<Vec> h = neg_half_square(w);
     const Vec e = exp_hilo_in_range<0>(h.hi, h.lo, set1<T>(T(1)));
-    return {(t * horner_estrin<2>(t - C::mid_grad, C::q_grad)) * e, e * kRsqrt2Pi};
+    return {mul_tiny(t * horner_estrin<2>(t - C::mid_grad, C::q_grad), e), mul_tiny(e, set1<T>(kRsqrt2Pi))};
   } else {
     return {ncdf_neg(w, set1<T>(T(1))), npdf(w)};
   }

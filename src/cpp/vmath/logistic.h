@@ -57,13 +57,15 @@ template <class Vec> inline Vec sigmoid_deriv_from(Vec e) {
   return e * d * d;
 }
 
-// Both at once, given e = exp(-|x|): one division, 1/(1 + e), shared.
+// Both at once, given e = exp(-|x|): one division, 1/(1 + e), shared. The products go
+// through the FMA unit (mul_tiny, the same bits): e may be a denormal (swish's and
+// gelu-tanh's backwards, in the left tail).
 template <class Vec> struct Logistic { Vec s, ds; };
 template <class Vec> inline Logistic<Vec> sigmoid_and_deriv_from(Vec x, Vec e) {
   using T = elem_t<Vec>;
   const Vec d = T(1) / (e + T(1));
-  const Vec ed = e * d;  // s left of 0, and the first product of s (1 - s) = e d^2
-  return {select(x < T(0), ed, d), ed * d};
+  const Vec ed = mul_tiny(e, d);  // s left of 0, and the first product of s (1 - s) = e d^2
+  return {select(x < T(0), ed, d), mul_tiny(ed, d)};
 }
 
 }}}  // namespace pyact::<isa>::vm
