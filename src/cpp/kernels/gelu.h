@@ -112,9 +112,10 @@ template <> struct GeluTanhC<double> {
 template <class T> struct GeluTanh : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
 #if defined(PYACT_TARGET_AVX512)
-  // Its backward keeps the driver's NaN select on AVX-512 all the same: without it GCC
-  // schedules that loop worse (1.06x the time on Zen 4; 0.93x on AVX2; benchmarks/ab_core.py).
-  static constexpr bool kBwdKeepsNan = false;
+  // Its float backward keeps the driver's NaN select on AVX-512 all the same: without it
+  // GCC schedules that loop worse (1.06-1.09x the time on Zen 4; 0.93x on AVX2, and 0.96x
+  // for double on AVX-512 since its clamp moved to kZeroGrad; benchmarks/ab_core.py).
+  static constexpr bool kBwdKeepsNan = sizeof(T) == 8;
 #endif
   using C = GeluTanhC<T>;
   explicit GeluTanh(const double*) {}
