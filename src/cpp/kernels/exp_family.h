@@ -325,8 +325,13 @@ template <class T> struct Mish : NanFlowsThrough {
     const V d = T(1) / (n + T(2));
     const V sech2 = mul_add(n, set1<T>(T(4)), set1<T>(T(4))) * d * d;  // 4 (n + 1): *4 is exact, one rounding either way
     const V sig = e / (e + T(1));
-    // (-g) (-f'), the bits of g f'; where -f' is +0 (x at -kTiny or below), g * -0.
+    // (-g) (-f'), the bits of g f' (the FMA unit takes the negations); where -f' is +0
+    // (x at -kTiny or below), g * -0.
+#if defined(__FMA__)
     return mul_tiny(-g, select(xc == -kTiny, V{}, mul_add(-mul_tiny(xc, sech2), sig, -(n * d))));
+#else  // without an FMA the negations cost instructions (SSE4 1.06x the time): g * -0 chosen
+    return g * select(xc == -kTiny, neg_zero<V>(), mul_add(mul_tiny(xc, sech2), sig, n * d));
+#endif
   }
 };
 
