@@ -329,6 +329,13 @@ template <class T> struct Mish : NanFlowsThrough {
     // (x at -kTiny or below), g * -0.
 #if defined(__FMA__)
     return mul_tiny(-g, select(xc == -kTiny, V{}, mul_add(-mul_tiny(xc, sech2), sig, -(n * d))));
+#elif defined(PYACT_TARGET_SCALAR)
+    // The scalar baseline compiles a select to a branch (1.2-1.3x the time): f' at the clamp
+    // is negative, so f' w, w = min(1, (x + kTiny) 2^20 (2^50)), is f' itself (w = 1 from
+    // one ulp right of -kTiny on) or -0 (w = +0 at -kTiny and left of it).
+    constexpr T kBig = kF ? T(0x1p20) : T(0x1p50);
+    const V w = min_of(set1<T>(T(1)), mul_add(xc, set1<T>(kBig), set1<T>(kTiny * kBig)));
+    return g * (mul_add(mul_tiny(xc, sech2), sig, n * d) * w);
 #else  // without an FMA the negations cost instructions (SSE4 1.06x the time): g * -0 chosen
     return g * select(xc == -kTiny, neg_zero<V>(), mul_add(mul_tiny(xc, sech2), sig, n * d));
 #endif
