@@ -15,7 +15,8 @@ by 20 % between minutes; separate runs cannot resolve a 10 % change).
     DTYPE=float16 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py relu,gelu fwd,bwd 262144
 
 An elementwise kernel runs with its activation's default parameters (none for a
-kernel that is not an activation's name, e.g. gelu_tanh) and backward from x; `deriv`
+kernel that is not an activation's name, e.g. gelu_tanh) and backward from x (`bwd_y`:
+from y = f(x), for the activations that are y-ok); `deriv`
 is the fused forward that keeps f' (bias_act with deriv=True, for gelu and swish).
 
 Prints, per shape, function and direction, the median ns/element of each build and the
@@ -56,7 +57,9 @@ def main(names: str, directions: str, shapes: str) -> None:
                 if name in kernels:
                     args = list(pa.get(name)._kernel.args) if name in pa.available() else []
                     bound = {m: m.Bound(kernels[name], args) for m in (old, new)}
+                    y = bound[new].forward(x, np.empty_like(x))
                     backward = (lambda b: b.backward(g, x, False, o))
+                    backward_y = (lambda b: b.backward(g, y, True, o))
                 else:  # maxout with pieces=2; glu and maxout shrink the axis and run backward from x
                     bound = {m: m.AxisBound(ops[name], 2.0 if name == "maxout" else 0.0, axis) for m in (old, new)}
                     y = bound[new].forward(x, None)
@@ -70,8 +73,12 @@ def main(names: str, directions: str, shapes: str) -> None:
                                 for m in (old, new)}
                     else:
                         out = o if name in kernels else fwd_out
-                        call = {m: (lambda b=b: b.forward(x, out)) if d == "fwd" else (lambda b=b: backward(b))
-                                for m, b in bound.items()}
+                        step = {"fwd": lambda b: b.forward(x, out), "bwd": backward}.get(d)
+                        if d == "bwd_y" and name in kernels:
+                            step = backward_y
+                        if step is None:
+                            raise SystemExit(f"{name}: no direction {d!r}")
+                        call = {m: (lambda b=b: step(b)) for m, b in bound.items()}
                         if name not in kernels and any(c() is None for c in call.values()):
                             raise SystemExit(f"{name} {d} {shape}: not the fast path (AxisBound returned None)")
                     t = {old: [], new: []}

@@ -147,10 +147,11 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs : NanFlows
     return select(z > threshold, g, g * vm::sigmoid(z));
   }
   // sigmoid(beta x) = 1 - e^(-beta y): from y, with the same threshold test on beta*y
-  // (beta*y = beta*x above the threshold).
+  // (beta*y = beta*x above the threshold). y >= 0, so expm1 of -beta y <= 0 needs no
+  // overflow side (a y < 0, which softplus never gives, is taken as 0).
   V bwd_y(V g, V y) const {
     const V z = times_beta(y);
-    return select(z > threshold, g, g * -vm::expm1(-z));
+    return select(z > threshold, g, g * -vm::expm1_nonpos(-max_of(V{}, z)));  // NaN passes
   }
 
  private:
