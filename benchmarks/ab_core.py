@@ -74,10 +74,10 @@ def main(names: str, directions: str, shapes: str) -> None:
                     else:
                         out = o if name in kernels else fwd_out
                         step = {"fwd": lambda b: b.forward(x, out), "bwd": backward}.get(d)
-                        if d == "bwd_y" and name in kernels:
+                        if d == "bwd_y" and name in pa.available() and pa.get(name)._kernel.y_ok:
                             step = backward_y
                         if step is None:
-                            raise SystemExit(f"{name}: no direction {d!r}")
+                            raise SystemExit(f"{name}: no direction {d!r} (bwd_y: y-ok activations only)")
                         call = {m: (lambda b=b: step(b)) for m, b in bound.items()}
                         if name not in kernels and any(c() is None for c in call.values()):
                             raise SystemExit(f"{name} {d} {shape}: not the fast path (AxisBound returned None)")
