@@ -62,6 +62,28 @@ template <bool kKept, class Vec> inline Vec keep_nan_unless(Vec in, Vec out) {
   else return keep_nan(in, out);
 }
 
+// g f' for a backward whose f' tends to 0 from below on the left (swish, mish, gelu,
+// gelu-tanh), where the limit is g * -0 (NaN for a NaN g). The functor computes nd = -f'
+// at xc, x clamped below at -lo (past it f' is settled): (-g) nd has the bits of g f',
+// and is g * -0 where nd is +0. kZeroAtLo: nd computes to +0 at the clamp by itself (the
+// functor's exponential is exactly 0 there); otherwise the lanes at the clamp get +0
+// here, where the exact f' is negative and below 1e-30 (float; 1e-258 double).
+template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, Vec nd, Vec xc, elem_t<Vec> lo) {
+  if constexpr (!kZeroAtLo) {
+#if defined(PYACT_TARGET_SCALAR)
+    // The scalar baseline compiles a select to a branch (mish: 1.2-1.3x the time): nd w,
+    // w = min(1, (xc + lo) 2^23 (2^52)), is +0 at the clamp and 1 from one ulp right of
+    // it on (lo >= 1; the sum is exact near the clamp and rounded once elsewhere).
+    using T = elem_t<Vec>;
+    constexpr T kBig = sizeof(T) == 4 ? T(0x1p23f) : T(0x1p52);
+    nd = nd * min_of(set1<T>(T(1)), mul_add(xc, set1<T>(kBig), set1<T>(lo * kBig)));
+#else
+    nd = select(xc == -lo, Vec{}, nd);
+#endif
+  }
+  return mul_tiny(-g, nd);
+}
+
 // The three vector operations of the driver, one per direction.
 struct Forward {
   template <class F> static auto op(const F& f, typename F::V x) {

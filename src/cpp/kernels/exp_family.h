@@ -187,8 +187,8 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
   // f', (1 + z) e^z to first order, is below 4e-37 (5e-306) there and rounds to -0 in T
   // from z = -108.651 (-751.754) on, mpmath): z is clamped there, where e^z computes to
   // exactly +0 (exp_in_range: 2^-127 (2^-1023) from bits is +0; AVX-512's vscalef
-  // rounds e^-104.5 (e^-745.6) to 0), so s and s (1 - s) are +0, and bwd_x's sign rule
-  // makes g * -0 of it, with no select. Between, f' is computed (e^z a denormal below
+  // rounds e^-104.5 (e^-745.6) to 0), so s and s (1 - s) are +0, and grad_left_settled
+  // (apply.h) makes g * -0 of it, with no select. Between, f' is computed (e^z a denormal below
   // -87.3 (-708.4), taken by the FMA unit).
   static constexpr T kZLeft = kF ? T(110) : T(752), kZRight = kF ? T(20) : T(40), kZGrad = kF ? T(80) : T(700);
 #if defined(PYACT_TARGET_AVX512)
@@ -219,14 +219,13 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
     const V s = select(p.z < T(0), p.e, set1<T>(T(1))) * r;
     return {p.y, mul_add(clamp(p.z, -kZRight, kZRight), p.e * r * r, s)};
   }
-  // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped. The result
-  // is (-g) (-f'), the bits of g f', so that where s and s (1 - s) are +0 (left of
-  // -kZGradLo, -inf too) -f' = -(z (+0)) - (+0) is +0 and the result g * -0, the limit.
+  // f' = s + z s (1 - s), z = beta x: a function of z alone, so z is clamped. Where s
+  // and s (1 - s) are +0 (left of -kZGradLo, -inf too), -f' = -(z (+0)) - (+0) is +0.
   V bwd_x(V g, V x) const {
     const V z = clamp(beta_one() ? x : times_beta(x), -kZGradLo, kZGrad);
     // exp's bits without its clamps and two-factor scaling.
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_in_range(neg_abs(z)));
-    return mul_tiny(-g, mul_add(-z, l.ds, -l.s));
+    return grad_left_settled<true>(g, mul_add(-z, l.ds, -l.s), z, kZGradLo);
   }
 
  private:
@@ -326,20 +325,7 @@ template <class T> struct Mish : NanFlowsThrough {
     const V d = T(1) / (n + T(2));
     const V sech2 = mul_add(n, set1<T>(T(4)), set1<T>(T(4))) * d * d;  // 4 (n + 1): *4 is exact, one rounding either way
     const V sig = e / (e + T(1));
-    // (-g) (-f'), the bits of g f' (the FMA unit takes the negations); where -f' is +0
-    // (x at -kTiny or below), g * -0.
-#if defined(__FMA__)
-    return mul_tiny(-g, select(xc == -kTiny, V{}, mul_add(-mul_tiny(xc, sech2), sig, -(n * d))));
-#elif defined(PYACT_TARGET_SCALAR)
-    // The scalar baseline compiles a select to a branch (1.2-1.3x the time): f' at the clamp
-    // is negative, so f' w, w = min(1, (x + kTiny) 2^20 (2^50)), is f' itself (w = 1 from
-    // one ulp right of -kTiny on) or -0 (w = +0 at -kTiny and left of it).
-    constexpr T kBig = kF ? T(0x1p20) : T(0x1p50);
-    const V w = min_of(set1<T>(T(1)), mul_add(xc, set1<T>(kBig), set1<T>(kTiny * kBig)));
-    return g * (mul_add(mul_tiny(xc, sech2), sig, n * d) * w);
-#else  // without an FMA the negations cost instructions (SSE4 1.06x the time): g * -0 chosen
-    return g * select(xc == -kTiny, neg_zero<V>(), mul_add(mul_tiny(xc, sech2), sig, n * d));
-#endif
+    return grad_left_settled<false>(g, mul_add(-mul_tiny(xc, sech2), sig, -(n * d)), xc, kTiny);  // -f'
   }
 };
 

@@ -27,7 +27,7 @@ template <class T> struct Gelu : NanFlowsThrough {
   // e^(-w^2/2) on the way goes through the FMA unit). The exact f' rounds to -0 in T from
   // x = -14.5413 (-38.6748) on (mpmath); down to kGradLo it is computed. In double off
   // AVX-512 a vanishing e^(-w^2/2) would take slow products: the clamp stays at
-  // kMaxWGrad (f' 8e-297 there) and a select makes it -0 from there on.
+  // kMaxWGrad (f' 8e-297 there) and grad_left_settled makes it -0 from there on.
 #if defined(PYACT_TARGET_AVX512)
   static constexpr T kGradLo = sizeof(T) == 4 ? T(14.55) : vm::NcdfC<T>::kMaxW;
 #else
@@ -64,14 +64,12 @@ template <class T> struct Gelu : NanFlowsThrough {
       return {fwd(x), bwd_x(set1<T>(T(1)), x)};
     }
   }
-  // The result is -(g (-f')), the bits of g f', so that where Phi and phi are +0, -f' =
-  // -(x (+0)) - (+0) is +0 and the result g * -0 (NaN for a NaN g).
+  // Where Phi and phi are +0, -f' = -(x (+0)) - (+0) is +0 (grad_left_settled, apply.h).
   V bwd_x(V g, V x) const {
     const V xc = clamp(x, -kGradLo, kMaxWGrad);
     const vm::NcdfNpdf<V> p = vm::ncdf_npdf(abs(xc));
-    V nd = mul_add(-xc, p.pdf, -select(x < T(0), p.cdf, T(1) - p.cdf));  // -f'
-    if constexpr (kGradLo == kMaxWGrad) nd = select(xc == -kMaxWGrad, V{}, nd);
-    return -(g * nd);
+    const V nd = mul_add(-xc, p.pdf, -select(x < T(0), p.cdf, T(1) - p.cdf));  // -f'
+    return grad_left_settled<kGradLo != kMaxWGrad>(g, nd, xc, kGradLo);
   }
 
  private:
@@ -151,12 +149,11 @@ template <class T> struct GeluTanh : NanFlowsThrough {
     const V q = select(neg, mul_tiny(f, es), x) / d;  // one division for both sides
     return select(neg, mul_tiny(q, set1<T>(vm::kUnguard<T>)), q);
   }
-  // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2. The result is (-g) (-f'), the bits of
-  // g f', so that where s and s (1 - s) are +0, -f' = -(x (+0)) z' - (+0) is +0 and the
-  // result g * -0, the limit. On AVX-512 x is clamped at -kZeroGrad, where vscalef rounds
-  // e^-|z| (|z| > 109 (753)) to 0 (a denormal e^-|z| on the way goes through the FMA
-  // unit); elsewhere exp_hilo would form that denormal in a slow multiply, so the clamp
-  // stays at -kLeftGrad, and a select makes f' -0 from there on (1.4e-31 (3e-259) at it).
+  // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2. Where s and s (1 - s) are +0,
+  // -f' = -(x (+0)) z' - (+0) is +0 (grad_left_settled, apply.h). On AVX-512 x is
+  // clamped at -kZeroGrad, where vscalef rounds e^-|z| (|z| > 109 (753)) to 0 (a denormal
+  // e^-|z| on the way goes through the FMA unit); elsewhere exp_hilo would form that denormal in a slow multiply, so the clamp
+  // stays at -kLeftGrad, and f' is made -0 from there on (1.4e-31 (3e-259) at it).
 #if defined(PYACT_TARGET_AVX512)
   static constexpr T kGradLo = C::kZeroGrad;
 #else
@@ -167,9 +164,8 @@ template <class T> struct GeluTanh : NanFlowsThrough {
     const Z z = z_of(xc);
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z.hi, exp_neg_abs(z));
     const V dz = mul_add(z.sq, set1<T>(T(3) * C::kBHi), set1<T>(C::kAHi));
-    V nd = mul_add(-mul_tiny(xc, l.ds), dz, -l.s);  // -f'
-    if constexpr (kGradLo == C::kLeftGrad) nd = select(xc == -C::kLeftGrad, V{}, nd);
-    return mul_tiny(-g, nd);
+    const V nd = mul_add(-mul_tiny(xc, l.ds), dz, -l.s);  // -f'
+    return grad_left_settled<kGradLo != C::kLeftGrad>(g, nd, xc, kGradLo);
   }
 };
 
