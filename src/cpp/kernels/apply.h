@@ -67,7 +67,7 @@ template <bool kKept, class Vec> inline Vec keep_nan_unless(Vec in, Vec out) {
 // at xc, x clamped below at -lo (past it f' is settled): (-g) nd has the bits of g f',
 // and is g * -0 where nd is +0. kZeroAtLo: nd computes to +0 at the clamp by itself (the
 // functor's exponential is exactly 0 there); otherwise the lanes at the clamp get +0
-// here, where the exact f' is negative and below 1e-30 (float; 1e-258 double).
+// here, where the exact f' is negative and below 1.4e-31 (float; 3e-259 double).
 template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, Vec nd, Vec xc, elem_t<Vec> lo) {
   if constexpr (!kZeroAtLo) {
 #if defined(PYACT_TARGET_SCALAR)

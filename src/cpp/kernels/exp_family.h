@@ -188,8 +188,8 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
   // from z = -108.651 (-751.754) on, mpmath): z is clamped there, where e^z computes to
   // exactly +0 (exp_in_range: 2^-127 (2^-1023) from bits is +0; AVX-512's vscalef
   // rounds e^-104.5 (e^-745.6) to 0), so s and s (1 - s) are +0, and grad_left_settled
-  // (apply.h) makes g * -0 of it, with no select. Between, f' is computed (e^z a denormal below
-  // -87.3 (-708.4), taken by the FMA unit).
+  // (apply.h) makes g * -0 of it, with no select. Between, f' is computed (e^z a
+  // denormal below -87.3 (-708.4), taken by the FMA unit).
   static constexpr T kZLeft = kF ? T(110) : T(752), kZRight = kF ? T(20) : T(40), kZGrad = kF ? T(80) : T(700);
 #if defined(PYACT_TARGET_AVX512)
   static constexpr T kZGradLo = kF ? T(104.5) : T(745.6);

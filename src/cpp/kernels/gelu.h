@@ -152,8 +152,9 @@ template <class T> struct GeluTanh : NanFlowsThrough {
   // f' = s + x s (1 - s) z'(x), z' = A + 3 B x^2. Where s and s (1 - s) are +0,
   // -f' = -(x (+0)) z' - (+0) is +0 (grad_left_settled, apply.h). On AVX-512 x is
   // clamped at -kZeroGrad, where vscalef rounds e^-|z| (|z| > 109 (753)) to 0 (a denormal
-  // e^-|z| on the way goes through the FMA unit); elsewhere exp_hilo would form that denormal in a slow multiply, so the clamp
-  // stays at -kLeftGrad, and f' is made -0 from there on (1.4e-31 (3e-259) at it).
+  // e^-|z| on the way goes through the FMA unit); elsewhere exp_hilo would form that
+  // denormal in a slow multiply, so the clamp stays at -kLeftGrad, and f' is made -0 from
+  // there on (1.4e-31 (3e-259) at it).
 #if defined(PYACT_TARGET_AVX512)
   static constexpr T kGradLo = C::kZeroGrad;
 #else

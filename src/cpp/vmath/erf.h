@@ -222,8 +222,9 @@ template <class Vec> inline MillsR<Vec> mills_r(Vec w) {
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   const TwoOver<Vec> t = two_over_2_plus(w);
-  // Estrin's scheme above the first three coefficients: on the Zen 3 (AVX2) gelu's forward
-  // took 0.92-0.93x the time of Horner's rule and fwd_deriv 0.87-0.90x (docs/PERFORMANCE.md).
+  // Estrin's scheme above the first three coefficients: a shorter chain than Horner's
+  // rule. On the Zen 3, gelu's forward took 0.93x the time (avx2), 0.73x (sse4) and
+  // 0.87x (scalar); with f' 0.75-0.89x (docs/PERFORMANCE.md).
   const Vec q = horner_estrin<3>(t.t - C::mid, C::q);
   // d log(tQ)/d log(t) = (2+w)(m(w) - w), m the inverse Mills ratio, falls from 1.6 at
   // w = 0 towards 1; 1 + 0.6 t (2 - t) follows it within 0.05, halved here for rel2.
