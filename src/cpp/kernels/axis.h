@@ -721,17 +721,28 @@ void for_kept_rows(int64_t rows, int64_t n, const F& fn) {
 constexpr int64_t kShortRow = 32;
 
 // Whether `rows` rows of n elements go through the column kernel rather than as kept
-// rows: where a kept row would leave lanes idle and there are rows enough to pay for the
-// transposes. With an exp per element (every forward, log_softmax's backward): over a
-// fifth of the row's vector lanes idle; otherwise (the products of softmax's backward)
-// only rows of at most half a vector. Measured on rows of 3-32, 2-8192 rows (1 thread,
+// rows: where a kept row would leave over a fifth of its vector lanes idle and there are
+// rows enough to pay for the transposes. Measured on rows of 3-32, 2-8192 rows (1 thread,
 // in-process A/B): kept rows win on rows of 16, 20, 24, 32 and on fewer than 16 rows
 // (0.23-0.85x the time), the columns on rows of 3, 10, 12 (0.55-0.85x).
+// Softmax's backward, whose products cost less than the transposes' reads, goes by
+// columns only on rows of at most half a vector on AVX-512, where a kept row's partial
+// vector is one masked load or store. Elsewhere that vector is a round trip through the
+// stack, and the columns win on rows of up to kLanes (their sums go straight into the
+// tree, col_sums) while the arrays stay in cache (AVX2, 4096-30,000 rows of 5-12: 0.66-
+// 0.86x the time; rows of 17 and 19: 1.3-1.4x; 60,000 rows or more of 10: 1.08-1.3x).
+constexpr int64_t kColumnsCached = 1 << 18;  // elements of an array
 template <class C> bool via_columns(int64_t rows, int64_t n, bool exp_per_element) {
   if (rows < 16 || n > kShortRow) return false;
   constexpr int64_t N = Simd<C>::N;
   const int64_t lanes = (n + N - 1) / N * N;
-  return exp_per_element ? 5 * (lanes - n) > lanes : 2 * n <= N;
+  const bool idle = 5 * (lanes - n) > lanes;
+  if (exp_per_element) return idle;
+#if defined(PYACT_TARGET_AVX512)
+  return 2 * n <= N;
+#else
+  return idle && n <= kLanes && rows * n <= kColumnsCached;
+#endif
 }
 
 // The N x N transpose of N vectors in registers: log2(N) stages; stage S swaps the
