@@ -729,8 +729,9 @@ constexpr int64_t kShortRow = 32;
 // columns only on rows of at most half a vector on AVX-512, where a kept row's partial
 // vector is one masked load or store. Elsewhere that vector is a round trip through the
 // stack, and the columns win on rows of up to kLanes (their sums go straight into the
-// tree, col_sums) while the arrays stay in cache (AVX2, 4096-30,000 rows of 5-12: 0.66-
-// 0.86x the time; rows of 17 and 19: 1.3-1.4x; 60,000 rows or more of 10: 1.08-1.3x).
+// tree, col_sums) while the arrays stay in cache: 4096 rows of 3-10 took 0.64-0.87x the
+// time on SSE4 and AVX2; rows of 17 and 19 took 1.3-1.4x, and 60,000 or more rows of 10
+// took 1.08-1.3x, where the transposes' tile reads miss (docs/PERFORMANCE.md).
 constexpr int64_t kColumnsCached = 1 << 18;  // elements of an array
 template <class C> bool via_columns(int64_t rows, int64_t n, bool exp_per_element) {
   if (rows < 16 || n > kShortRow) return false;
