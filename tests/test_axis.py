@@ -160,10 +160,13 @@ def test_many_short_rows_vs_reference(isa, dtype, n):
 
 # Softmax's backward of short rows goes by columns while the arrays are small (axis.h,
 # kColumnsCached, off AVX-512) and as kept rows past that size: the same bits either way.
+COLUMNS_CACHED = 1 << 18  # axis.h's kColumnsCached: elements of an array
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [3, 5, 9, 10])
 def test_short_row_gradients_same_bits_by_columns_and_as_kept_rows(isa, dtype, n):
-    rows = (1 << 18) // n + 64
+    rows = COLUMNS_CACHED // n + 64
     x = sample((rows, n), dtype, seed=n, scale=4.0)
     g = sample(x.shape, dtype, seed=n + 1, scale=1.0)
     for name in SOFTMAXES:
