@@ -80,7 +80,11 @@ template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
   using T = elem_t<Vec>;
   using C = ExpC<T>;
   constexpr T lo = kExpLo<T, kScale>;
+#if defined(PYACT_TARGET_AVX512)
+  const Vec ac = a;  // as in exp_clamped: the lanes below lo are masked off in scale_pow2
+#else
   const Vec ac = max_of(set1<T>(lo), a);
+#endif
   const Rounded<Vec> n = round_int(mul_tiny(ac + b, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);

@@ -162,15 +162,15 @@ template <class Vec> inline Vec exp_poly_m1(Vec r) {
 // factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero`: those
 // whose argument was clamped up to exp's underflow threshold kLo, where p * 2^(n +
 // kScale) is e^kLo < 0.973 * 2^-150 (double 0.42 * 2^-1075), below half the smallest
-// denormal. vscalef rounds that to 0 by itself, so on AVX-512 the mask goes unused (a
-// compare and a blend fewer). Elsewhere the second factor is 0 there rather than the
-// product underflowing: a multiplication whose result underflows runs several times
-// slower on x86, so far below the threshold that would be a slow path for a result
-// that is simply 0.
+// denormal. Those lanes are not computed (a masked vscalef; off AVX-512 the second
+// factor is 0) rather than underflowing: an operation whose result underflows runs
+// 20-100x slower on x86 (Zen 3 multiplies; on Intel cores every FP operation, vscalef
+// too), so far below the threshold that would be a slow path for a result that is
+// simply 0.
 template <int kScale, class Vec, class Mask>
-inline Vec scale_pow2(Vec p, Rounded<Vec> n, [[maybe_unused]] Mask zero) {
+inline Vec scale_pow2(Vec p, Rounded<Vec> n, Mask zero) {
 #if defined(PYACT_TARGET_AVX512)
-  return scale_by(p, plus_scale<kScale>(n.n));
+  return scale_by_or_zero(p, plus_scale<kScale>(n.n), zero);
 #else
   using T = elem_t<Vec>;
   const auto m = n.i + kScale;
@@ -195,7 +195,13 @@ template <class T, int kScale> constexpr T kExpHi = ExpC<T>::kHi - T(kScale) * T
 template <int kScale = 0, bool kBelowOnly = false, class Vec> inline Vec exp_clamped(Vec x) {
   using T = elem_t<Vec>;
   constexpr T lo = kExpLo<T, kScale>, hi = kExpHi<T, kScale>;
+#if defined(PYACT_TARGET_AVX512)
+  // The lanes below lo are masked off in scale_pow2: what they compute is unused, so
+  // they need no clamp (a compare for the mask instead of a max, not both).
+  const Vec xc = kBelowOnly ? x : min_of(set1<T>(hi), x);
+#else
   const Vec xc = kBelowOnly ? max_of(set1<T>(lo), x) : clamp(x, lo, hi);
+#endif
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
   return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, x < lo);
