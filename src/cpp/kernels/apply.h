@@ -84,15 +84,102 @@ template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, V
   return mul_tiny(-g, nd);
 }
 
-// The three vector operations of the driver, one per direction.
+// Denormal inputs (SPEC §2: at most 2x slower than normal ones). On Intel cores a
+// multiply, FMA or sqrt that reads a denormal or whose result underflows takes a
+// microcode assist, 20-30x a vector's time (additions and divisions take none; Zen
+// cores have none), and a transcendental's formula forms several such products for a
+// denormal x: 25-100x slower (benchmarks/bench_ranges.py). A functor that declares
+// `static constexpr bool kTinyDetour = true` has the vectors that hold a denormal x
+// computed from its linearisation at 0:
+//   f(x) = f(±0) + f'(±s) x,     g f'(x) = g f'(±s)     (±: the sign of x, s = kTinyBelow)
+// which at a denormal is f to the last bit or two: the functor's f' is continuous on
+// each side of 0, f'(±s) is f'(0±) rounded (|s f''| below half an ulp of f'), and x^2
+// terms vanish. A functor whose parameter stretches x (softplus's beta) says in
+// `bool tiny_detour_ok()` when s is still that close to 0; one that rounds as its
+// formula is written gives its own `V fwd_tiny(V x)` (hard_swish). A denormal g
+// (backward) takes the detour too: g f' from f'. The products with a denormal are formed
+// by times_tiny. The test costs one vfpclass per vector on AVX-512 (a transcendental
+// takes 1.04-1.08x its time, tanh 1.16x; ab_core.py, Xeon), so functors declare the
+// detour where kCheapDenormalTest holds; elsewhere the three integer operations it takes
+// cost 1.11-1.30x on AVX2, and those ISAs keep the slow path.
+template <class T> constexpr T kTinyBelow = sizeof(T) == 4 ? T(0x1p-30f) : T(0x1p-200);
+template <class F, class = void> struct tiny_detour : std::false_type {};
+template <class F> struct tiny_detour<F, std::void_t<decltype(F::kTinyDetour)>> : std::bool_constant<F::kTinyDetour> {};
+template <class F, class = void> struct has_tiny_detour_ok : std::false_type {};
+template <class F>
+struct has_tiny_detour_ok<F, std::void_t<decltype(std::declval<const F&>().tiny_detour_ok())>> : std::true_type {};
+template <class F> bool tiny_detour_ok(const F& f) {
+  if constexpr (has_tiny_detour_ok<F>::value) return f.tiny_detour_ok();
+  else return true;
+}
+template <class F, class = void> struct has_fwd_tiny : std::false_type {};
+template <class F>
+struct has_fwd_tiny<F, std::void_t<decltype(std::declval<const F&>().fwd_tiny(std::declval<typename F::V>()))>>
+    : std::true_type {};
+
+// c t for a denormal t, without an operation that reads or makes a denormal (divisions
+// included): t = ±m 2^-149 (2^-1074) gives the integer m from its bits, exactly (the bits
+// of 2^p + m, minus 2^p), and v = |c| m is formed (rounded once). Below 2^p the result is
+// a denormal whose bits are v rounded to an integer (v + 2^p rounds it, to even): within
+// an ulp of c t. From 2^p on it is normal: v 2^-149 by two normal products. The lanes of
+// a normal t take the plain product.
+template <class Vec> inline Vec times_tiny(Vec c, Vec t) {
+  using T = elem_t<Vec>;
+  constexpr bool kF = sizeof(T) == 4;
+  constexpr T kTwoP = kF ? T(0x1p23f) : T(0x1p52);
+  constexpr T kDown1 = kF ? T(0x1p-75f) : T(0x1p-537), kDown2 = kF ? T(0x1p-74f) : T(0x1p-537);
+  const auto den = below_normal(t);
+  const Vec m = (Vec)(bits(abs(t)) | bits(set1<T>(kTwoP))) - kTwoP;
+  const Vec v = m * abs(c);
+  const auto sign = (bits(t) ^ bits(c)) & sign_mask<Vec>();
+  const auto small = v < kTwoP;
+  const Vec sub = (Vec)((bits(v + kTwoP) - bits(set1<T>(kTwoP))) | sign);
+  const Vec nor = (Vec)(bits(select(small, set1<T>(kTwoP), v) * kDown1 * kDown2) | sign);
+  return select(den, select(small, sub, nor), select(den, set1<T>(T(1)), t) * c);
+}
+
+// x with ±0 in the lanes t.
+template <class Vec, class Mask> inline Vec zero_in(Mask t, Vec x) { return select(t, (Vec)(bits(x) & sign_mask<Vec>()), x); }
+// ±s in the lanes t, x elsewhere.
+template <class Vec, class Mask> inline Vec s_in(Mask t, Vec x) {
+  return select(t, copysign(set1<elem_t<Vec>>(kTinyBelow<elem_t<Vec>>), x), x);
+}
+template <class Vec> struct Both { Vec y, d; };
+// In the tiny lanes t: y = f(±0) + f'(±s) x, from y0 = f(±0) (y0 elsewhere), and f'(±s).
+template <class F, class Vec, class Mask> PYACT_INLINE Both<Vec> linearised(const F& f, Vec x, Mask t, Vec y0) {
+  const Vec d = f.bwd_x(set1<elem_t<Vec>>(1), s_in(t, x));
+  return {select(t, y0 + times_tiny(d, x), y0), d};
+}
+
+// The vector operations of the driver, one per direction. Those with kDetours give
+// tiny(...), the lanes of a detour, and detour(f, ...), the whole vector where some lane
+// is one (rare): the other lanes have the bits of op.
 struct Forward {
+  static constexpr bool kDetours = true;
   template <class F> static auto op(const F& f, typename F::V x) {
     return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd(x));
   }
+  template <class Vec> static auto tiny(Vec x) { return denormal_lanes(x); }
+  template <class F> static auto detour(const F& f, typename F::V x) {
+    if constexpr (has_fwd_tiny<F>::value) return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd_tiny(x));
+    if (!tiny_detour_ok(f)) return op(f, x);
+    const auto t = is_denormal(x);
+    return linearised(f, x, t, op(f, zero_in(t, x))).y;
+  }
 };
 struct BackwardX {
+  static constexpr bool kDetours = true;
   template <class F> static auto op(const F& f, typename F::V g, typename F::V x) {
     return keep_nan_unless<bwd_keeps_nan<F>::value>(x, f.bwd_x(g, x));
+  }
+  template <class Vec> static auto tiny(Vec g, Vec x) { return denormal_lanes(x) | denormal_lanes(g); }
+  // g f'(±s) in the lanes of a denormal x, f' times_tiny g in those of a denormal g.
+  template <class F> static auto detour(const F& f, typename F::V g, typename F::V x) {
+    using T = elem_t<typename F::V>;
+    if (!tiny_detour_ok(f)) return op(f, g, x);
+    const auto tg = is_denormal(g);
+    const typename F::V r = op(f, select(tg, set1<T>(T(1)), g), s_in(is_denormal(x), x));
+    return select(tg, times_tiny(r, g), r);
   }
 };
 struct BackwardY {
@@ -106,18 +193,28 @@ struct BackwardY {
 // swish's sigmoid):
 //   Both<V> fwd_deriv(V x)      {f(x) with the bits of fwd(x), f'(x)}
 // For the others, fwd then bwd costs the same as keeping x (fused.h fills no entry).
-template <class Vec> struct Both { Vec y, d; };
 template <class F, class = void> struct has_fwd_deriv : std::false_type {};
 template <class F>
 struct has_fwd_deriv<F, std::void_t<decltype(std::declval<const F&>().fwd_deriv(std::declval<typename F::V>()))>>
     : std::true_type {};
 struct ForwardDeriv {
+  static constexpr bool kDetours = true;
   template <class F> static Both<typename F::V> op(const F& f, typename F::V x) {
     const Both<typename F::V> r = f.fwd_deriv(x);  // (kFwdKeepsNan covers fwd_deriv too)
     constexpr bool kKept = fwd_keeps_nan<F>::value;
     return {keep_nan_unless<kKept>(x, r.y), keep_nan_unless<kKept>(x, r.d)};
   }
+  template <class Vec> static auto tiny(Vec x) { return denormal_lanes(x); }
+  template <class F> static Both<typename F::V> detour(const F& f, typename F::V x) {
+    if (!tiny_detour_ok(f)) return op(f, x);
+    const auto t = is_denormal(x);
+    const Both<typename F::V> r = op(f, zero_in(t, x));
+    const Both<typename F::V> l = linearised(f, x, t, r.y);
+    return {l.y, select(t, l.d, r.d)};
+  }
 };
+template <class Op, class = void> struct op_detours : std::false_type {};
+template <class Op> struct op_detours<Op, std::void_t<decltype(Op::kDetours)>> : std::bool_constant<Op::kDetours> {};
 template <class R> struct is_both : std::false_type {};
 template <class Vec> struct is_both<Both<Vec>> : std::true_type {};
 template <class Op, class F, int Arity> constexpr bool returns_both() {
@@ -150,6 +247,9 @@ PYACT_INLINE void unrolled(std::integer_sequence<int, K...>, One one, Put put) {
 template <class F, class = void> struct picks_form : std::false_type {};
 template <class F> struct picks_form<F, std::void_t<decltype(F::kPicksForm)>> : std::bool_constant<F::kPicksForm> {};
 
+// Op::tiny, looked up only where an Op has it (kDetour).
+template <class Op, class... Vs> PYACT_INLINE auto op_tiny(Vs... v) { return Op::tiny(v...); }
+
 // out[i] = Op(f, in0[i] [, in1[i]]) for i in [0, n), f of a fixed form.
 template <class Op, class F, class T, int Arity, bool kStream>
 PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t begin, int64_t end, T* out2) {
@@ -163,20 +263,44 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
     else if constexpr (kStream) { (void)o2; store_stream(o + i, r); }
     else { (void)o2; store(o + i, r); }
   };
+  // The denormal detour (above): one test per group of vectors on the fast path.
+  constexpr bool kDetour = tiny_detour<F>::value && op_detours<Op>::value;
+  auto tiny_at = [&](auto j, const T* a, const T* b) {  // generic: instantiated only where kDetour
+    if constexpr (Arity == 1) { (void)b; return op_tiny<Op>(load(a + j)); }
+    else return op_tiny<Op>(load(a + j), load(b + j));
+  };
+  auto checked = [&](int64_t j, const T* a, const T* b) {
+    if constexpr (kDetour) {
+      if (any_lane(tiny_at(j, a, b))) {
+        if constexpr (Arity == 1) return Op::detour(f, load(a + j));
+        else return Op::detour(f, load(a + j), load(b + j));
+      }
+    }
+    return one(j, a, b);
+  };
   const T* a = in[0];
   const T* b = Arity == 2 ? in[1] : nullptr;
   int64_t i = begin;
   constexpr int U = unroll_of<F>::value;
-  for (; i + U * N <= end; i += U * N)
+  for (; i + U * N <= end; i += U * N) {
+    if constexpr (kDetour) {
+      auto t = tiny_at(i, a, b);
+      for (int k = 1; k < U; ++k) t |= tiny_at(i + k * N, a, b);
+      if (any_lane(t)) {
+        for (int k = 0; k < U; ++k) put(out, out2, i + k * N, checked(i + k * N, a, b));
+        continue;
+      }
+    }
     unrolled(std::make_integer_sequence<int, U>{}, [&](int k) { return one(i + k * N, a, b); },
              [&](int k, const auto& r) { put(out, out2, i + k * N, r); });
-  for (; i + N <= end; i += N) put(out, out2, i, one(i, a, b));
+  }
+  for (; i + N <= end; i += N) put(out, out2, i, checked(i, a, b));
   if (i < end) {  // the tail, padded with zeros, through the same vector code
     const int64_t rest = end - i;
     alignas(64) T pa[N] = {}, pb[N] = {};  // aligned: a streaming put stores here too
     std::memcpy(pa, a + i, rest * sizeof(T));
     if constexpr (Arity == 2) std::memcpy(pb, b + i, rest * sizeof(T));
-    put(pa, pb, 0, one(0, pa, pb));
+    put(pa, pb, 0, checked(0, pa, pb));
     std::memcpy(out + i, pa, rest * sizeof(T));
     if (out2) std::memcpy(out2 + i, pb, rest * sizeof(T));
   }

@@ -26,6 +26,7 @@ template <class Vec> inline Vec neg_part(Vec x) { return min_of(Vec{}, x); }
 // x if x > 0 else alpha*(e^x - 1). Param: alpha.
 template <class T> struct Elu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   T alpha;
   explicit Elu(const double* p) : alpha(T(p[0])) {}
   V fwd(V x) const { return select(x > T(0), x, mul_tiny(set1<T>(alpha), vm::expm1_nonpos(neg_part(x)))); }
@@ -37,6 +38,7 @@ template <class T> struct Elu : NanFlowsThrough {
 // scale * elu(x, alpha) with the self-normalising constants (Klambauer et al. 2017).
 template <class T> struct Selu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   static constexpr double kAlpha = 1.6732632423543772848170429916717;
   static constexpr double kScale = 1.0507009873554804934193349852946;
   static constexpr double kScaleM1 = 0.0507009873554804934193349852946;  // kScale - 1, to all digits
@@ -57,8 +59,10 @@ template <class T> struct Selu : NanFlowsThrough {
 // no overflow side.
 template <class T, int kAlphaSign = 0> struct CeluAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   T alpha, inv_alpha;
   explicit CeluAs(const double* p) : alpha(T(p[0])), inv_alpha(T(1.0 / p[0])) {}
+  bool tiny_detour_ok() const { return std::fabs(alpha) >= T(0.0625); }  // s/alpha still tiny
   template <int K> explicit CeluAs(const CeluAs<T, K>& o) : alpha(o.alpha), inv_alpha(o.inv_alpha) {}
   static constexpr bool kPicksForm = kAlphaSign == 0;
   template <class Body> void with_form(Body body) const {
@@ -80,6 +84,7 @@ template <class T> using Celu = CeluAs<T>;
 
 template <class T> struct Sigmoid : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   explicit Sigmoid(const double*) {}
   V fwd(V x) const { return vm::sigmoid(x); }
   V bwd_x(V g, V x) const { return g * vm::sigmoid_deriv_from(vm::exp_nonpos(neg_abs(x))); }
@@ -89,6 +94,7 @@ template <class T> struct Sigmoid : NanFlowsThrough {
 // log sigmoid(x) = min(x, 0) - log1p(e^-|x|); f' = sigmoid(-x).
 template <class T> struct LogSigmoid : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   explicit LogSigmoid(const double*) {}
   V fwd(V x) const {  // e^-|x| in [0, 1]
     return neg_part(x) - vm::log1p_unit(vm::exp_nonpos(vm::neg_abs_saturated<-1>(x)));
@@ -98,6 +104,7 @@ template <class T> struct LogSigmoid : NanFlowsThrough {
 
 template <class T> struct Tanh : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   explicit Tanh(const double*) {}
   V fwd(V x) const { return vm::tanh(x); }
   V bwd_x(V g, V x) const { return g * vm::sech2(x); }
@@ -119,8 +126,11 @@ template <BetaForm kForm> constexpr bool in_form(BetaForm f, bool holds) {
 // and backward. Params: beta > 0, threshold.
 template <class T, BetaForm kForm = BetaForm::pick> struct SoftplusAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   T beta, inv_beta, threshold;
   explicit SoftplusAs(const double* p) : beta(T(p[0])), inv_beta(T(1.0 / p[0])), threshold(T(p[1])) {}
+  // beta s still tiny, and the threshold far from 0 (both s and 0 on its left).
+  bool tiny_detour_ok() const { return beta <= T(16) && threshold >= T(1); }
   template <BetaForm K>
   explicit SoftplusAs(const SoftplusAs<T, K>& o) : beta(o.beta), inv_beta(o.inv_beta), threshold(o.threshold) {}
   static constexpr bool kPicksForm = kForm == BetaForm::pick;
@@ -176,6 +186,7 @@ template <class T> using Softplus = SoftplusAs<T>;
 // point, so that no product underflows (those run several times slower on x86).
 template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   // beta = 0: f' = 1/2 whatever x is, so that form keeps the driver's NaN selects
   // (fwd_deriv's f' and the backwards).
   static constexpr bool kFwdKeepsNan = kForm != BetaForm::zero && kForm != BetaForm::pick, kBwdKeepsNan = kFwdKeepsNan;
@@ -199,6 +210,7 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
   static constexpr T kHugeX = kF ? T(0x1p62) : T(0x1p958);  // |x| e^-|z| 2^64 stays finite below
   T beta;
   explicit SwishAs(const double* p) : beta(T(p[0])) {}
+  bool tiny_detour_ok() const { return std::fabs(beta) <= T(16); }  // beta s still tiny
   template <BetaForm K> explicit SwishAs(const SwishAs<T, K>& o) : beta(o.beta) {}
   static constexpr bool kPicksForm = kForm == BetaForm::pick;
   template <class Body> void with_form(Body body) const {
@@ -301,6 +313,7 @@ template <class T> using Swish = SwishAs<T>;
 // leave e^x / (e^x + 1) a division of a denormal for some x, slow on x86).
 template <class T> struct Mish : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   static constexpr bool kF = sizeof(T) == 4;
   static constexpr T kHi = kF ? T(20) : T(40), kTiny = kF ? T(80) : T(700), kLeft = kF ? T(110) : T(752);
   explicit Mish(const double*) {}
@@ -331,6 +344,7 @@ template <class T> struct Mish : NanFlowsThrough {
 
 template <class T> struct Exponential : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   explicit Exponential(const double*) {}
   V fwd(V x) const { return vm::exp(x); }
   V bwd_x(V g, V x) const { return g * vm::exp(x); }

@@ -65,6 +65,7 @@ template <class T> struct Relu6 {
 
 template <class T> struct LeakyRelu {
   PYACT_FUNCTOR_TYPES(1);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   T slope;
   explicit LeakyRelu(const double* p) : slope(T(p[0])) {}
   V fwd(V x) const { return select(x > T(0), x, scaled(slope, x)); }
@@ -122,35 +123,25 @@ template <int kB, class Vec> inline Vec div_exact(Vec p) {
 // Above 3 the value is x itself: x * 6 / 6 would overflow for |x| > max/6.
 // Between, x (x + 3) / 6 rounded twice as written (p = x (x + 3), then p / 6), also onto
 // the denormal grid. A multiply or a division with a denormal operand or result runs
-// 2.4-3.5x slower on x86 (4.5x on SSE4), and a denormal x made both: with an FMA (AVX2,
-// AVX-512) there is neither (mul_tiny, div6, div_exact), so denormal inputs cost what
-// ordinary ones do. On SSE4 a vector that holds a denormal x (one compare and a
-// predicted branch find it) takes fwd_tiny, or x/3 at 0 backward: 1.2-1.7x instead of
-// 3.9-4.7x, ordinary data unchanged. The scalar baseline keeps the plain formulas (a
-// branch there cost ordinary data 1.4x).
+// 2.4-3.5x slower on Zen 3 (4.5x on SSE4), and on Intel cores any FP operation but an
+// addition or a division that reads or makes a denormal takes a microcode assist (20-
+// 90x), FMAs included: a vector with a denormal x takes the driver's detour (apply.h),
+// fwd_tiny forward, f' at ±s (1/2) backward.
 template <class T> struct HardSwish {
   PYACT_FUNCTOR_TYPES(4);
+#if defined(PYACT_TARGET_SSE4)
+  static constexpr bool kTinyDetour = true;  // a multiply or a division by denormals: slow on every x86 core
+#else
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by fwd_tiny
+#endif
   // NaN passes the selects below (its compares are false) into p: no select by the driver.
   static constexpr bool kFwdKeepsNan = true;
   explicit HardSwish(const double*) {}
   V fwd(V x) const {
-#if defined(PYACT_TARGET_SSE4)
-    const auto tiny = denormal(x);
-    if (__builtin_expect(any_lane(tiny), 0)) return fwd_tiny(x, tiny);
-#endif
     return select(x < T(-3), V{}, select(x > T(3), x, div6(mul_tiny(x, x + T(3)))));  // -inf * 0
   }
   V bwd_x(V g, V x) const {
-#if defined(PYACT_TARGET_SSE4)
-    const auto tiny = denormal(x);
-    if (__builtin_expect(any_lane(tiny), 0)) return bwd_of(g, select(tiny, V{}, x));  // x/3 + 1/2 = 1/2 there
-#endif
-    return bwd_of(g, x);
-  }
-
- private:
-  static V bwd_of(V g, V x) {
-    const V mid = g * (div_exact<3>(x) + T(0.5));  // + 0.5 absorbs a denormal x/3
+    const V mid = g * (div_exact<3>(x) + T(0.5));
     return select(x <= T(-3), V{}, select(x < T(3), mid, g));
   }
   // p / 6 rounded, with the bits of the division, ties to even on the denormal grid too.
@@ -175,11 +166,8 @@ template <class T> struct HardSwish {
     return p / T(6);
 #endif
   }
-#if defined(PYACT_TARGET_SSE4)
-  template <class Mask> static bool any_lane(Mask m) { return _mm_movemask_epi8((__m128i)m) != 0; }
-  // Not 0 (no slower than other x, and common: relu's outputs, padding).
-  static M<T> denormal(V x) { return below_normal(x) & (x != T(0)); }
-  // The denormal lanes without a multiply or a division that
+  // The driver's detour forward (apply.h), for a vector with a tiny x: the others by the
+  // division (its bits are div6's), the denormal lanes without a multiply or a division that
   // reads or makes a denormal: x + 3 rounds to 3 there, and 3x rounded is J 2^-149
   // (2^-1074) for an integer J. s = |x| 2^126 (2^1022) comes from the bits (1 + |x| 2^126
   // has x's significand), 3s rounds as 3x does (at any scale), and q = (3s rounded)/6
@@ -189,17 +177,17 @@ template <class T> struct HardSwish {
   // multiple of 1/6 below 2^22 (2^51), so q keeps two or more bits below the unit and is
   // a half only where J/6 is one. The division's bits (all 2^32 float32 compared).
   // (A vector of denormals only, as a denormal array gives, needs no select.)
-  static V fwd_tiny(V x, M<T> tiny) {
+  static V fwd_tiny(V x) {
     using U = typename Simd<T>::U;
+    const auto tiny = is_denormal(x);
     const V ones = set1<T>(T(1));
     const V s = from_bits<V>(bits(abs(x)) | bits(ones)) - ones;
     const U mant = U{} + (sizeof(T) == 4 ? uint64_t(0x7fffff) : uint64_t(0xfffffffffffffull));
     const auto result = [&](V q) { return from_bits<V>((bits(q + ones) & mant) | (bits(x) & sign_mask<V>())); };
-    if (_mm_movemask_epi8((__m128i)tiny) == 0xffff) return result(s * T(3) / T(6));
+    if (!any_lane(~tiny)) return result(s * T(3) / T(6));
     const V q = select(tiny, s, x) * (x + T(3)) / T(6);
     return select(x < T(-3), V{}, select(x > T(3), x, select(tiny, result(q), q)));
   }
-#endif
 };
 
 // 1 where x >= threshold else 0; the derivative is 0 (NaN at NaN, by the driver).

@@ -5,6 +5,8 @@
 
 namespace pyact { namespace PYACT_TARGET {
 PYACT_DEFINE_VEC_TYPES(32, 32)
+// No one-instruction denormal test: the driver tests no vector (kernels/apply.h, kTinyDetour).
+constexpr bool kCheapDenormalTest = false;
 inline vf mul_add(vf a, vf b, vf c) { return (vf)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c); }
 inline vd mul_add(vd a, vd b, vd c) { return (vd)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c); }
 inline vf sqrt(vf a) { return (vf)_mm256_sqrt_ps((__m256)a); }
@@ -14,6 +16,8 @@ inline vf max_of(vf a, vf b) { return (vf)_mm256_max_ps((__m256)a, (__m256)b); }
 inline vd max_of(vd a, vd b) { return (vd)_mm256_max_pd((__m256d)a, (__m256d)b); }
 inline vf min_of(vf a, vf b) { return (vf)_mm256_min_ps((__m256)a, (__m256)b); }
 inline vd min_of(vd a, vd b) { return (vd)_mm256_min_pd((__m256d)a, (__m256d)b); }
+inline bool any_lane(vi m) { return _mm256_movemask_ps((__m256)m) != 0; }
+inline bool any_lane(vl m) { return _mm256_movemask_pd((__m256d)m) != 0; }
 // Stores that go around the cache, to an address aligned to the vector; then a fence
 // before other threads may read them (kernels/apply.h, run_streamed).
 constexpr bool kStreamStores = true;

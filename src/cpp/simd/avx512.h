@@ -29,6 +29,16 @@ inline vd scale_by_or_zero(vd p, vd n, vl zero) {
   return (vd)_mm512_maskz_scalef_pd(static_cast<__mmask8>(~_mm512_movepi64_mask((__m512i)zero)), (__m512d)p,
                                     (__m512d)n);
 }
+inline bool any_lane(vi m) { return _mm512_movepi32_mask((__m512i)m) != 0; }
+inline bool any_lane(vl m) { return _mm512_movepi64_mask((__m512i)m) != 0; }
+// vec.h denormal_lanes: one vfpclass into a mask register, cheap enough for the
+// elementwise driver to test every vector (kernels/apply.h, kTinyDetour).
+constexpr bool kCheapDenormalTest = true;
+inline __mmask16 denormal_lanes(vf v) { return _mm512_fpclass_ps_mask((__m512)v, 0x20); }
+inline __mmask8 denormal_lanes(vd v) { return _mm512_fpclass_pd_mask((__m512d)v, 0x20); }
+inline bool any_lane(__mmask16 m) { return m != 0; }
+inline bool any_lane(__mmask8 m) { return m != 0; }
+inline bool any_lane(int m) { return m != 0; }  // two masks joined by | (promoted to int)
 // x rounded to an integer, ties to even (vmath/exp.h round_int), by one vrndscale.
 inline vf round_even(vf x) { return (vf)_mm512_roundscale_ps((__m512)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 inline vd round_even(vd x) { return (vd)_mm512_roundscale_pd((__m512d)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }

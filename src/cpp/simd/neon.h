@@ -5,6 +5,8 @@
 
 namespace pyact { namespace PYACT_TARGET {
 PYACT_DEFINE_VEC_TYPES(16, 16)
+// No one-instruction denormal test: the driver tests no vector (kernels/apply.h, kTinyDetour).
+constexpr bool kCheapDenormalTest = false;
 inline vf mul_add(vf a, vf b, vf c) { return (vf)vfmaq_f32((float32x4_t)c, (float32x4_t)a, (float32x4_t)b); }
 inline vd mul_add(vd a, vd b, vd c) { return (vd)vfmaq_f64((float64x2_t)c, (float64x2_t)a, (float64x2_t)b); }
 inline vf sqrt(vf a) { return (vf)vsqrtq_f32((float32x4_t)a); }

@@ -5,6 +5,8 @@
 
 namespace pyact { namespace PYACT_TARGET {
 PYACT_DEFINE_VEC_TYPES(16, 16)
+// No one-instruction denormal test: the driver tests no vector (kernels/apply.h, kTinyDetour).
+constexpr bool kCheapDenormalTest = false;
 inline vf mul_add(vf a, vf b, vf c) { return a * b + c; }
 inline vd mul_add(vd a, vd b, vd c) { return a * b + c; }
 inline vf sqrt(vf a) { return (vf)_mm_sqrt_ps((__m128)a); }
@@ -14,6 +16,8 @@ inline vf max_of(vf a, vf b) { return (vf)_mm_max_ps((__m128)a, (__m128)b); }
 inline vd max_of(vd a, vd b) { return (vd)_mm_max_pd((__m128d)a, (__m128d)b); }
 inline vf min_of(vf a, vf b) { return (vf)_mm_min_ps((__m128)a, (__m128)b); }
 inline vd min_of(vd a, vd b) { return (vd)_mm_min_pd((__m128d)a, (__m128d)b); }
+inline bool any_lane(vi m) { return _mm_movemask_ps((__m128)m) != 0; }
+inline bool any_lane(vl m) { return _mm_movemask_pd((__m128d)m) != 0; }
 // Stores that go around the cache, to an address aligned to the vector; then a fence
 // before other threads may read them (kernels/apply.h, run_streamed).
 constexpr bool kStreamStores = true;

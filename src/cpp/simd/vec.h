@@ -99,6 +99,20 @@ template <class Vec> inline auto has_sign(Vec v) { return (typename Simd<elem_t<
 template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_limits<elem_t<Vec>>::infinity(); }
 // |v| below the smallest normal: a denormal or ±0.
 template <class Vec> inline auto below_normal(Vec v) { return abs(v) < std::numeric_limits<elem_t<Vec>>::min(); }
+// A denormal (not ±0): |v|'s bits minus one, unsigned, below the smallest normal's (±0
+// wraps to the top; NaN's bits lie above).
+template <class Vec> inline auto is_denormal(Vec v) {
+  return bits(abs(v)) - 1 < bits(set1<elem_t<Vec>>(std::numeric_limits<elem_t<Vec>>::min())) - 1;
+}
+// The same as a mask for any_lane and | only: the ISA header may give a cheaper one.
+template <class Vec> inline auto denormal_lanes(Vec v) { return is_denormal(v); }
+// Whether any lane of a compare's mask is set (the ISA headers overload it with a
+// movemask).
+template <class Mask> inline bool any_lane(Mask m) {
+  bool any = false;
+  for (size_t l = 0; l < sizeof(Mask) / sizeof(m[0]); ++l) any |= m[l] != 0;
+  return any;
+}
 
 // a > b ? a : b and a < b ? a : b: b wherever the compare is false, NaN included. The
 // x86 headers overload them with max/min, which are exactly that, one instruction where
