@@ -65,7 +65,6 @@ template <class T> struct Relu6 {
 
 template <class T> struct LeakyRelu {
   PYACT_FUNCTOR_TYPES(1);
-  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   T slope;
   explicit LeakyRelu(const double* p) : slope(T(p[0])) {}
   V fwd(V x) const { return select(x > T(0), x, scaled(slope, x)); }
