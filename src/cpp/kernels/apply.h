@@ -91,7 +91,7 @@ template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, V
 // denormal x: 25-100x slower (benchmarks/bench_ranges.py). A functor that declares
 // `static constexpr bool kTinyDetour = true` has the vectors that hold a denormal x
 // computed from its linearisation at 0:
-//   f(x) = f(±0) + f'(±s) x,     g f'(x) = g f'(±s)     (±: the sign of x, s = kTinyBelow)
+//   f(x) = f(±0) + f'(±s) x,     g f'(x) = g f'(±s)     (±: the sign of x, s = kTinyAt)
 // which at a denormal is f to the last bit or two: the functor's f' is continuous on
 // each side of 0, f'(±s) is f'(0±) rounded (|s f''| below half an ulp of f'), and x^2
 // terms vanish. A functor whose parameter stretches x (softplus's beta) says in
@@ -102,7 +102,7 @@ template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, V
 // takes 1.04-1.08x its time, tanh 1.16x; ab_core.py, Xeon), so functors declare the
 // detour where kCheapDenormalTest holds; elsewhere the three integer operations it takes
 // cost 1.11-1.30x on AVX2, and those ISAs keep the slow path.
-template <class T> constexpr T kTinyBelow = sizeof(T) == 4 ? T(0x1p-30f) : T(0x1p-200);
+template <class T> constexpr T kTinyAt = sizeof(T) == 4 ? T(0x1p-30f) : T(0x1p-200);
 template <class F, class = void> struct tiny_detour : std::false_type {};
 template <class F> struct tiny_detour<F, std::void_t<decltype(F::kTinyDetour)>> : std::bool_constant<F::kTinyDetour> {};
 template <class F, class = void> struct has_tiny_detour_ok : std::false_type {};
@@ -121,28 +121,27 @@ struct has_fwd_tiny<F, std::void_t<decltype(std::declval<const F&>().fwd_tiny(st
 // included): t = ±m 2^-149 (2^-1074) gives the integer m from its bits, exactly (the bits
 // of 2^p + m, minus 2^p), and v = |c| m is formed (rounded once). Below 2^p the result is
 // a denormal whose bits are v rounded to an integer (v + 2^p rounds it, to even): within
-// an ulp of c t. From 2^p on it is normal: v 2^-149 by two normal products. The lanes of
-// a normal t take the plain product.
+// an ulp of c t. From 2^p on it is normal: v 2^-149 by two normal products. Lanes
+// of a normal t give nothing useful (the callers select the denormal ones).
 template <class Vec> inline Vec times_tiny(Vec c, Vec t) {
   using T = elem_t<Vec>;
   constexpr bool kF = sizeof(T) == 4;
   constexpr T kTwoP = kF ? T(0x1p23f) : T(0x1p52);
   constexpr T kDown1 = kF ? T(0x1p-75f) : T(0x1p-537), kDown2 = kF ? T(0x1p-74f) : T(0x1p-537);
-  const auto den = below_normal(t);
   const Vec m = (Vec)(bits(abs(t)) | bits(set1<T>(kTwoP))) - kTwoP;
   const Vec v = m * abs(c);
   const auto sign = (bits(t) ^ bits(c)) & sign_mask<Vec>();
   const auto small = v < kTwoP;
   const Vec sub = (Vec)((bits(v + kTwoP) - bits(set1<T>(kTwoP))) | sign);
   const Vec nor = (Vec)(bits(select(small, set1<T>(kTwoP), v) * kDown1 * kDown2) | sign);
-  return select(den, select(small, sub, nor), select(den, set1<T>(T(1)), t) * c);
+  return select(small, sub, nor);
 }
 
 // x with ±0 in the lanes t.
 template <class Vec, class Mask> inline Vec zero_in(Mask t, Vec x) { return select(t, (Vec)(bits(x) & sign_mask<Vec>()), x); }
 // ±s in the lanes t, x elsewhere.
 template <class Vec, class Mask> inline Vec s_in(Mask t, Vec x) {
-  return select(t, copysign(set1<elem_t<Vec>>(kTinyBelow<elem_t<Vec>>), x), x);
+  return select(t, copysign(set1<elem_t<Vec>>(kTinyAt<elem_t<Vec>>), x), x);
 }
 template <class Vec> struct Both { Vec y, d; };
 // In the tiny lanes t: y = f(±0) + f'(±s) x, from y0 = f(±0) (y0 elsewhere), and f'(±s).
