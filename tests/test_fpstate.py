@@ -27,7 +27,7 @@ from pyact import _catalog
 
 from conftest import catalog, example_params
 from reference import REF
-from refcheck import assert_matches
+from refcheck import assert_matches, compute_params, expected_forward
 
 FTZ, DAZ, ROUND_MASK, ROUND_UP = 0x8000, 0x0040, 0x6000, 0x4000
 CONTROL = 0xFFC0  # MXCSR's control bits; bits 0-5 are sticky exception flags any arithmetic sets
@@ -172,6 +172,42 @@ def test_denormal_inputs(act, isa, dtype):
     assert_matches(a.backward(gd, x=x), act.name, x, p, g=gd, shift=0, what=f"{act.name} bwd(g denormal) {dtype}")
 
 
+@pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
+def test_denormal_lanes_beside_normal_ones(act, isa, dtype):
+    """Vectors that mix denormal x (or g) with normal lanes, as real data has them (on
+    AVX-512 such a vector takes the driver's detour, apply.h): every lane matches the
+    reference, and every lane has the bits it gets in an array of its own kind only (the
+    denormals and zeros apart, the other values apart): a lane's result never depends on
+    its neighbours."""
+    rng = np.random.default_rng(5)
+    n = 1013  # unrolled groups, single vectors and a padded tail
+    sub = _subnormals(dtype)
+    x = (rng.standard_normal(n) * 3).astype(dtype)
+    tiny_x = rng.random(n) < 0.3
+    x[tiny_x] = rng.choice(sub, int(tiny_x.sum()))
+    g = rng.standard_normal(n).astype(dtype)
+    tiny_g = rng.random(n) < 0.2
+    g[tiny_g] = rng.choice(sub, int(tiny_g.sum()))
+    p = example_params(act)
+    a = pa.get(act.name, **p)
+    u = f"u{x.dtype.itemsize}"
+    y = a(x)
+    assert_matches(y, act.name, x, p, shift=0, what=f"{act.name} fwd mixed {dtype} {isa}")
+    for lanes in (tiny_x, ~tiny_x):
+        np.testing.assert_array_equal(y[lanes].view(u), a(x[lanes]).view(u), err_msg=f"{act.name} fwd")
+    # A denormal x whose result rounds to 0 gives the reference's sign (f(x) = f'(0) x near
+    # 0: gelu's x/2 at the smallest denormal is -0 for a negative x). (Not tanhshrink: its
+    # float64 reference x - tanh x cancels to +0 there, where x^3/3 has x's sign.)
+    ref = expected_forward(act.name, x, compute_params(p, y.dtype)).astype(y.dtype)
+    zero = tiny_x & (x != 0) & (ref == 0) & (y == 0) & (act.name != "tanhshrink")
+    np.testing.assert_array_equal(np.signbit(y[zero]), np.signbit(ref[zero]), err_msg=f"{act.name} sign of 0")
+    gx = a.backward(g, x=x)
+    assert_matches(gx, act.name, x, p, g=g, shift=0, what=f"{act.name} bwd mixed {dtype} {isa}")
+    for lanes in (tiny_x | tiny_g, ~(tiny_x | tiny_g)):
+        np.testing.assert_array_equal(gx[lanes].view(u), a.backward(g[lanes], x=x[lanes]).view(u),
+                                      err_msg=f"{act.name} bwd")
+
+
 def _all_denormals32() -> np.ndarray:
     """Every float32 denormal, both signs (2 x 2^23 - 2 values)."""
     bits = np.arange(1, 1 << 23, dtype=np.uint32)
@@ -180,13 +216,18 @@ def _all_denormals32() -> np.ndarray:
 
 def test_denormals_exact_where_the_kernel_reroutes_them(isa):
     """tanh and softsign send a denormal x around their division (a denormal operand is
-    slow); every float32 denormal still gives x itself (x/(1 + |x|) = x/1). hard_swish:
+    slow); every float32 denormal still gives x itself (x/(1 + |x|) = x/1). leaky_relu:
+    slope x as NumPy's multiply rounds it (AVX-512 forms it from the integer significand). hard_swish:
     x (x + 3) / 6 rounded twice as the formula is written (NumPy: 3x rounded to float32,
     the quotient in float64, never a half on the float32 grid, rounded to float32).
     float64: random denormals against exact fractions."""
     x = _all_denormals32()
     for name in ("tanh", "softsign"):
         np.testing.assert_array_equal(getattr(pa, name)(x).view(np.uint32), x.view(np.uint32), err_msg=name)
+    for slope in (0.01, 1 / 3, 1.7, -0.5):  # slope x correctly rounded, its sign on a 0 too
+        want = np.where(x > 0, x, np.float32(slope) * x)
+        got = pa.leaky_relu(x, negative_slope=slope)
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32), err_msg=f"leaky_relu {slope}")
     p3 = (3.0 * x.astype(np.float64)).astype(np.float32)  # x + 3 rounds to 3
     want = (p3.astype(np.float64) / 6.0).astype(np.float32)
     np.testing.assert_array_equal(pa.hard_swish(x).view(np.uint32), want.view(np.uint32))
@@ -195,6 +236,10 @@ def test_denormals_exact_where_the_kernel_reroutes_them(isa):
     xd = bits.view(np.float64)
     for name in ("tanh", "softsign"):
         np.testing.assert_array_equal(getattr(pa, name)(xd).view(np.uint64), bits, err_msg=name)
+    for slope in (0.01, 1 / 3, 1.7, -0.5):
+        want = np.where(xd > 0, xd, slope * xd)
+        got = pa.leaky_relu(xd, negative_slope=slope)
+        np.testing.assert_array_equal(got.view(np.uint64), want.view(np.uint64), err_msg=f"leaky_relu {slope}")
     # Fraction -> float rounds correctly: 3x rounded, then the quotient rounded.
     want64 = np.array([float(Fraction(float(Fraction(v) * 3)) / 6) for v in xd.tolist()])
     np.testing.assert_array_equal(pa.hard_swish(xd).view(np.uint64), want64.view(np.uint64))

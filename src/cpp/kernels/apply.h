@@ -15,6 +15,7 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -98,8 +99,11 @@ template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, V
 // `bool tiny_detour_ok()` when s is still that close to 0; one that rounds as its
 // formula is written gives its own `V fwd_tiny(V x)` (hard_swish). A denormal g
 // (backward) takes the detour too: g f' from f'. The products with a denormal are formed
-// by times_tiny. The test costs one vfpclass per vector on AVX-512 (a transcendental
-// takes 1.04-1.08x its time, tanh 1.16x; ab_core.py, Xeon), so functors declare the
+// by times_tiny. f(±0) and f'(±s) are worked out once per block (NearZero), so a vector
+// of denormals costs about what the formula does (bench_ranges: 0.4-2x the N(0, 9) time;
+// leaky_relu 3.3x, its formula being a compare and a multiply). The test costs one
+// vfpclass per vector on AVX-512 (a transcendental takes 1.03-1.08x its time, tanh and
+// tanhshrink forwards 1.16x; ab_core.py, Xeon), so functors declare the
 // detour where kCheapDenormalTest holds; elsewhere the three integer operations it takes
 // cost 1.11-1.30x on AVX2, and those ISAs keep the slow path.
 template <class T> constexpr T kTinyAt = sizeof(T) == 4 ? T(0x1p-30f) : T(0x1p-200);
@@ -108,6 +112,16 @@ template <class F> struct tiny_detour<F, std::void_t<decltype(F::kTinyDetour)>> 
 template <class F, class = void> struct has_tiny_detour_ok : std::false_type {};
 template <class F>
 struct has_tiny_detour_ok<F, std::void_t<decltype(std::declval<const F&>().tiny_detour_ok())>> : std::true_type {};
+// A functor whose f' is flat at 0 (tanhshrink: f' = tanh^2 x) declares `static constexpr
+// bool kFlatAtZero = true`: its f' is taken at ±0, as it rounds at a denormal (f'(s) =
+// s^2 would not).
+template <class F, class = void> struct flat_at_zero : std::false_type {};
+template <class F> struct flat_at_zero<F, std::void_t<decltype(F::kFlatAtZero)>> : std::bool_constant<F::kFlatAtZero> {};
+// One whose backward has no slow path (leaky_relu: a compare, g times the slope) declares
+// `static constexpr bool kTinyDetourFwdOnly = true`: the test would only cost it time there.
+template <class F, class = void> struct tiny_detour_fwd_only : std::false_type {};
+template <class F>
+struct tiny_detour_fwd_only<F, std::void_t<decltype(F::kTinyDetourFwdOnly)>> : std::bool_constant<F::kTinyDetourFwdOnly> {};
 template <class F> bool tiny_detour_ok(const F& f) {
   if constexpr (has_tiny_detour_ok<F>::value) return f.tiny_detour_ok();
   else return true;
@@ -120,9 +134,13 @@ struct has_fwd_tiny<F, std::void_t<decltype(std::declval<const F&>().fwd_tiny(st
 // c t for a denormal t, without an operation that reads or makes a denormal (divisions
 // included): t = ±m 2^-149 (2^-1074) gives the integer m from its bits, exactly (the bits
 // of 2^p + m, minus 2^p), and v = |c| m is formed (rounded once). Below 2^p the result is
-// a denormal whose bits are v rounded to an integer (v + 2^p rounds it, to even): within
-// an ulp of c t. From 2^p on it is normal: v 2^-149 by two normal products. Lanes
-// of a normal t give nothing useful (the callers select the denormal ones).
+// a denormal whose bits are m |c| rounded to an integer: v + 2^p rounds v, to even, which
+// is m |c| rounded unless v is a half (ulp(v) <= 1/2 there, so no other value of v lies
+// between m |c| and its nearest integer); at a half the exact m |c| lies off it on the
+// side of v's error, which an FMA gives exactly. From 2^p on the result is normal: v
+// 2^-149 by two normal products. So c t correctly rounded, as the multiply would give it
+// (without an FMA, sse4, the error reads 0: within an ulp). Lanes of a normal t give
+// nothing useful (the callers select the denormal ones).
 template <class Vec> inline Vec times_tiny(Vec c, Vec t) {
   using T = elem_t<Vec>;
   constexpr bool kF = sizeof(T) == 4;
@@ -130,9 +148,15 @@ template <class Vec> inline Vec times_tiny(Vec c, Vec t) {
   constexpr T kDown1 = kF ? T(0x1p-75f) : T(0x1p-537), kDown2 = kF ? T(0x1p-74f) : T(0x1p-537);
   const Vec m = (Vec)(bits(abs(t)) | bits(set1<T>(kTwoP))) - kTwoP;
   const Vec v = m * abs(c);
+  Vec sum = v + kTwoP;  // 2^p + v rounded to an integer
+  const auto half = abs((sum - kTwoP) - v) == T(0.5);
+  if (any_lane(half)) {  // rare: the FMA and its selects only then
+    const Vec err = mul_add(m, abs(c), -v);  // m |c| - v
+    sum = select(half & (err != T(0)), (v + copysign(set1<T>(T(0.5)), err)) + kTwoP, sum);
+  }
   const auto sign = (bits(t) ^ bits(c)) & sign_mask<Vec>();
   const auto small = v < kTwoP;
-  const Vec sub = (Vec)((bits(v + kTwoP) - bits(set1<T>(kTwoP))) | sign);
+  const Vec sub = (Vec)((bits(sum) - bits(set1<T>(kTwoP))) | sign);
   const Vec nor = (Vec)(bits(select(small, set1<T>(kTwoP), v) * kDown1 * kDown2) | sign);
   return select(small, sub, nor);
 }
@@ -144,11 +168,25 @@ template <class Vec, class Mask> inline Vec s_in(Mask t, Vec x) {
   return select(t, copysign(set1<elem_t<Vec>>(kTinyAt<elem_t<Vec>>), x), x);
 }
 template <class Vec> struct Both { Vec y, d; };
-// In the tiny lanes t: y = f(±0) + f'(±s) x, from y0 = f(±0) (y0 elsewhere), and f'(±s).
-template <class F, class Vec, class Mask> PYACT_INLINE Both<Vec> linearised(const F& f, Vec x, Mask t, Vec y0) {
-  const Vec d = f.bwd_x(set1<elem_t<Vec>>(1), s_in(t, x));
-  return {select(t, y0 + times_tiny(d, x), y0), d};
-}
+// f near 0 for the detour, worked out at a block's first one (run_fixed): f(±0) and
+// f'(±s), as vectors. A vector of denormals only (a denormal array's) then takes a select
+// and times_tiny, no formula; one that mixes them with other lanes takes the formula
+// once, on the denormal lanes zeroed, and has them replaced. Every denormal lane gets
+// the same bits either way: a lane's result never depends on its neighbours.
+template <class F> struct NearZero {
+  using V = typename F::V;
+  using T = elem_t<V>;
+  bool ok;  // tiny_detour_ok: s close enough to 0 for the parameters
+  V y_pos, y_neg, d_pos, d_neg;
+  static constexpr T kAt = flat_at_zero<F>::value ? T(0) : kTinyAt<T>;
+  explicit NearZero(const F& f)
+      : ok(tiny_detour_ok(f)), y_pos(f.fwd(V{})), y_neg(f.fwd(neg_zero<V>())),
+        d_pos(f.bwd_x(set1<T>(T(1)), set1<T>(kAt))), d_neg(f.bwd_x(set1<T>(T(1)), -set1<T>(kAt))) {}
+  V d(V x) const { return select(has_sign(x), d_neg, d_pos); }
+  V line(V x) const { return select(has_sign(x), y_neg, y_pos) + times_tiny(d(x), x); }  // f(x), denormal x
+};
+// Empty where a functor or an operation has no detour (run_fixed holds one either way).
+struct NoNearZero {};
 
 // The vector operations of the driver, one per direction. Those with kDetours give
 // tiny(...), the lanes of a detour, and detour(f, ...), the whole vector where some lane
@@ -159,11 +197,12 @@ struct Forward {
     return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd(x));
   }
   template <class Vec> static auto tiny(Vec x) { return denormal_lanes(x); }
-  template <class F> static auto detour(const F& f, typename F::V x) {
+  template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x) {
     if constexpr (has_fwd_tiny<F>::value) return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd_tiny(x));
-    if (!tiny_detour_ok(f)) return op(f, x);
+    if (!n.ok) return op(f, x);
     const auto t = is_denormal(x);
-    return linearised(f, x, t, op(f, zero_in(t, x))).y;
+    if (all_lanes(t)) return n.line(x);
+    return select(t, n.line(x), op(f, zero_in(t, x)));
   }
 };
 struct BackwardX {
@@ -173,12 +212,14 @@ struct BackwardX {
   }
   template <class Vec> static auto tiny(Vec g, Vec x) { return denormal_lanes(x) | denormal_lanes(g); }
   // g f'(±s) in the lanes of a denormal x, f' times_tiny g in those of a denormal g.
-  template <class F> static auto detour(const F& f, typename F::V g, typename F::V x) {
-    using T = elem_t<typename F::V>;
-    if (!tiny_detour_ok(f)) return op(f, g, x);
-    const auto tg = is_denormal(g);
-    const typename F::V r = op(f, select(tg, set1<T>(T(1)), g), s_in(is_denormal(x), x));
-    return select(tg, times_tiny(r, g), r);
+  template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V g, typename F::V x) {
+    using V = typename F::V;
+    if (!n.ok) return op(f, g, x);
+    const auto tx = is_denormal(x), tg = is_denormal(g);
+    const V g1 = select(tg, set1<elem_t<V>>(1), g);
+    const V near = g1 * n.d(x);
+    const V r = all_lanes(tx) ? near : select(tx, near, op(f, g1, s_in(tx, x)));
+    return any_lane(tg) ? select(tg, times_tiny(r, g), r) : r;
   }
 };
 struct BackwardY {
@@ -204,16 +245,22 @@ struct ForwardDeriv {
     return {keep_nan_unless<kKept>(x, r.y), keep_nan_unless<kKept>(x, r.d)};
   }
   template <class Vec> static auto tiny(Vec x) { return denormal_lanes(x); }
-  template <class F> static Both<typename F::V> detour(const F& f, typename F::V x) {
-    if (!tiny_detour_ok(f)) return op(f, x);
+  template <class F> static Both<typename F::V> detour(const F& f, const NearZero<F>& n, typename F::V x) {
+    if (!n.ok) return op(f, x);
     const auto t = is_denormal(x);
+    const Both<typename F::V> l = {n.line(x), n.d(x)};
+    if (all_lanes(t)) return l;
     const Both<typename F::V> r = op(f, zero_in(t, x));
-    const Both<typename F::V> l = linearised(f, x, t, r.y);
-    return {l.y, select(t, l.d, r.d)};
+    return {select(t, l.y, r.y), select(t, l.d, r.d)};
   }
 };
 template <class Op, class = void> struct op_detours : std::false_type {};
 template <class Op> struct op_detours<Op, std::void_t<decltype(Op::kDetours)>> : std::bool_constant<Op::kDetours> {};
+// Whether the driver runs Op on f with the detour.
+template <class Op, class F> constexpr bool detours() {
+  if constexpr (!op_detours<Op>::value || !tiny_detour<F>::value) return false;
+  else return !(std::is_same_v<Op, BackwardX> && tiny_detour_fwd_only<F>::value);
+}
 template <class R> struct is_both : std::false_type {};
 template <class Vec> struct is_both<Both<Vec>> : std::true_type {};
 template <class Op, class F, int Arity> constexpr bool returns_both() {
@@ -263,16 +310,18 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
     else { (void)o2; store(o + i, r); }
   };
   // The denormal detour (above): one test per group of vectors on the fast path.
-  constexpr bool kDetour = tiny_detour<F>::value && op_detours<Op>::value;
+  constexpr bool kDetour = detours<Op, F>();
   auto tiny_at = [&](auto j, const T* a, const T* b) {  // generic: instantiated only where kDetour
     if constexpr (Arity == 1) { (void)b; return op_tiny<Op>(load(a + j)); }
     else return op_tiny<Op>(load(a + j), load(b + j));
   };
+  std::conditional_t<kDetour, std::optional<NearZero<F>>, NoNearZero> near_zero;  // at the first detour
   auto checked = [&](int64_t j, const T* a, const T* b) {
     if constexpr (kDetour) {
       if (any_lane(tiny_at(j, a, b))) {
-        if constexpr (Arity == 1) return Op::detour(f, load(a + j));
-        else return Op::detour(f, load(a + j), load(b + j));
+        if (!near_zero) near_zero.emplace(f);
+        if constexpr (Arity == 1) return Op::detour(f, *near_zero, load(a + j));
+        else return Op::detour(f, *near_zero, load(a + j), load(b + j));
       }
     }
     return one(j, a, b);

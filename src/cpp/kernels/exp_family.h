@@ -424,6 +424,8 @@ inline constexpr auto kTanhshrinkTable = vm::slotted<-5>({
 #endif
 template <class T> struct Tanhshrink : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation,
+  static constexpr bool kFlatAtZero = true;                 // f(x) = ±0 and f'(x) = 0 there
   explicit Tanhshrink(const double*) {}
   V fwd(V x) const {
     const V a = abs(x);

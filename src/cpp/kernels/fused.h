@@ -35,7 +35,9 @@ struct BiasForward {  // f(x + b), NaN rules on x + b
   static constexpr bool kDetours = true;
   template <class F> static auto op(const F& f, typename F::V x, typename F::V b) { return Forward::op(f, x + b); }
   template <class Vec> static auto tiny(Vec x, Vec b) { return Forward::tiny(x + b); }
-  template <class F> static auto detour(const F& f, typename F::V x, typename F::V b) { return Forward::detour(f, x + b); }
+  template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x, typename F::V b) {
+    return Forward::detour(f, n, x + b);
+  }
 };
 struct BiasAdd {  // x + b alone (the pre-activation kept for a backward from x)
   template <class F> static auto op(const F&, typename F::V x, typename F::V b) { return x + b; }
@@ -44,8 +46,8 @@ struct BiasForwardDeriv {  // f(x + b) and f'(x + b), NaN rules on x + b
   static constexpr bool kDetours = true;
   template <class F> static auto op(const F& f, typename F::V x, typename F::V b) { return ForwardDeriv::op(f, x + b); }
   template <class Vec> static auto tiny(Vec x, Vec b) { return ForwardDeriv::tiny(x + b); }
-  template <class F> static auto detour(const F& f, typename F::V x, typename F::V b) {
-    return ForwardDeriv::detour(f, x + b);
+  template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x, typename F::V b) {
+    return ForwardDeriv::detour(f, n, x + b);
   }
 };
 struct TimesDeriv {  // g * f'(x) from the kept derivative (NaN in either gives NaN)

@@ -65,6 +65,10 @@ template <class T> struct Relu6 {
 
 template <class T> struct LeakyRelu {
   PYACT_FUNCTOR_TYPES(1);
+  // apply.h: a denormal x by f's linearisation (slope x correctly rounded by times_tiny,
+  // the multiply's bits); a denormal costs its backward nothing.
+  static constexpr bool kTinyDetour = kCheapDenormalTest;
+  static constexpr bool kTinyDetourFwdOnly = true;
   T slope;
   explicit LeakyRelu(const double* p) : slope(T(p[0])) {}
   V fwd(V x) const { return select(x > T(0), x, scaled(slope, x)); }
@@ -274,6 +278,10 @@ template <class T, SquareplusForm kForm = SquareplusForm::pick> struct Squareplu
   explicit SquareplusAs(const double* p)
       : b(T(p[0])), huge(T(std::max(double(kBig), std::sqrt(p[0]) * (sizeof(T) == 4 ? 0x1p14 : 0x1p28)))) {}
   template <SquareplusForm K> explicit SquareplusAs(const SquareplusAs<T, K>& o) : b(o.b), huge(o.huge) {}
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation,
+  // where s is still tiny against sqrt(b) (|s f''(0)| = s / (2 sqrt b) under half an ulp of 1/2)
+  // or b = 0 (f = relu, f'(±s) = 1, 0).
+  bool tiny_detour_ok() const { return b == T(0) || b >= (sizeof(T) == 4 ? T(0x1p-8f) : T(0x1p-290)); }
   static constexpr bool kPicksForm = kForm == SquareplusForm::pick;
   template <class Body> void with_form(Body body) const {
     if (b <= kModerateB) body(SquareplusAs<T, SquareplusForm::moderate_b>(*this));

@@ -114,6 +114,10 @@ template <class Mask> inline bool any_lane(Mask m) {
   return any;
 }
 
+// Whether every lane of a compare's mask is set (a vector mask: not the ISA's mask
+// registers that denormal_lanes may give).
+template <class Mask> inline bool all_lanes(Mask m) { return !any_lane(~m); }
+
 // a > b ? a : b and a < b ? a : b: b wherever the compare is false, NaN included. The
 // x86 headers overload them with max/min, which are exactly that, one instruction where
 // GCC emits a compare and a blend.
