@@ -174,14 +174,15 @@ def test_denormal_inputs(act, isa, dtype):
 
 @pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
 def test_denormal_lanes_beside_normal_ones(act, isa, dtype):
-    """Vectors that mix denormal x (or g) with normal lanes, as real data has them (on
-    AVX-512 such a vector takes the driver's detour, apply.h): every lane matches the
+    """Vectors that mix denormal or tiny x (or g) with other lanes, as real data has them
+    (on AVX-512 such a vector takes the driver's detour, apply.h): every lane matches the
     reference, and every lane has the bits it gets in an array of its own kind only (the
     denormals and zeros apart, the other values apart): a lane's result never depends on
     its neighbours."""
     rng = np.random.default_rng(5)
     n = 1013  # unrolled groups, single vectors and a padded tail
-    sub = _subnormals(dtype)
+    mags = TINY[np.float32 if dtype != np.float64 else np.float64]
+    sub = np.concatenate([_subnormals(dtype), np.array(mags + [-m for m in mags]).astype(dtype)])  # tiny normals too
     x = (rng.standard_normal(n) * 3).astype(dtype)
     tiny_x = rng.random(n) < 0.3
     x[tiny_x] = rng.choice(sub, int(tiny_x.sum()))

@@ -126,6 +126,25 @@ template <class F> bool tiny_detour_ok(const F& f) {
   if constexpr (has_tiny_detour_ok<F>::value) return f.tiny_detour_ok();
   else return true;
 }
+// A functor whose formula forms products that underflow at tiny normal x too (gelu-tanh's
+// x^3 below 2^-42, hard_swish's division residual) declares `static constexpr T
+// kLinearBelow`: the detour then takes every |x| below it, where f's line at 0 is still f
+// to the last bit, not only the denormals (0: the denormals only). Its test is a compare
+// of |x|, one instruction more than vfpclass.
+template <class F, class = void> struct linear_below { static constexpr double value = 0; };
+template <class F> struct linear_below<F, std::void_t<decltype(F::kLinearBelow)>> {
+  static constexpr double value = F::kLinearBelow;
+};
+// The lanes of x that take the detour: for any_lane and | (tiny_lanes), as a vector mask
+// for select (tiny_mask).
+template <class F, class Vec> inline auto tiny_lanes(Vec x) {
+  if constexpr (linear_below<F>::value > 0) return below_lanes(x, elem_t<Vec>(linear_below<F>::value));
+  else return denormal_lanes(x);
+}
+template <class F, class Vec> inline auto tiny_mask(Vec x) {
+  if constexpr (linear_below<F>::value > 0) return abs(x) < elem_t<Vec>(linear_below<F>::value);
+  else return is_denormal(x);
+}
 template <class F, class = void> struct has_fwd_tiny : std::false_type {};
 template <class F>
 struct has_fwd_tiny<F, std::void_t<decltype(std::declval<const F&>().fwd_tiny(std::declval<typename F::V>()))>>
@@ -183,7 +202,16 @@ template <class F> struct NearZero {
       : ok(tiny_detour_ok(f)), y_pos(f.fwd(V{})), y_neg(f.fwd(neg_zero<V>())),
         d_pos(f.bwd_x(set1<T>(T(1)), set1<T>(kAt))), d_neg(f.bwd_x(set1<T>(T(1)), -set1<T>(kAt))) {}
   V d(V x) const { return select(has_sign(x), d_neg, d_pos); }
-  V line(V x) const { return select(has_sign(x), y_neg, y_pos) + times_tiny(d(x), x); }  // f(x), denormal x
+  // f(x) at a lane of the detour (tiny_mask): d x by times_tiny at a denormal x.
+  V line(V x) const {
+    const V y0 = select(has_sign(x), y_neg, y_pos);
+    if constexpr (linear_below<F>::value > 0) {
+      const auto den = is_denormal(x);
+      return y0 + select(den, times_tiny(d(x), x), d(x) * select(den, V{}, x));
+    } else {
+      return y0 + times_tiny(d(x), x);
+    }
+  }
 };
 // Empty where a functor or an operation has no detour (run_fixed holds one either way).
 struct NoNearZero {};
@@ -196,11 +224,11 @@ struct Forward {
   template <class F> static auto op(const F& f, typename F::V x) {
     return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd(x));
   }
-  template <class Vec> static auto tiny(Vec x) { return denormal_lanes(x); }
+  template <class F, class Vec> static auto tiny(Vec x) { return tiny_lanes<F>(x); }
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x) {
     if constexpr (has_fwd_tiny<F>::value) return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd_tiny(x));
     if (!n.ok) return op(f, x);
-    const auto t = is_denormal(x);
+    const auto t = tiny_mask<F>(x);
     if (all_lanes(t)) return n.line(x);
     return select(t, n.line(x), op(f, zero_in(t, x)));
   }
@@ -210,12 +238,12 @@ struct BackwardX {
   template <class F> static auto op(const F& f, typename F::V g, typename F::V x) {
     return keep_nan_unless<bwd_keeps_nan<F>::value>(x, f.bwd_x(g, x));
   }
-  template <class Vec> static auto tiny(Vec g, Vec x) { return denormal_lanes(x) | denormal_lanes(g); }
+  template <class F, class Vec> static auto tiny(Vec g, Vec x) { return tiny_lanes<F>(x) | denormal_lanes(g); }
   // g f'(±s) in the lanes of a denormal x, f' times_tiny g in those of a denormal g.
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V g, typename F::V x) {
     using V = typename F::V;
     if (!n.ok) return op(f, g, x);
-    const auto tx = is_denormal(x), tg = is_denormal(g);
+    const auto tx = tiny_mask<F>(x), tg = is_denormal(g);
     const V g1 = select(tg, set1<elem_t<V>>(1), g);
     const V near = g1 * n.d(x);
     const V r = all_lanes(tx) ? near : select(tx, near, op(f, g1, s_in(tx, x)));
@@ -244,10 +272,10 @@ struct ForwardDeriv {
     constexpr bool kKept = fwd_keeps_nan<F>::value;
     return {keep_nan_unless<kKept>(x, r.y), keep_nan_unless<kKept>(x, r.d)};
   }
-  template <class Vec> static auto tiny(Vec x) { return denormal_lanes(x); }
+  template <class F, class Vec> static auto tiny(Vec x) { return tiny_lanes<F>(x); }
   template <class F> static Both<typename F::V> detour(const F& f, const NearZero<F>& n, typename F::V x) {
     if (!n.ok) return op(f, x);
-    const auto t = is_denormal(x);
+    const auto t = tiny_mask<F>(x);
     const Both<typename F::V> l = {n.line(x), n.d(x)};
     if (all_lanes(t)) return l;
     const Both<typename F::V> r = op(f, zero_in(t, x));
@@ -294,7 +322,7 @@ template <class F, class = void> struct picks_form : std::false_type {};
 template <class F> struct picks_form<F, std::void_t<decltype(F::kPicksForm)>> : std::bool_constant<F::kPicksForm> {};
 
 // Op::tiny, looked up only where an Op has it (kDetour).
-template <class Op, class... Vs> PYACT_INLINE auto op_tiny(Vs... v) { return Op::tiny(v...); }
+template <class Op, class F, class... Vs> PYACT_INLINE auto op_tiny(Vs... v) { return Op::template tiny<F>(v...); }
 
 // out[i] = Op(f, in0[i] [, in1[i]]) for i in [0, n), f of a fixed form.
 template <class Op, class F, class T, int Arity, bool kStream>
@@ -312,8 +340,8 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
   // The denormal detour (above): one test per group of vectors on the fast path.
   constexpr bool kDetour = detours<Op, F>();
   auto tiny_at = [&](auto j, const T* a, const T* b) {  // generic: instantiated only where kDetour
-    if constexpr (Arity == 1) { (void)b; return op_tiny<Op>(load(a + j)); }
-    else return op_tiny<Op>(load(a + j), load(b + j));
+    if constexpr (Arity == 1) { (void)b; return op_tiny<Op, F>(load(a + j)); }
+    else return op_tiny<Op, F>(load(a + j), load(b + j));
   };
   std::conditional_t<kDetour, std::optional<NearZero<F>>, NoNearZero> near_zero;  // at the first detour
   auto checked = [&](int64_t j, const T* a, const T* b) {

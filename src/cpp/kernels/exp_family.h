@@ -197,13 +197,14 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
   // Backward: right of kZGrad, f' is 1. Left of -kZGradLo it is -0, the limit (the exact
   // f', (1 + z) e^z to first order, is below 4e-37 (5e-306) there and rounds to -0 in T
   // from z = -108.651 (-751.754) on, mpmath): z is clamped there, where e^z computes to
-  // exactly +0 (exp_in_range: 2^-127 (2^-1023) from bits is +0; AVX-512's vscalef
-  // rounds e^-104.5 (e^-745.6) to 0), so s and s (1 - s) are +0, and grad_left_settled
+  // exactly +0 (exp_in_range: 2^-127 (2^-1023) from bits is +0; on AVX-512 exp_nonpos
+  // masks e^-104.5 (e^-746.5) to +0), so s and s (1 - s) are +0, and grad_left_settled
   // (apply.h) makes g * -0 of it, with no select. Between, f' is computed (e^z a
   // denormal below -87.3 (-708.4), taken by the FMA unit).
   static constexpr T kZLeft = kF ? T(110) : T(752), kZRight = kF ? T(20) : T(40), kZGrad = kF ? T(80) : T(700);
+  static constexpr T kYZero = kF ? T(108.66) : T(751.76);  // beta = 1: y rounds to -0 from -108.651 (-751.754)
 #if defined(PYACT_TARGET_AVX512)
-  static constexpr T kZGradLo = kF ? T(104.5) : T(745.6);
+  static constexpr T kZGradLo = kF ? T(104.5) : T(746.5);  // below exp's threshold kLo: e^z masked to +0
 #else
   static constexpr T kZGradLo = kF ? T(88) : T(709);
 #endif
@@ -235,8 +236,14 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
   // and s (1 - s) are +0 (left of -kZGradLo, -inf too), -f' = -(z (+0)) - (+0) is +0.
   V bwd_x(V g, V x) const {
     const V z = clamp(beta_one() ? x : times_beta(x), -kZGradLo, kZGrad);
+#if defined(PYACT_TARGET_AVX512)
+    // e^-104.5 rounded to 0 by vscalef is an underflow, a microcode assist on Intel cores
+    // (swish' 12x slower left of -104.5): exp masks those lanes to +0 instead.
+    const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_nonpos(neg_abs(z)));
+#else
     // exp's bits without its clamps and two-factor scaling.
     const vm::Logistic<V> l = vm::sigmoid_and_deriv_from(z, vm::exp_in_range(neg_abs(z)));
+#endif
     return grad_left_settled<true>(g, mul_add(-z, l.ds, -l.s), z, kZGradLo);
   }
 
@@ -272,12 +279,14 @@ template <class T, BetaForm kForm = BetaForm::pick> struct SwishAs : NanFlowsThr
   // beta = 1 (the default; PyTorch's silu): eval's bits in fewer steps. z = x has no low
   // word; one clamp of |x| at kZLeft serves both sides (right of kZRight, 1 + e^-|x| 2^64
   // 2^-64 rounds to 1 in one FMA, no product underflows, as den = e + 1 with e taken as
-  // 0 there); and x clamped at -kZLeft, where y already rounds to -0, settles the left
-  // tail (-inf too) without a select.
+  // 0 there).
   static Parts silu(V x) {
     const V a = abs(x);
     const V es = vm::exp_in_range<vm::kUnderflowGuard>(max_of(set1<T>(-kZLeft), neg_abs(x)));  // -min(kZLeft, a)
-    const V f = max_of(set1<T>(-kZLeft), x);
+    // -0 left of where y rounds to -0 (x e^x below 2^-150 (2^-1075) from -108.651
+    // (-751.754) on, mpmath): there q 2^-64 would underflow, a microcode assist on Intel
+    // cores (swish 9x slower at x = -800); -inf too, without the NaN of -inf * 0.
+    const V f = select(x < -kYZero, neg_zero<V>(), x);
     const V den = mul_add(es, set1<T>(vm::kUnguard<T>), set1<T>(T(1)));
     return {quotient<false>(x, x, f, es, den), x, settled_e(a, es), den};
   }
@@ -425,7 +434,9 @@ inline constexpr auto kTanhshrinkTable = vm::slotted<-5>({
 template <class T> struct Tanhshrink : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation,
-  static constexpr bool kFlatAtZero = true;                 // f(x) = ±0 and f'(x) = 0 there
+  static constexpr bool kFlatAtZero = true;                 // f(x) = ±0 and f'(x) = 0 there,
+  // and below 2^-49.6 in float, where x^3/3 rounds to ±0 (the table's a^3 underflows)
+  static constexpr T kLinearBelow = sizeof(T) == 4 ? T(0x1.5p-50f) : T(0);
   explicit Tanhshrink(const double*) {}
   V fwd(V x) const {
     const V a = abs(x);

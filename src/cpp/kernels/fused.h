@@ -34,7 +34,7 @@ constexpr int64_t kRowBlock = 16;
 struct BiasForward {  // f(x + b), NaN rules on x + b
   static constexpr bool kDetours = true;
   template <class F> static auto op(const F& f, typename F::V x, typename F::V b) { return Forward::op(f, x + b); }
-  template <class Vec> static auto tiny(Vec x, Vec b) { return Forward::tiny(x + b); }
+  template <class F, class Vec> static auto tiny(Vec x, Vec b) { return Forward::tiny<F>(x + b); }
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x, typename F::V b) {
     return Forward::detour(f, n, x + b);
   }
@@ -45,7 +45,7 @@ struct BiasAdd {  // x + b alone (the pre-activation kept for a backward from x)
 struct BiasForwardDeriv {  // f(x + b) and f'(x + b), NaN rules on x + b
   static constexpr bool kDetours = true;
   template <class F> static auto op(const F& f, typename F::V x, typename F::V b) { return ForwardDeriv::op(f, x + b); }
-  template <class Vec> static auto tiny(Vec x, Vec b) { return ForwardDeriv::tiny(x + b); }
+  template <class F, class Vec> static auto tiny(Vec x, Vec b) { return ForwardDeriv::tiny<F>(x + b); }
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x, typename F::V b) {
     return ForwardDeriv::detour(f, n, x + b);
   }

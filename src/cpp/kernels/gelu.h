@@ -18,7 +18,8 @@ namespace pyact { namespace PYACT_TARGET {
 // whose result is itself a denormal (x in [-15, -13.4] in float32).
 template <class T> struct Gelu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(24);
-  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation,
+  static constexpr T kLinearBelow = sizeof(T) == 4 ? T(0x1p-32f) : T(0);  // float: |x| < 2^-32 (x^3 underflows)
   static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // x Phi(x) rounds to -0 below -kMaxW
   static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
   // The backward's clamp on the left, kGradLo: where Phi(x) and phi(x) compute to exactly
@@ -110,7 +111,8 @@ template <> struct GeluTanhC<double> {
 
 template <class T> struct GeluTanh : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
-  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
+  static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation,
+  static constexpr T kLinearBelow = sizeof(T) == 4 ? T(0x1p-32f) : T(0x1p-60);  // and |x| below (x^3 underflows)
 #if defined(PYACT_TARGET_AVX512)
   // Its float backward keeps the driver's NaN select on AVX-512 all the same: without it
   // GCC schedules that loop worse (1.06-1.09x the time on Zen 4; 0.93x on AVX2, and 0.96x

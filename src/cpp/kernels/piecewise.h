@@ -137,6 +137,8 @@ template <class T> struct HardSwish {
 #else
   static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by fwd_tiny
 #endif
+  // And |x| below 2^-100 (2^-966), where div6's residual r and div_exact's would be denormals.
+  static constexpr T kLinearBelow = sizeof(T) == 4 ? T(0x1p-100f) : T(0x1p-966);
   // NaN passes the selects below (its compares are false) into p: no select by the driver.
   static constexpr bool kFwdKeepsNan = true;
   explicit HardSwish(const double*) {}

@@ -36,6 +36,12 @@ inline bool any_lane(vl m) { return _mm512_movepi64_mask((__m512i)m) != 0; }
 constexpr bool kCheapDenormalTest = true;
 inline __mmask16 denormal_lanes(vf v) { return _mm512_fpclass_ps_mask((__m512)v, 0x20); }
 inline __mmask8 denormal_lanes(vd v) { return _mm512_fpclass_pd_mask((__m512d)v, 0x20); }
+inline __mmask16 below_lanes(vf v, float c) {
+  return _mm512_cmp_ps_mask(_mm512_abs_ps((__m512)v), _mm512_set1_ps(c), _CMP_LT_OQ);
+}
+inline __mmask8 below_lanes(vd v, double c) {
+  return _mm512_cmp_pd_mask(_mm512_abs_pd((__m512d)v), _mm512_set1_pd(c), _CMP_LT_OQ);
+}
 inline bool any_lane(__mmask16 m) { return m != 0; }
 inline bool any_lane(__mmask8 m) { return m != 0; }
 inline bool any_lane(int m) { return m != 0; }  // two masks joined by | (promoted to int)

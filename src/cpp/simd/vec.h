@@ -106,6 +106,8 @@ template <class Vec> inline auto is_denormal(Vec v) {
 }
 // The same as a mask for any_lane and | only: the ISA header may give a cheaper one.
 template <class Vec> inline auto denormal_lanes(Vec v) { return is_denormal(v); }
+// |v| < c (NaN: false), as a mask for any_lane and | only (the ISA header may give a cheaper one).
+template <class Vec> inline auto below_lanes(Vec v, elem_t<Vec> c) { return abs(v) < c; }
 // Whether any lane of a compare's mask is set (the ISA headers overload it with a
 // movemask).
 template <class Mask> inline bool any_lane(Mask m) {
