@@ -19,14 +19,16 @@ inline vd min_of(vd a, vd b) { return (vd)_mm512_min_pd((__m512d)a, (__m512d)b);
 // scale_pow2).
 inline vf scale_by(vf p, vf n) { return (vf)_mm512_scalef_ps((__m512)p, (__m512)n); }
 inline vd scale_by(vd p, vd n) { return (vd)_mm512_scalef_pd((__m512d)p, (__m512d)n); }
-// The same with the lanes of `zero` +0, not computed: a lane whose result underflows
+// The same with the lanes where a < lo +0, not computed (the compare straight into a mask
+// register): a lane whose result underflows
 // takes a microcode assist on Intel cores (a vscalef to 2^-150 cost 55x its time on a
 // Xeon of 2026), a masked-off lane none (Zen 4 has no such assist).
-inline vf scale_by_or_zero(vf p, vf n, vi zero) {
-  return (vf)_mm512_maskz_scalef_ps(static_cast<__mmask16>(~_mm512_movepi32_mask((__m512i)zero)), (__m512)p, (__m512)n);
+inline vf scale_by_unless_below(vf p, vf n, vf a, float lo) {  // a NaN a is computed
+  return (vf)_mm512_maskz_scalef_ps(_mm512_cmp_ps_mask((__m512)a, _mm512_set1_ps(lo), _CMP_NLT_UQ), (__m512)p,
+                                    (__m512)n);
 }
-inline vd scale_by_or_zero(vd p, vd n, vl zero) {
-  return (vd)_mm512_maskz_scalef_pd(static_cast<__mmask8>(~_mm512_movepi64_mask((__m512i)zero)), (__m512d)p,
+inline vd scale_by_unless_below(vd p, vd n, vd a, double lo) {
+  return (vd)_mm512_maskz_scalef_pd(_mm512_cmp_pd_mask((__m512d)a, _mm512_set1_pd(lo), _CMP_NLT_UQ), (__m512d)p,
                                     (__m512d)n);
 }
 inline bool any_lane(vi m) { return _mm512_movepi32_mask((__m512i)m) != 0; }

@@ -88,7 +88,7 @@ template <int kScale = 0, class Vec> inline Vec exp_hilo(Vec a, Vec b) {
   const Rounded<Vec> n = round_int(mul_tiny(ac + b, set1<T>(C::kLog2e)));
   Vec r = mul_add(n.n, set1<T>(-C::kLn2Hi), ac) + b;
   r = mul_add(n.n, set1<T>(-C::kLn2Lo), r);
-  return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, a < lo);
+  return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, a, lo);
 }
 
 template <class T> struct NcdfC;
@@ -298,7 +298,7 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) 
   const Vec tf = mul_tiny(t, f);
   // Below exp's threshold the lanes are 0 (|tf| < 2: below half the smallest denormal),
   // masked off rather than underflowing (a microcode assist on Intel: gelu' 3.5x at -200).
-  return scale_pow2<kScale>(mul_add(tf, exp_poly_m1(r), tf), n, arg < kExpLo<T, kScale>);
+  return scale_pow2<kScale>(mul_add(tf, exp_poly_m1(r), tf), n, arg, kExpLo<T, kScale>);
 }
 
 template <class Vec> inline Vec npdf(Vec w) {

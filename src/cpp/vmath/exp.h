@@ -159,28 +159,35 @@ template <class Vec> inline Vec exp_poly_m1(Vec r) {
 }
 
 // p * 2^(n + kScale), rounded once even where the result is denormal (two normal
-// factors; AVX-512's vscalef in one instruction), and 0 in the lanes of `zero`: those
-// whose argument was clamped up to exp's underflow threshold kLo, where p * 2^(n +
+// factors; AVX-512's vscalef in one instruction), and 0 in the lanes where a < lo: those
+// whose argument a lies below exp's underflow threshold kLo, where p * 2^(n +
 // kScale) is e^kLo < 0.973 * 2^-150 (double 0.42 * 2^-1075), below half the smallest
 // denormal. Those lanes are not computed (a masked vscalef; off AVX-512 the second
 // factor is 0) rather than underflowing: an operation whose result underflows runs
 // 20-100x slower on x86 (Zen 3 multiplies; on Intel cores every FP operation, vscalef
 // too), so far below the threshold that would be a slow path for a result that is
 // simply 0.
-template <int kScale, class Vec, class Mask>
-inline Vec scale_pow2(Vec p, Rounded<Vec> n, Mask zero) {
+template <int kScale, class Vec>
+inline Vec scale_pow2(Vec p, Rounded<Vec> n, Vec a, elem_t<Vec> lo) {
 #if defined(PYACT_TARGET_AVX512)
-  return scale_by_or_zero(p, plus_scale<kScale>(n.n), zero);
+  return scale_by_unless_below(p, plus_scale<kScale>(n.n), a, lo);
 #else
   using T = elem_t<Vec>;
   const auto m = n.i + kScale;
   const auto m1 = m >> 1;
-  return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
+  return p * pow2i<T>(m1) * select(a < lo, Vec{}, pow2i<T>(m - m1));
 #endif
 }
-// The same without zero lanes (the constant mask folds away).
+// The same without zero lanes.
 template <int kScale, class Vec> inline Vec scale_pow2(Vec p, Rounded<Vec> n) {
-  return scale_pow2<kScale>(p, n, M<elem_t<Vec>>{});
+#if defined(PYACT_TARGET_AVX512)
+  return scale_by(p, plus_scale<kScale>(n.n));
+#else
+  using T = elem_t<Vec>;
+  const auto m = n.i + kScale;
+  const auto m1 = m >> 1;
+  return p * pow2i<T>(m1) * pow2i<T>(m - m1);
+#endif
 }
 
 // exp(x) * 2^kScale: a caller that multiplies a tiny e^x by something else first (x e^x)
@@ -204,7 +211,7 @@ template <int kScale = 0, bool kBelowOnly = false, class Vec> inline Vec exp_cla
 #endif
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
-  return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, x < lo);
+  return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, x, lo);
 }
 template <int kScale = 0, class Vec> inline Vec exp(Vec x) { return exp_clamped<kScale>(x); }
 // exp(x) for x <= 0 or NaN (e^-|z|, e^min(x, 0), e^(z - max)): the same bits as exp
