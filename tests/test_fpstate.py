@@ -283,6 +283,15 @@ def test_tiny_inputs(act, isa, dtype):
     assert_matches(a.backward(g, x=x), act.name, x, p, g=g, shift=0, what=f"{act.name} bwd tiny {dtype} {isa}")
 
 
+def test_flat_backward_keeps_large_g():
+    """tanhshrink' = tanh^2 x is a normal number at a tiny normal x (1e-30 at 1e-15), so g f'
+    is not 0 for a large g, though the forward there rounds to 0 (the detour's band)."""
+    for dt in (np.float32, np.float64):
+        x = np.full(40, 1e-15, dt)
+        g = np.full(40, 1e30, dt)
+        np.testing.assert_allclose(pa.grad("tanhshrink", g, x=x), np.tanh(1e-15) ** 2 * 1e30, rtol=1e-6)
+
+
 def test_catalog_covered():
     """Every elementwise entry is checked here or has no reference yet (said why)."""
     missing = [a.name for a in catalog() if a.name not in REF]

@@ -135,14 +135,21 @@ template <class F, class = void> struct linear_below { static constexpr double v
 template <class F> struct linear_below<F, std::void_t<decltype(F::kLinearBelow)>> {
   static constexpr double value = F::kLinearBelow;
 };
+// Whether the detour of a forward (kBwd false) or backward takes the band below
+// kLinearBelow. Not a flat functor's backward: its f' (tanhshrink's x^2) is not f'(0) = 0
+// there but a normal number, which a large g makes count; at a denormal x it is below
+// 2^-252.
+template <class F, bool kBwd> constexpr bool linear_band() {
+  return linear_below<F>::value > 0 && !(kBwd && flat_at_zero<F>::value);
+}
 // The lanes of x that take the detour: for any_lane and | (tiny_lanes), as a vector mask
 // for select (tiny_mask).
-template <class F, class Vec> inline auto tiny_lanes(Vec x) {
-  if constexpr (linear_below<F>::value > 0) return below_lanes(x, elem_t<Vec>(linear_below<F>::value));
+template <class F, bool kBwd = false, class Vec> inline auto tiny_lanes(Vec x) {
+  if constexpr (linear_band<F, kBwd>()) return below_lanes(x, elem_t<Vec>(linear_below<F>::value));
   else return denormal_lanes(x);
 }
-template <class F, class Vec> inline auto tiny_mask(Vec x) {
-  if constexpr (linear_below<F>::value > 0) return abs(x) < elem_t<Vec>(linear_below<F>::value);
+template <class F, bool kBwd = false, class Vec> inline auto tiny_mask(Vec x) {
+  if constexpr (linear_band<F, kBwd>()) return abs(x) < elem_t<Vec>(linear_below<F>::value);
   else return is_denormal(x);
 }
 template <class F, class = void> struct has_fwd_tiny : std::false_type {};
@@ -238,12 +245,12 @@ struct BackwardX {
   template <class F> static auto op(const F& f, typename F::V g, typename F::V x) {
     return keep_nan_unless<bwd_keeps_nan<F>::value>(x, f.bwd_x(g, x));
   }
-  template <class F, class Vec> static auto tiny(Vec g, Vec x) { return tiny_lanes<F>(x) | denormal_lanes(g); }
+  template <class F, class Vec> static auto tiny(Vec g, Vec x) { return tiny_lanes<F, true>(x) | denormal_lanes(g); }
   // g f'(±s) in the lanes of a denormal x, f' times_tiny g in those of a denormal g.
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V g, typename F::V x) {
     using V = typename F::V;
     if (!n.ok) return op(f, g, x);
-    const auto tx = tiny_mask<F>(x), tg = is_denormal(g);
+    const auto tx = tiny_mask<F, true>(x), tg = is_denormal(g);
     const V g1 = select(tg, set1<elem_t<V>>(1), g);
     const V near = g1 * n.d(x);
     const V r = all_lanes(tx) ? near : select(tx, near, op(f, g1, s_in(tx, x)));

@@ -19,10 +19,10 @@ inline vd min_of(vd a, vd b) { return (vd)_mm512_min_pd((__m512d)a, (__m512d)b);
 // scale_pow2).
 inline vf scale_by(vf p, vf n) { return (vf)_mm512_scalef_ps((__m512)p, (__m512)n); }
 inline vd scale_by(vd p, vd n) { return (vd)_mm512_scalef_pd((__m512d)p, (__m512d)n); }
-// The same with the lanes where a < lo +0, not computed (the compare straight into a mask
-// register): a lane whose result underflows
-// takes a microcode assist on Intel cores (a vscalef to 2^-150 cost 55x its time on a
-// Xeon of 2026), a masked-off lane none (Zen 4 has no such assist).
+// The same with the lanes where a < lo +0, not computed (the compare straight into the
+// mask register): a lane whose result underflows takes a microcode assist on Intel cores
+// (a vscalef to 2^-150 cost 55x its time on a Xeon of 2026), a masked-off lane none (Zen
+// 4 has no such assist).
 inline vf scale_by_unless_below(vf p, vf n, vf a, float lo) {  // a NaN a is computed
   return (vf)_mm512_maskz_scalef_ps(_mm512_cmp_ps_mask((__m512)a, _mm512_set1_ps(lo), _CMP_NLT_UQ), (__m512)p,
                                     (__m512)n);

@@ -167,15 +167,22 @@ template <class Vec> inline Vec exp_poly_m1(Vec r) {
 // 20-100x slower on x86 (Zen 3 multiplies; on Intel cores every FP operation, vscalef
 // too), so far below the threshold that would be a slow path for a result that is
 // simply 0.
+#if !defined(PYACT_TARGET_AVX512)
+// p * 2^m1 * 2^(m - m1), m = n + kScale: two normal factors, the second 0 in the lanes of
+// `zero`.
+template <int kScale, class Vec, class Mask> inline Vec times_two_factors(Vec p, Rounded<Vec> n, Mask zero) {
+  using T = elem_t<Vec>;
+  const auto m = n.i + kScale;
+  const auto m1 = m >> 1;
+  return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
+}
+#endif
 template <int kScale, class Vec>
 inline Vec scale_pow2(Vec p, Rounded<Vec> n, Vec a, elem_t<Vec> lo) {
 #if defined(PYACT_TARGET_AVX512)
   return scale_by_unless_below(p, plus_scale<kScale>(n.n), a, lo);
 #else
-  using T = elem_t<Vec>;
-  const auto m = n.i + kScale;
-  const auto m1 = m >> 1;
-  return p * pow2i<T>(m1) * select(a < lo, Vec{}, pow2i<T>(m - m1));
+  return times_two_factors<kScale>(p, n, a < lo);
 #endif
 }
 // The same without zero lanes.
@@ -183,10 +190,7 @@ template <int kScale, class Vec> inline Vec scale_pow2(Vec p, Rounded<Vec> n) {
 #if defined(PYACT_TARGET_AVX512)
   return scale_by(p, plus_scale<kScale>(n.n));
 #else
-  using T = elem_t<Vec>;
-  const auto m = n.i + kScale;
-  const auto m1 = m >> 1;
-  return p * pow2i<T>(m1) * pow2i<T>(m - m1);
+  return times_two_factors<kScale>(p, n, M<elem_t<Vec>>{});  // the constant mask folds away
 #endif
 }
 
