@@ -211,12 +211,13 @@ template <class F> struct NearZero {
   V d(V x) const { return select(has_sign(x), d_neg, d_pos); }
   // f(x) at a lane of the detour (tiny_mask): d x by times_tiny at a denormal x.
   V line(V x) const {
-    const V y0 = select(has_sign(x), y_neg, y_pos);
+    const auto neg = has_sign(x);
+    const V y0 = select(neg, y_neg, y_pos), dx = select(neg, d_neg, d_pos);
     if constexpr (linear_below<F>::value > 0) {
       const auto den = is_denormal(x);
-      return y0 + select(den, times_tiny(d(x), x), d(x) * select(den, V{}, x));
+      return y0 + select(den, times_tiny(dx, x), dx * select(den, V{}, x));
     } else {
-      return y0 + times_tiny(d(x), x);
+      return y0 + times_tiny(dx, x);
     }
   }
 };
