@@ -13,6 +13,7 @@ by 20 % between minutes; separate runs cannot resolve a 10 % change).
     PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py gelu,swish deriv 256x1024
     THREADS=2 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py sigmoid,gelu fwd,bwd 16777216
     DTYPE=float16 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py relu,gelu fwd,bwd 262144
+    INPUT=denormal PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py tanh,sigmoid fwd,bwd 65536
 
 An elementwise kernel runs with its activation's default parameters (none for a
 kernel that is not an activation's name, e.g. gelu_tanh) and backward from x (`bwd_y`:
@@ -35,6 +36,14 @@ import pyact as pa
 from pyact import _core as new
 
 ROUNDS = 25
+# x of every call (INPUT=...): N(0, 9) by default; the bands of benchmarks/bench_ranges.py
+# where the denormal detour runs (kernels/apply.h).
+INPUTS = {
+    "normal": lambda rng, shape, dt: (rng.standard_normal(shape) * 3).astype(dt),
+    "denormal": lambda rng, shape, dt: (np.finfo(dt).smallest_normal * (rng.random(shape) - 0.5)).astype(dt),
+    "zero": lambda rng, shape, dt: np.zeros(shape, dt),
+    "tiny": lambda rng, shape, dt: (rng.choice([-1e-30, 1e-30], shape) * (1 + rng.random(shape))).astype(dt),
+}
 
 
 def main(names: str, directions: str, shapes: str) -> None:
@@ -49,7 +58,7 @@ def main(names: str, directions: str, shapes: str) -> None:
     with pa.threads(threads):
         for spec in shapes.split(","):
             shape = tuple(int(v) for v in spec.split("x"))
-            x = (rng.standard_normal(shape) * 3).astype(dtype)
+            x = INPUTS[os.environ.get("INPUT", "normal")](rng, shape, dtype)
             g = rng.standard_normal(shape).astype(dtype)
             o = np.empty_like(x)
             reps = max(1, int(2e6 // x.size))

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import pyact as pa
-from pyact import _catalog
+from pyact import _catalog, _core, fused
 
 from conftest import catalog, example_params
 from reference import REF
@@ -151,6 +151,16 @@ def test_import_leaves_mxcsr_alone():
     assert before & CONTROL == after & CONTROL, f"MXCSR {before:#06x} before import pyact, {after:#06x} after"
 
 
+@pytest.fixture(params=[1, 0], ids=["detour", "formula"])
+def assists(request):
+    """Each way the elementwise driver takes a denormal x (kernels/apply.h): around the
+    formula, as on a CPU whose multiplies take a microcode assist on denormals (Intel,
+    AVX-512), or through it (AMD, and every ISA without a cheap denormal test)."""
+    _core._set_denormal_assists(request.param)
+    yield request.param
+    _core._set_denormal_assists(-1)
+
+
 def _subnormals(dtype) -> np.ndarray:
     fi = np.finfo(dtype)
     tiny, small = float(fi.smallest_subnormal), float(fi.smallest_normal)
@@ -159,7 +169,7 @@ def _subnormals(dtype) -> np.ndarray:
 
 
 @pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
-def test_denormal_inputs(act, isa, dtype):
+def test_denormal_inputs(act, isa, dtype, assists):
     """Denormal x (and x at the parameters scaled into the denormal range) give the
     reference's result, forward and backward, on every ISA."""
     p = example_params(act)
@@ -170,10 +180,16 @@ def test_denormal_inputs(act, isa, dtype):
     assert_matches(a.backward(g, x=x), act.name, x, p, g=g, shift=0, what=f"{act.name} bwd {dtype} {isa}")
     gd = _subnormals(dtype)[np.arange(x.size) % 7]  # denormal grad_out too
     assert_matches(a.backward(gd, x=x), act.name, x, p, g=gd, shift=0, what=f"{act.name} bwd(g denormal) {dtype}")
+    ep = fused._epilogue(act.name, p)
+    if ep.keeps_deriv:  # the trainer's forward that keeps f' (gelu, swish)
+        d = np.empty_like(x)
+        y = ep.forward(x[None], np.zeros(x.size, x.dtype), None, pre=d[None], deriv=True)[0]
+        assert_matches(y, act.name, x, p, shift=0, what=f"{act.name} fwd with f' {dtype} {isa}")
+        assert_matches(d, act.name, x, p, g=g, shift=0, what=f"{act.name} f' kept {dtype} {isa}")
 
 
 @pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
-def test_denormal_lanes_beside_normal_ones(act, isa, dtype):
+def test_denormal_lanes_beside_normal_ones(act, isa, dtype, assists):
     """Vectors that mix denormal or tiny x (or g) with other lanes, as real data has them
     (on AVX-512 such a vector takes the driver's detour, apply.h): every lane matches the
     reference, and every lane has the bits it gets in an array of its own kind only (the
@@ -215,7 +231,7 @@ def _all_denormals32() -> np.ndarray:
     return np.concatenate([bits, bits | np.uint32(0x80000000)]).view(np.float32)
 
 
-def test_denormals_exact_where_the_kernel_reroutes_them(isa):
+def test_denormals_exact_where_the_kernel_reroutes_them(isa, assists):
     """tanh and softsign send a denormal x around their division (a denormal operand is
     slow); every float32 denormal still gives x itself (x/(1 + |x|) = x/1). leaky_relu:
     slope x as NumPy's multiply rounds it (AVX-512 forms it from the integer significand). hard_swish:
@@ -247,7 +263,7 @@ def test_denormals_exact_where_the_kernel_reroutes_them(isa):
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
-def test_hard_swish_backward_divides_exactly(isa, dt):
+def test_hard_swish_backward_divides_exactly(isa, dt, assists):
     """hard_swish' = x/3 + 1/2 on [-3, 3] is computed without a division where there is
     an FMA (piecewise.h div_exact): the bits of NumPy's x / 3 + 0.5, on every float32
     denormal and 2^22 random bit patterns of |x| <= 3 (float64: 10^6). The whole float32
@@ -271,7 +287,7 @@ TINY = {np.float32: [1e-12, 1e-15, 2.7e-20, 1e-25, 1e-30, 1e-35], np.float64: [1
 
 
 @pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
-def test_tiny_inputs(act, isa, dtype):
+def test_tiny_inputs(act, isa, dtype, assists):
     """Tiny normal x, where x^2 and the polynomials' products underflow (the kernels form
     those products with an FMA, as fast and with the same bits): the reference's result."""
     p = example_params(act)
@@ -283,7 +299,7 @@ def test_tiny_inputs(act, isa, dtype):
     assert_matches(a.backward(g, x=x), act.name, x, p, g=g, shift=0, what=f"{act.name} bwd tiny {dtype} {isa}")
 
 
-def test_flat_backward_keeps_large_g():
+def test_flat_backward_keeps_large_g(assists):
     """tanhshrink' = tanh^2 x is a normal number at a tiny normal x (1e-30 at 1e-15), so g f'
     is not 0 for a large g, though the forward there rounds to 0 (the detour's band)."""
     for dt in (np.float32, np.float64):

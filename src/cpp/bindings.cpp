@@ -188,6 +188,10 @@ PYBIND11_MODULE(_core, m) {
   m.def("_set_stream_bytes", &set_stream_bytes, py::arg("n"),
         "Tests only: elementwise calls touching more than n bytes stream their output (0: the default).");
   m.def("_stream_bytes", &stream_bytes);
+  m.def("_set_denormal_assists", &set_denormal_assists, py::arg("v"),
+        "Tests only: 1 / 0 runs the denormal detour as on a CPU with / without microcode "
+        "assists (-1: this CPU's way).");
+  m.def("_denormal_assists", &denormal_assists);
   bind_learnable(m);
   bind_axis(m);
   bind_fused(m);

@@ -1,5 +1,7 @@
 #include "threads.h"
 
+#include "dispatch/table.h"
+
 #include <atomic>
 #include <string>
 #include <pthread.h>
@@ -20,6 +22,7 @@ std::atomic<int64_t> g_grain{0};
 // (docs/PERFORMANCE.md, "Streaming stores").
 constexpr int64_t kStreamBytes = int64_t{32} << 20;
 std::atomic<int64_t> g_stream_bytes{kStreamBytes};
+std::atomic<int> g_assists{-1};  // -1: the CPU's answer
 
 // After fork() only the calling thread exists in the child; libgomp's pool of the
 // parent is gone but libgomp believes it is there. Run single-threaded in the child.
@@ -50,6 +53,12 @@ int64_t grain_override() { return g_grain.load(std::memory_order_relaxed); }
 void set_grain_override(int64_t n) { g_grain.store(n > 0 ? n : 0); }
 int64_t stream_bytes() { return g_stream_bytes.load(std::memory_order_relaxed); }
 void set_stream_bytes(int64_t n) { g_stream_bytes.store(n > 0 ? n : kStreamBytes); }
+bool denormal_assists() {
+  static const bool cpu = cpu_denormal_assists();
+  const int forced = g_assists.load(std::memory_order_relaxed);
+  return forced < 0 ? cpu : forced > 0;
+}
+void set_denormal_assists(int v) { g_assists.store(v < 0 ? -1 : v > 0); }
 std::string openmp_runtime() {
 #ifdef PYACT_OPENMP
   // The shared object that omp_get_max_threads resolved to for this module: the OpenMP

@@ -23,6 +23,12 @@ void set_grain_override(int64_t n);
 // default (tests force the path with a small n).
 int64_t stream_bytes();
 void set_stream_bytes(int64_t n);
+// Whether a multiply (or FMA) that reads or makes a denormal takes a microcode assist on
+// this CPU, so that the elementwise driver sends a denormal x around the formulas
+// (kernels/apply.h, the denormal detour): cpu_denormal_assists() unless a test forced it
+// (set_denormal_assists(1 or 0); -1 restores the CPU's answer).
+bool denormal_assists();
+void set_denormal_assists(int v);
 // Path of the loaded OpenMP runtime library pyact uses ("" without OpenMP).
 std::string openmp_runtime();
 }  // namespace pyact

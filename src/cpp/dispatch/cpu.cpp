@@ -5,6 +5,7 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <cpuid.h>
 #include <cstdint>
+#include <cstring>
 
 namespace pyact {
 namespace {
@@ -58,14 +59,24 @@ bool cpu_supports(Isa isa) {
     default: return false;
   }
 }
+
+bool cpu_denormal_assists() {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0, &a, &b, &c, &d)) return true;
+  char vendor[13] = {};
+  std::memcpy(vendor, &b, 4), std::memcpy(vendor + 4, &d, 4), std::memcpy(vendor + 8, &c, 4);
+  return std::strcmp(vendor, "AuthenticAMD") != 0 && std::strcmp(vendor, "HygonGenuine") != 0;
+}
 }  // namespace pyact
 
 #elif defined(__aarch64__)
 namespace pyact {
 bool cpu_supports(Isa isa) { return isa == Isa::scalar || isa == Isa::neon; }  // NEON is mandatory on aarch64
+bool cpu_denormal_assists() { return false; }
 }  // namespace pyact
 #else
 namespace pyact {
 bool cpu_supports(Isa isa) { return isa == Isa::scalar; }
+bool cpu_denormal_assists() { return true; }
 }  // namespace pyact
 #endif

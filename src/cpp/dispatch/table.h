@@ -83,6 +83,11 @@ PYACT_DECLARE_FILL(neon)
 
 // dispatch/cpu.cpp: whether this CPU and OS can run an ISA.
 bool cpu_supports(Isa isa);
+// Whether a multiply or FMA that reads or makes a denormal takes a microcode assist here:
+// on every Intel core (20-90x a vector's time, docs/PERFORMANCE.md); not on AMD's (a Zen 5
+// runs the formulas on denormals at the speed of N(0, 9) data), nor on aarch64. Other x86
+// vendors: assumed to (the detour is right everywhere, only slower where not needed).
+bool cpu_denormal_assists();
 // Whether this build compiled an ISA.
 bool isa_compiled(Isa isa);
 

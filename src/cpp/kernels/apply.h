@@ -99,9 +99,11 @@ template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, V
 // `bool tiny_detour_ok()` when s is still that close to 0; one that rounds as its
 // formula is written gives its own `V fwd_tiny(V x)` (hard_swish). A denormal g
 // (backward) takes the detour too: g f' from f'. The products with a denormal are formed
-// by times_tiny. f(±0) and f'(±s) are worked out once per block (NearZero), so a vector
-// of denormals costs about what the formula does (bench_ranges: 0.4-2x the N(0, 9) time;
-// leaky_relu 3.3x, its formula being a compare and a multiply). The test costs one
+// by times_tiny (the multiply itself, where the CPU takes no assist, ran 0.5-1.6x
+// times_tiny's time on a Zen 5, by turns: docs/PERFORMANCE.md). f(±0) and f'(±s) are
+// worked out once per block (NearZero), so a vector of denormals costs about what the
+// formula does (bench_ranges: 0.4-2x the N(0, 9) time; leaky_relu 3.3x on a Xeon, its
+// formula being a compare and a multiply). The test costs one
 // vfpclass per vector on AVX-512 (a transcendental takes 1.03-1.08x its time, tanh and
 // tanhshrink forwards 1.16x; ab_core.py, Xeon), so functors declare the
 // detour where kCheapDenormalTest holds; elsewhere the three integer operations it takes
@@ -122,6 +124,16 @@ template <class F> struct flat_at_zero<F, std::void_t<decltype(F::kFlatAtZero)>>
 template <class F, class = void> struct tiny_detour_fwd_only : std::false_type {};
 template <class F>
 struct tiny_detour_fwd_only<F, std::void_t<decltype(F::kTinyDetourFwdOnly)>> : std::bool_constant<F::kTinyDetourFwdOnly> {};
+// The detour spares the assists of Intel cores: on a CPU without them (AMD; threads.h,
+// denormal_assists()) the formula runs on a denormal x at full speed (a Zen 5 runs the
+// avx2 path, which has no detour, as fast on denormals as on N(0, 9)), so the vectors
+// skip the test there, and a result may differ from the detour's in its last bit (both
+// within SPEC §5's bounds; tests/test_fpstate.py runs both ways). One whose formula is
+// slow on denormals on AMD too (hard_swish's division on SSE4, mish's forward) declares
+// `static constexpr bool kDetourEverywhere = true`.
+template <class F, class = void> struct detour_everywhere : std::false_type {};
+template <class F>
+struct detour_everywhere<F, std::void_t<decltype(F::kDetourEverywhere)>> : std::bool_constant<F::kDetourEverywhere> {};
 template <class F> bool tiny_detour_ok(const F& f) {
   if constexpr (has_tiny_detour_ok<F>::value) return f.tiny_detour_ok();
   else return true;
@@ -214,7 +226,10 @@ template <class F> struct NearZero {
     const auto neg = has_sign(x);
     const V y0 = select(neg, y_neg, y_pos), dx = select(neg, d_neg, d_pos);
     if constexpr (linear_below<F>::value > 0) {
+      // The band below kLinearBelow: zeros and tiny normal numbers take the multiply,
+      // and a vector without a denormal only that (gelu on zeros took 2.3x its time).
       const auto den = is_denormal(x);
+      if (!any_lane(den)) return y0 + dx * x;
       return y0 + select(den, times_tiny(dx, x), dx * select(den, V{}, x));
     } else {
       return y0 + times_tiny(dx, x);
@@ -247,15 +262,17 @@ struct BackwardX {
     return keep_nan_unless<bwd_keeps_nan<F>::value>(x, f.bwd_x(g, x));
   }
   template <class F, class Vec> static auto tiny(Vec g, Vec x) { return tiny_lanes<F, true>(x) | denormal_lanes(g); }
-  // g f'(±s) in the lanes of a denormal x, f' times_tiny g in those of a denormal g.
+  // g f'(±s) in the lanes of a denormal x; in those of a denormal g, the functor's result
+  // for g = ±1 (g's sign: a piece that gives a constant 0 whatever g is keeps its sign)
+  // times |g|.
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V g, typename F::V x) {
     using V = typename F::V;
     if (!n.ok) return op(f, g, x);
     const auto tx = tiny_mask<F, true>(x), tg = is_denormal(g);
-    const V g1 = select(tg, set1<elem_t<V>>(1), g);
+    const V g1 = select(tg, copysign(set1<elem_t<V>>(1), g), g);
     const V near = g1 * n.d(x);
     const V r = all_lanes(tx) ? near : select(tx, near, op(f, g1, s_in(tx, x)));
-    return any_lane(tg) ? select(tg, times_tiny(r, g), r) : r;
+    return any_lane(tg) ? select(tg, times_tiny(r, abs(g)), r) : r;
   }
 };
 struct BackwardY {
@@ -351,10 +368,11 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
     if constexpr (Arity == 1) { (void)b; return op_tiny<Op, F>(load(a + j)); }
     else return op_tiny<Op, F>(load(a + j), load(b + j));
   };
+  const bool detour = kDetour && (detour_everywhere<F>::value || denormal_assists());
   std::conditional_t<kDetour, std::optional<NearZero<F>>, NoNearZero> near_zero;  // at the first detour
   auto checked = [&](int64_t j, const T* a, const T* b) {
     if constexpr (kDetour) {
-      if (any_lane(tiny_at(j, a, b))) {
+      if (detour && any_lane(tiny_at(j, a, b))) {
         if (!near_zero) near_zero.emplace(f);
         if constexpr (Arity == 1) return Op::detour(f, *near_zero, load(a + j));
         else return Op::detour(f, *near_zero, load(a + j), load(b + j));
@@ -368,11 +386,13 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
   constexpr int U = unroll_of<F>::value;
   for (; i + U * N <= end; i += U * N) {
     if constexpr (kDetour) {
-      auto t = tiny_at(i, a, b);
-      for (int k = 1; k < U; ++k) t |= tiny_at(i + k * N, a, b);
-      if (any_lane(t)) {
-        for (int k = 0; k < U; ++k) put(out, out2, i + k * N, checked(i + k * N, a, b));
-        continue;
+      if (detour) {
+        auto t = tiny_at(i, a, b);
+        for (int k = 1; k < U; ++k) t |= tiny_at(i + k * N, a, b);
+        if (any_lane(t)) {
+          for (int k = 0; k < U; ++k) put(out, out2, i + k * N, checked(i + k * N, a, b));
+          continue;
+        }
       }
     }
     unrolled(std::make_integer_sequence<int, U>{}, [&](int k) { return one(i + k * N, a, b); },

@@ -134,6 +134,7 @@ template <class T> struct HardSwish {
   PYACT_FUNCTOR_TYPES(4);
 #if defined(PYACT_TARGET_SSE4)
   static constexpr bool kTinyDetour = true;  // a multiply or a division by denormals: slow on every x86 core
+  static constexpr bool kDetourEverywhere = true;
 #else
   static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by fwd_tiny
 #endif
