@@ -283,6 +283,14 @@ def test_hard_swish_backward_divides_exactly(isa, dt, assists):
     np.testing.assert_array_equal(got, want)
 
 
+def test_hard_swish_backward_outer_piece_is_plus_zero(isa, dtype, assists):
+    """hard_swish' is 0 up to -3 whatever g is: +0 (PyTorch's), for a negative denormal g
+    too (the detour had made it g * 0 = -0)."""
+    g = -_subnormals(dtype)[:7][np.arange(64) % 7]
+    got = pa.grad("hard_swish", g, x=np.full(64, -4.0, dtype))
+    np.testing.assert_array_equal(got.view(f"u{got.dtype.itemsize}"), 0)
+
+
 TINY = {np.float32: [1e-12, 1e-15, 2.7e-20, 1e-25, 1e-30, 1e-35], np.float64: [1e-100, 1e-155, 1e-200, 1e-250, 1e-300]}
 
 
