@@ -151,6 +151,20 @@ def test_import_leaves_mxcsr_alone():
     assert before & CONTROL == after & CONTROL, f"MXCSR {before:#06x} before import pyact, {after:#06x} after"
 
 
+def test_detour_where_the_cpu_takes_assists():
+    """The detour runs on Intel CPUs (microcode assists on denormal operands), not on AMD's
+    (dispatch/cpu.cpp), and pa.info() says which."""
+    vendor = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            vendor = next((ln.split(":")[1].strip() for ln in f if ln.startswith("vendor_id")), "")
+    except OSError:
+        pass
+    if vendor not in ("GenuineIntel", "AuthenticAMD"):
+        pytest.skip(f"CPU vendor {vendor!r}")
+    assert pa.info()["denormal_detour"] is (vendor == "GenuineIntel")
+
+
 @pytest.fixture(params=[1, 0], ids=["detour", "formula"])
 def assists(request):
     """Each way the elementwise driver takes a denormal x (kernels/apply.h): around the

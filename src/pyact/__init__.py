@@ -51,7 +51,10 @@ def info() -> dict:
         ``isas_compiled``, ``isas_supported`` (by this CPU), ``isas_available`` (both);
         ``openmp`` (built with OpenMP), ``openmp_runtime`` (path of the loaded OpenMP
         library, e.g. libgomp, links resolved as threadpoolctl lists it, or None);
-        ``num_threads`` (threads a kernel may use now); ``numpy`` (its version).
+        ``num_threads`` (threads a kernel may use now); ``numpy`` (its version);
+        ``denormal_detour`` (whether elementwise kernels send denormal inputs around
+        their formulas: on CPUs whose multiplies take a microcode assist on denormals,
+        Intel's; the last bit of such a result may differ from the formula's).
 
     Examples
     --------
@@ -69,6 +72,7 @@ def info() -> dict:
         "openmp_runtime": _os.path.realpath(_core.openmp_runtime()) if _core.openmp_runtime() else None,
         "num_threads": _core.get_num_threads(),
         "numpy": _np.__version__,
+        "denormal_detour": _core._denormal_assists(),
     }
 
 
