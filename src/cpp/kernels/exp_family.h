@@ -337,7 +337,7 @@ template <class T> struct Mish : NanFlowsThrough {
     const V n = mul_add(e, e, e + e);      // the same unscaled (the same bits where normal)
     const auto neg = x < T(0);
     const V f = select(x < -kLeft, neg_zero<V>(), x);  // the limit -0 (-inf * 0 would be NaN)
-    const V q = select(neg, f * ns, n) / (n + T(2));  // one division for both sides
+    const V q = select(neg, mul_tiny(f, ns), n) / (n + T(2));  // one division for both sides; f may be a denormal
     return select(neg, mul_tiny(q, set1<T>(vm::kUnguard<T>)), mul_tiny(f, q));  // tiny x: both underflow
   }
   // f' = t + x sech^2(sp) sigmoid(x), t = n/(n+2), sech^2(sp) = 4(n+1)/(n+2)^2.

@@ -270,7 +270,7 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) 
   const Vec t = T(2) / d;
   const Vec td = t * d;
   const Vec rho = (T(2) - td) - two_prod_err<Operands::bounded>(t, d, td);
-  const Vec rel_t = (rho - t * d_err) * T(0.5);
+  const Vec rel_t = mul_tiny(mul_add(-t, d_err, rho), set1<T>(T(0.5)));  // d_err = w - (d - 2): w's denormal
   constexpr int K = sizeof(C::c[0]) / sizeof(T);
   // Per lane: the piece's midpoint and coefficients (the last piece is the default).
   auto pick = [&](auto get) {

@@ -174,7 +174,7 @@ template <int kScale, class Vec, class Mask> inline Vec times_two_factors(Vec p,
   using T = elem_t<Vec>;
   const auto m = n.i + kScale;
   const auto m1 = m >> 1;
-  return p * pow2i<T>(m1) * select(zero, Vec{}, pow2i<T>(m - m1));
+  return mul_tiny(mul_tiny(p, pow2i<T>(m1)), select(zero, Vec{}, pow2i<T>(m - m1)));
 }
 #endif
 template <int kScale, class Vec>
