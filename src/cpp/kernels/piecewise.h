@@ -90,7 +90,7 @@ template <class T> struct HardSigmoid {
         shifted(slope != T(0) && shift - shift == T(0)) {}  // shift finite
   V z(V x) const { return shifted ? (x + shift) * slope : x * slope + offset; }
   V fwd(V x) const { return clamp(z(x), T(0), T(1)); }
-  V bwd_y(V g, V y) const { return select((y > T(0)) & (y < T(1)), g * slope, T(0)); }
+  V bwd_y(V g, V y) const { return select((y > T(0)) & (y < T(1)), mul_tiny(g, set1<T>(slope)), T(0)); }
   V bwd_x(V g, V x) const { return bwd_y(g, z(x)); }
 };
 
@@ -147,7 +147,7 @@ template <class T> struct HardSwish {
     return select(x < T(-3), V{}, select(x > T(3), x, div6(mul_tiny(x, x + T(3)))));  // -inf * 0
   }
   V bwd_x(V g, V x) const {
-    const V mid = g * (div_exact<3>(x) + T(0.5));
+    const V mid = mul_tiny(g, div_exact<3>(x) + T(0.5));  // g may be denormal
     return select(x <= T(-3), V{}, select(x < T(3), mid, g));
   }
   // p / 6 rounded, with the bits of the division, ties to even on the denormal grid too.
