@@ -14,6 +14,7 @@ by 20 % between minutes; separate runs cannot resolve a 10 % change).
     THREADS=2 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py sigmoid,gelu fwd,bwd 16777216
     DTYPE=float16 PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py relu,gelu fwd,bwd 262144
     INPUT=denormal PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py tanh,sigmoid fwd,bwd 65536
+    GRAD=denormal PYTHONPATH=src:/tmp/ab python benchmarks/ab_core.py elu,tanh bwd 65536
 
 An elementwise kernel runs with its activation's default parameters (none for a
 kernel that is not an activation's name, e.g. gelu_tanh) and backward from x (`bwd_y`:
@@ -37,13 +38,15 @@ from pyact import _core as new
 
 ROUNDS = 25
 # x of every call (INPUT=...): N(0, 9) by default; the bands of benchmarks/bench_ranges.py
-# where the denormal detour runs (kernels/apply.h).
+# where the denormal detour runs (kernels/apply.h). The backward's g (GRAD=...): N(0, 1)
+# by default; GRAD=denormal, a vanishing gradient, times g f' with a denormal g.
 INPUTS = {
     "normal": lambda rng, shape, dt: (rng.standard_normal(shape) * 3).astype(dt),
     "denormal": lambda rng, shape, dt: (np.finfo(dt).smallest_normal * (rng.random(shape) - 0.5)).astype(dt),
     "zero": lambda rng, shape, dt: np.zeros(shape, dt),
     "tiny": lambda rng, shape, dt: (rng.choice([-1e-30, 1e-30], shape) * (1 + rng.random(shape))).astype(dt),
 }
+GRADS = {"normal": lambda rng, shape, dt: rng.standard_normal(shape).astype(dt), "denormal": INPUTS["denormal"]}
 
 
 def main(names: str, directions: str, shapes: str) -> None:
@@ -59,7 +62,7 @@ def main(names: str, directions: str, shapes: str) -> None:
         for spec in shapes.split(","):
             shape = tuple(int(v) for v in spec.split("x"))
             x = INPUTS[os.environ.get("INPUT", "normal")](rng, shape, dtype)
-            g = rng.standard_normal(shape).astype(dtype)
+            g = GRADS[os.environ.get("GRAD", "normal")](rng, shape, dtype)
             o = np.empty_like(x)
             reps = max(1, int(2e6 // x.size))
             for name in names.split(","):
