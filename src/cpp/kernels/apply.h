@@ -119,8 +119,9 @@ struct has_tiny_detour_ok<F, std::void_t<decltype(std::declval<const F&>().tiny_
 // s^2 would not).
 template <class F, class = void> struct flat_at_zero : std::false_type {};
 template <class F> struct flat_at_zero<F, std::void_t<decltype(F::kFlatAtZero)>> : std::bool_constant<F::kFlatAtZero> {};
-// One whose backward has no slow path (leaky_relu: a compare, g times the slope) declares
-// `static constexpr bool kTinyDetourFwdOnly = true`: the test would only cost it time there.
+// One whose backward has no slow path at a denormal x (leaky_relu: a compare, g times the
+// slope) declares `static constexpr bool kTinyDetourFwdOnly = true`: the test of x would
+// only cost it time there (a denormal g still takes grad_detour, below).
 template <class F, class = void> struct tiny_detour_fwd_only : std::false_type {};
 template <class F>
 struct tiny_detour_fwd_only<F, std::void_t<decltype(F::kTinyDetourFwdOnly)>> : std::bool_constant<F::kTinyDetourFwdOnly> {};
@@ -258,13 +259,13 @@ struct Forward {
 };
 struct BackwardX {
   static constexpr bool kDetours = true;
+  static constexpr bool kGradDetours = true;
   template <class F> static auto op(const F& f, typename F::V g, typename F::V x) {
     return keep_nan_unless<bwd_keeps_nan<F>::value>(x, f.bwd_x(g, x));
   }
-  template <class F, class Vec> static auto tiny(Vec g, Vec x) { return tiny_lanes<F, true>(x) | denormal_lanes(g); }
-  // g f'(±s) in the lanes of a denormal x; in those of a denormal g, the functor's result
-  // for g = ±1 (g's sign: a piece that gives a constant 0 whatever g is keeps its sign)
-  // times |g|.
+  template <class F, class Vec> static auto tiny(Vec, Vec x) { return tiny_lanes<F, true>(x); }
+  // g f'(±s) in the lanes of a denormal x (a vector the driver sends here for its x); in
+  // those of a denormal g, as grad_detour.
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V g, typename F::V x) {
     using V = typename F::V;
     if (!n.ok) return op(f, g, x);
@@ -276,10 +277,35 @@ struct BackwardX {
   }
 };
 struct BackwardY {
+  static constexpr bool kGradDetours = true;
   template <class F> static auto op(const F& f, typename F::V g, typename F::V y) {
     return keep_nan_unless<bwd_keeps_nan<F>::value>(y, f.bwd_y(g, y));
   }
 };
+
+// A denormal g (a vanishing gradient), backward from x or from y: the functor's result
+// for g = ±1 (g's sign: a piece that gives a constant 0 whatever g is keeps its sign)
+// times |g| by times_tiny, in g's denormal lanes. The backwards are linear in g, so this
+// is the formula's bits wherever it forms g f' as one product (within an ulp of the
+// denormal grid where it does not: softsign's g r r). An Intel core takes an assist for
+// every vector whose multiply reads a denormal g: leaky_relu', softsign' and
+// hard_sigmoid' ran 17-27x slower, the transcendentals' 3-7x through the per-vector
+// detour (bench_ranges.py, fourth column). The functors with kTinyDetour take it, and
+// those that declare `static constexpr bool kGradDetour` (a backward that multiplies g,
+// with no slow path at a denormal x).
+template <class Op, class F> inline typename F::V grad_detour(const F& f, typename F::V g, typename F::V xy) {
+  using V = typename F::V;
+  const auto tg = is_denormal(g);
+  const V r = Op::op(f, select(tg, copysign(set1<elem_t<V>>(1), g), g), xy);
+  return select(tg, times_tiny(r, abs(g)), r);
+}
+template <class F, class = void> struct grad_detour_decl : std::false_type {};
+template <class F> struct grad_detour_decl<F, std::void_t<decltype(F::kGradDetour)>> : std::bool_constant<F::kGradDetour> {};
+template <class Op, class = void> struct op_grad_detours : std::false_type {};
+template <class Op> struct op_grad_detours<Op, std::void_t<decltype(Op::kGradDetours)>> : std::bool_constant<Op::kGradDetours> {};
+template <class Op, class F> constexpr bool grad_detours() {
+  return op_grad_detours<Op>::value && (tiny_detour<F>::value || grad_detour_decl<F>::value);
+}
 
 // Forward and derivative at once, for a trainer that keeps f'(x) instead of x (its
 // backward is then g * f'(x)), from a functor whose two share work (gelu's exponential,
@@ -362,13 +388,17 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
     else if constexpr (kStream) { (void)o2; store_stream(o + i, r); }
     else { (void)o2; store(o + i, r); }
   };
-  // The denormal detour (above): one test per group of vectors on the fast path.
+  // The denormal detours (above): one test per group of vectors on the fast path, of x
+  // (kDetour) and of a backward's g (kGradDetour).
   constexpr bool kDetour = detours<Op, F>();
+  constexpr bool kGradDetour = grad_detours<Op, F>();
   auto tiny_at = [&](auto j, const T* a, const T* b) {  // generic: instantiated only where kDetour
     if constexpr (Arity == 1) { (void)b; return op_tiny<Op, F>(load(a + j)); }
     else return op_tiny<Op, F>(load(a + j), load(b + j));
   };
-  const bool detour = kDetour && (detour_everywhere<F>::value || denormal_assists());
+  auto grad_tiny_at = [&](auto j, const T* g) { return denormal_lanes(load(g + j)); };  // generic, as tiny_at
+  auto grad_detour_at = [&](auto j, const T* g, const T* xy) { return grad_detour<Op>(f, load(g + j), load(xy + j)); };
+  const bool detour = (kDetour || kGradDetour) && (detour_everywhere<F>::value || denormal_assists());
   std::conditional_t<kDetour, std::optional<NearZero<F>>, NoNearZero> near_zero;  // at the first detour
   auto checked = [&](int64_t j, const T* a, const T* b) {
     if constexpr (kDetour) {
@@ -378,26 +408,50 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
         else return Op::detour(f, *near_zero, load(a + j), load(b + j));
       }
     }
+    if constexpr (kGradDetour) {
+      if (detour && any_lane(grad_tiny_at(j, a))) return grad_detour_at(j, a, b);
+    }
     return one(j, a, b);
   };
   const T* a = in[0];
   const T* b = Arity == 2 ? in[1] : nullptr;
   int64_t i = begin;
   constexpr int U = unroll_of<F>::value;
-  for (; i + U * N <= end; i += U * N) {
-    if constexpr (kDetour) {
-      if (detour) {
-        auto t = tiny_at(i, a, b);
-        for (int k = 1; k < U; ++k) t |= tiny_at(i + k * N, a, b);
-        if (any_lane(t)) {
-          for (int k = 0; k < U; ++k) put(out, out2, i + k * N, checked(i + k * N, a, b));
-          continue;
-        }
-      }
-    }
+  auto group = [&](int64_t i) {
     unrolled(std::make_integer_sequence<int, U>{}, [&](int k) { return one(i + k * N, a, b); },
              [&](int k, const auto& r) { put(out, out2, i + k * N, r); });
+  };
+  // The tested loop, where the detour runs, apart from the plain one: GCC does not
+  // unswitch a branch on `detour` inside one loop, and that loop's shape cost a cheap
+  // backward 1.2-1.35x its time (tanh' and sigmoid' from y, a Xeon), the test off.
+  if constexpr (kDetour || kGradDetour) {
+    // One test of the group (x's tiny lanes, g's denormal ones); which detour, only when
+    // it holds one.
+    auto test_at = [&](int64_t j) {
+      if constexpr (kDetour && kGradDetour) return tiny_at(j, a, b) | grad_tiny_at(j, a);
+      else if constexpr (kDetour) return tiny_at(j, a, b);
+      else return grad_tiny_at(j, a);
+    };
+    for (; detour && i + U * N <= end; i += U * N) {
+      auto t = test_at(i);
+      for (int k = 1; k < U; ++k) t |= test_at(i + k * N);
+      if (!any_lane(t)) {
+        group(i);
+        continue;
+      }
+      bool x_tiny = false;
+      if constexpr (kDetour) {
+        for (int k = 0; k < U; ++k) x_tiny |= any_lane(tiny_at(i + k * N, a, b));
+      }
+      if (x_tiny) {  // vector by vector (Op::detour takes a denormal g too)
+        for (int k = 0; k < U; ++k) put(out, out2, i + k * N, checked(i + k * N, a, b));
+      } else if constexpr (kGradDetour) {  // g's alone: the vectors interleaved, as in group
+        unrolled(std::make_integer_sequence<int, U>{}, [&](int k) { return grad_detour_at(i + k * N, a, b); },
+                 [&](int k, const auto& r) { put(out, out2, i + k * N, r); });
+      }
+    }
   }
+  for (; i + U * N <= end; i += U * N) group(i);
   for (; i + N <= end; i += N) put(out, out2, i, checked(i, a, b));
   if (i < end) {  // the tail, padded with zeros, through the same vector code
     const int64_t rest = end - i;

@@ -83,6 +83,7 @@ template <class T> struct LeakyRelu {
 // the plain form: the shifted one would give inf * tiny = 1, or inf * 0 = NaN, for any x.
 template <class T> struct HardSigmoid {
   PYACT_FUNCTOR_TYPES(1);
+  static constexpr bool kGradDetour = kCheapDenormalTest;  // apply.h grad_detour: g times the slope
   T slope, offset, shift;
   bool shifted;
   explicit HardSigmoid(const double* p)
@@ -237,6 +238,7 @@ template <class T> struct Threshold {
 // x / (1 + |x|); f' = 1 / (1 + |x|)^2 = (1 - |y|)^2.
 template <class T> struct Softsign : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(4);
+  static constexpr bool kGradDetour = kCheapDenormalTest;  // apply.h grad_detour: g r r
   explicit Softsign(const double*) {}
   V fwd(V x) const {
     const V ones = set1<T>(T(1));
