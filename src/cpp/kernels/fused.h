@@ -51,7 +51,14 @@ struct BiasForwardDeriv {  // f(x + b) and f'(x + b), NaN rules on x + b
   }
 };
 struct TimesDeriv {  // g * f'(x) from the kept derivative (NaN in either gives NaN)
+  static constexpr bool kGradDetours = true;
   template <class F> static auto op(const F&, typename F::V g, typename F::V d) { return g * d; }
+};
+// TimesDeriv's functor, which its op ignores: Linear's grain, and a denormal g takes the
+// driver's detour (apply.h, grad_detour), as in the backwards from x and y.
+template <class T> struct KeptDeriv : Linear<T> {
+  static constexpr bool kGradDetour = kCheapDenormalTest;
+  using Linear<T>::Linear;
 };
 
 // out[0, n) = Op(f, a[i] [, b[i]]) through the driver, for any storage type (and
@@ -174,7 +181,7 @@ void fill_fused(FusedFns& e) {
   put3(e.fwd, kFwd<Fn, false>);
   put3(e.bwd_x, kBwd<BackwardX, Fn>);
   // The same for every kernel: the product costs what relu does (Linear's grain).
-  put3(e.bwd_d, kBwd<TimesDeriv, Linear>);
+  put3(e.bwd_d, kBwd<TimesDeriv, KeptDeriv>);
   if constexpr (has_fwd_deriv<Fn<float>>::value) put3(e.fwd_deriv, kFwd<Fn, true>);
   else none3(e.fwd_deriv);
   if constexpr (has_bwd_y<Fn<float>>::value) put3(e.bwd_y, kBwd<BackwardY, Fn>);
