@@ -20,6 +20,7 @@ template <class T> struct Gelu : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(24);
   static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation,
   static constexpr T kLinearBelow = sizeof(T) == 4 ? T(0x1p-32f) : T(0);  // float: |x| < 2^-32 (x^3 underflows)
+  static constexpr double kSlopeAtZero = 0.5;  // apply.h: f'(±s) = 1/2 + 0.8 s rounds to 1/2
   static constexpr T kMaxW = vm::NcdfC<T>::kMaxW;  // x Phi(x) rounds to -0 below -kMaxW
   static constexpr T kMaxWGrad = vm::NcdfC<T>::kMaxWGrad;
   // The backward's clamp on the left, kGradLo: where Phi(x) and phi(x) compute to exactly
