@@ -206,6 +206,13 @@ template <class Vec, class Mask> inline Vec zero_in(Mask t, Vec x) { return sele
 template <class Vec, class Mask> inline Vec s_in(Mask t, Vec x) {
   return select(t, copysign(set1<elem_t<Vec>>(kTinyAt<elem_t<Vec>>), x), x);
 }
+// A backward is linear in g: in g's denormal lanes tg it runs at g = ±1 (unit_g; g's
+// sign: a piece that gives a constant 0 whatever g is keeps its sign), and its result r
+// is then times |g| by times_tiny (times_g).
+template <class Vec, class Mask> inline Vec unit_g(Mask tg, Vec g) {
+  return select(tg, copysign(set1<elem_t<Vec>>(1), g), g);
+}
+template <class Vec, class Mask> inline Vec times_g(Mask tg, Vec r, Vec g) { return select(tg, times_tiny(r, abs(g)), r); }
 template <class Vec> struct Both { Vec y, d; };
 // A functor whose f' computes a few ulp off at ±s while the exact f'(±s) rounds to a
 // known constant gives it, `static constexpr double kSlopeAtZero` (gelu: its f' came out
@@ -284,10 +291,10 @@ struct BackwardX {
     using V = typename F::V;
     if (!n.ok) return op(f, g, x);
     const auto tx = tiny_mask<F, true>(x), tg = is_denormal(g);
-    const V g1 = select(tg, copysign(set1<elem_t<V>>(1), g), g);
+    const V g1 = unit_g(tg, g);
     const V near = g1 * n.d(x);
     const V r = all_lanes(tx) ? near : select(tx, near, op(f, g1, s_in(tx, x)));
-    return any_lane(tg) ? select(tg, times_tiny(r, abs(g)), r) : r;
+    return any_lane(tg) ? times_g(tg, r, g) : r;
   }
 };
 struct BackwardY {
@@ -297,21 +304,17 @@ struct BackwardY {
   }
 };
 
-// A denormal g (a vanishing gradient), backward from x or from y: the functor's result
-// for g = ±1 (g's sign: a piece that gives a constant 0 whatever g is keeps its sign)
-// times |g| by times_tiny, in g's denormal lanes. The backwards are linear in g, so this
-// is the formula's bits wherever it forms g f' as one product (within an ulp of the
-// denormal grid where it does not: softsign's g r r). An Intel core takes an assist for
-// every vector whose multiply reads a denormal g: leaky_relu', softsign' and
-// hard_sigmoid' ran 17-27x slower, the transcendentals' 3-7x through the per-vector
-// detour (bench_ranges.py, fourth column). The functors with kTinyDetour take it, and
+// A denormal g (a vanishing gradient), backward from x or from y: unit_g, then times_g
+// (above), in g's denormal lanes: the formula's bits wherever it forms g f' as one
+// product (within an ulp of the denormal grid where it does not: softsign's g r r). An
+// Intel core takes an assist for every vector whose multiply reads a denormal g:
+// leaky_relu', softsign' and hard_sigmoid' ran 17-27x slower, the transcendentals' 3-7x
+// through the per-vector detour (bench_ranges.py, fourth column). The functors with kTinyDetour take it, and
 // those that declare `static constexpr bool kGradDetour` (a backward that multiplies g,
 // with no slow path at a denormal x).
 template <class Op, class F> inline typename F::V grad_detour(const F& f, typename F::V g, typename F::V xy) {
-  using V = typename F::V;
   const auto tg = is_denormal(g);
-  const V r = Op::op(f, select(tg, copysign(set1<elem_t<V>>(1), g), g), xy);
-  return select(tg, times_tiny(r, abs(g)), r);
+  return times_g(tg, Op::op(f, unit_g(tg, g), xy), g);
 }
 template <class F, class = void> struct grad_detour_decl : std::false_type {};
 template <class F> struct grad_detour_decl<F, std::void_t<decltype(F::kGradDetour)>> : std::bool_constant<F::kGradDetour> {};
