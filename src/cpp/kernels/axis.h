@@ -547,6 +547,16 @@ template <class S> PYACT_INLINE void st_row(S* p, int64_t i, int64_t n, V<Cmp<S>
   if (i + Simd<Cmp<S>>::N <= n) store_as(p + i, v);
   else st_lanes(p + i, 1, n - i, v);
 }
+// At step j of a loop over the vectors of G rows of n elements at p: a prefetch of each
+// of their cache lines once (G of them per step, lines of every row in turn).
+template <int G, int kWrite = 0, class S> PYACT_INLINE void prefetch_lines(const S* p, int64_t j, int64_t n) {
+  constexpr int64_t kLine = 64 / sizeof(S), N = Simd<Cmp<S>>::N;
+  static_assert(kLine >= N, "a vector per line at most");
+  for (int g = 0; g < G; ++g) {
+    const int64_t at = (j * G + g) * kLine;
+    if (at < G * n) __builtin_prefetch(p + at, kWrite, 3);
+  }
+}
 template <class C> PYACT_INLINE C hmax(V<C> v) {
   constexpr int N = Simd<C>::N;
   C a[N];
@@ -600,8 +610,12 @@ template <class S, int K, int G> void softmax_kept_rows(const S* x, S* y, int64_
     m[g] = set1(mx[g]);
     for (auto& a : acc[g]) a = neg_zero<C>();
   }
+  // The next group's rows, while this one's exponentials keep the core busy: their lines
+  // arrive during arithmetic rather than stalling the loads of its first pass.
+  const S* next = avail > G * n ? x + G * n : nullptr;
   // Vector j goes to accumulator k = j mod KS (k a constant in the unrolled loops).
   auto exp_step = [&](int64_t j, int k, bool partial) {
+    if (next) prefetch_lines<G>(next, j, n), prefetch_lines<G, 1>(y + G * n, j, n);
     for (int g = 0; g < G; ++g) {
       const Vc a = F::arg(buf[g][j], m[g]), e = exp_nonpos(a);
       buf[g][j] = K == kLogSoftmax ? a : e;
@@ -678,8 +692,15 @@ template <class S, int K, int G> void softmax_grad_kept_rows(const S* g, const S
     // store_vectors: log_softmax's exps overlap.
     constexpr int kStep = 4 / G;
     auto out_at = [&](int64_t j, int r) { return F::out(load_as(g + r * n + j * N), load_as(y + r * n + j * N), sv[r]); };
+    // The next group's lines, while this pass reads what the first one left in L1 (as in
+    // softmax_kept_rows).
+    const bool ahead = avail > G * n;
     int64_t j = 0;
     for (; j + kStep <= nfull; j += kStep) {
+      if (ahead)
+        for (int k = 0; k < kStep; ++k)
+          prefetch_lines<G>(g + G * n, j + k, n), prefetch_lines<G>(y + G * n, j + k, n),
+              prefetch_lines<G, 1>(out + G * n, j + k, n);
       Vc v[kStep][G];
       for (int k = 0; k < kStep; ++k)
         for (int r = 0; r < G; ++r) v[k][r] = out_at(j + k, r);
