@@ -547,14 +547,16 @@ template <class S> PYACT_INLINE void st_row(S* p, int64_t i, int64_t n, V<Cmp<S>
   if (i + Simd<Cmp<S>>::N <= n) store_as(p + i, v);
   else st_lanes(p + i, 1, n - i, v);
 }
-// At step j of a loop over the vectors of G rows of n elements at p: a prefetch of each
-// of their cache lines once (G of them per step, lines of every row in turn).
+// At step j of a loop over the vectors of G rows of n elements: prefetches of the lines
+// of G vectors' worth of the G rows at p, in turn, at the pace the loop reads its own
+// (a burst ahead of it took the line fill buffers its stores needed: softmax backward
+// 1.08-1.16x the time on AVX2, where a vector is half a line).
 template <int G, int kWrite = 0, class S> PYACT_INLINE void prefetch_lines(const S* p, int64_t j, int64_t n) {
   constexpr int64_t kLine = 64 / sizeof(S), N = Simd<Cmp<S>>::N;
-  static_assert(kLine >= N, "a vector per line at most");
+  static_assert(kLine % N == 0, "whole vectors per line");
   for (int g = 0; g < G; ++g) {
-    const int64_t at = (j * G + g) * kLine;
-    if (at < G * n) __builtin_prefetch(p + at, kWrite, 3);
+    const int64_t at = (j * G + g) * N;
+    if (at % kLine == 0 && at < G * n) __builtin_prefetch(p + at, kWrite, 3);
   }
 }
 template <class C> PYACT_INLINE C hmax(V<C> v) {
