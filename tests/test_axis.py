@@ -501,7 +501,7 @@ def test_objects_registry_pickle_repr():
 # copied out as rows (inner smaller than a vector, or one long column); special rows
 # mixed in; one thread and two.
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
-@pytest.mark.parametrize("n", [1, 3, 10, 31, 33, 64, 65, 130, 200, 512, 1000, 1025, 5000, 9000])
+@pytest.mark.parametrize("n", [1, 3, 10, 31, 33, 64, 65, 130, 200, 512, 1000, 1025, 2049, 4096, 4097, 9000])
 def test_paths_bit_identical(isa, n, dtype):
     rows = 13
     x = sample((rows, n), dtype, seed=n)
