@@ -22,7 +22,8 @@ AxisError = getattr(np, "exceptions", np).AxisError
 # (shape, axis): rows of length 1, 3, 10, 200, 1000; strided axes; more than one chunk.
 CASES = [((7,), -1), ((4, 1), -1), ((5, 3), 1), ((6, 10), -1), ((2, 1000), -1), ((3, 4, 6), 1),
          ((3, 4, 6), 0), ((5, 17, 33), -2), ((2, 9000), 1), ((4500, 3), 0), ((3, 2, 130), 1),
-         ((5, 200), -1)]  # rows of 145-512: kept two at a time on AVX-512 (float32, float16)
+         ((5, 200), -1),  # rows of 145-512: kept two at a time on AVX-512 (float32, float16)
+         ((3, 4096), -1)]  # kept on AVX-512 (up to 16 KiB), three passes elsewhere
 
 
 def rng(seed=0):
