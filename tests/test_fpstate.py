@@ -283,6 +283,34 @@ def test_denormals_exact_where_the_kernel_reroutes_them(isa, assists):
     np.testing.assert_array_equal(pa.hard_swish(xd).view(np.uint64), want64.view(np.uint64))
 
 
+def test_denormal_grad_times_slope_exact(isa, assists):
+    """A denormal g times f' (apply.h times_tiny, on AVX-512 around the multiply): the
+    multiply's bits, as NumPy rounds g * slope, on every float32 denormal g, with slopes
+    whose products stay denormal (0.01, -0.5), cross 2^-126 (1.7, 3) or overflow past it
+    to large normals (2^20); float64 on random denormals. exponential' (g e^x): e^x = inf
+    gives inf, a NaN x NaN."""
+    g = _all_denormals32()
+    x = np.full(g.size, -1.0, np.float32)
+    for slope in (0.01, -0.5, 1.7, 3.0, 2.0**20):
+        want = np.float32(slope) * g
+        got = pa.get("leaky_relu", negative_slope=slope).backward(g, x=x)
+        np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32), err_msg=f"leaky_relu' {slope}")
+    rng = np.random.default_rng(4)
+    bits = rng.integers(1, 1 << 52, 100_000, dtype=np.uint64) | (rng.integers(0, 2, 100_000, dtype=np.uint64) << 63)
+    gd = bits.view(np.float64)
+    for slope in (0.01, -0.5, 1.7, 3.0, 2.0**40):
+        got = pa.get("leaky_relu", negative_slope=slope).backward(gd, x=np.full(gd.size, -1.0))
+        np.testing.assert_array_equal(got.view(np.uint64), (slope * gd).view(np.uint64), err_msg=f"leaky_relu' {slope}")
+    for dt in (np.float32, np.float64):
+        tiny = np.finfo(dt).smallest_subnormal
+        gx = np.array([tiny, -tiny] * 8, dt)
+        xx = np.array([1000.0, 1000.0, np.nan, np.nan] * 4, dt)
+        got = pa.grad("exponential", gx, x=xx)
+        np.testing.assert_array_equal(got[0::4], np.inf)
+        np.testing.assert_array_equal(got[1::4], -np.inf)
+        assert np.isnan(got[2::4]).all() and np.isnan(got[3::4]).all()
+
+
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 def test_hard_swish_backward_divides_exactly(isa, dt, assists):
     """hard_swish' = x/3 + 1/2 on [-3, 3] is computed without a division where there is

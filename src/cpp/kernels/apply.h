@@ -102,8 +102,8 @@ template <bool kZeroAtLo, class Vec> PYACT_INLINE Vec grad_left_settled(Vec g, V
 // by times_tiny (the multiply itself, where the CPU takes no assist, ran 0.5-1.6x
 // times_tiny's time on a Zen 5, by turns: docs/PERFORMANCE.md). f(±0) and f'(±s) are
 // worked out once per block (NearZero), so a vector of denormals costs about what the
-// formula does (bench_ranges: 0.4-2x the N(0, 9) time; leaky_relu 3.3x on a Xeon, its
-// formula being a compare and a multiply). The test costs one
+// formula does (bench_ranges on a Xeon: 0.3-1.8x the N(0, 9) time; leaky_relu's 1.8x,
+// its formula being a compare and a multiply). The test costs one
 // vfpclass per vector on AVX-512 (a transcendental takes 1.03-1.08x its time, tanh and
 // tanhshrink forwards 1.16x; ab_core.py, Xeon), so functors declare the
 // detour where kCheapDenormalTest holds; elsewhere the three integer operations it takes
@@ -155,15 +155,11 @@ template <class F> struct linear_below<F, std::void_t<decltype(F::kLinearBelow)>
 template <class F, bool kBwd> constexpr bool linear_band() {
   return linear_below<F>::value > 0 && !(kBwd && flat_at_zero<F>::value);
 }
-// The lanes of x that take the detour: for any_lane and | (tiny_lanes), as a vector mask
-// for select (tiny_mask).
+// The lanes of x that take the detour, as a mask for any_lane, all_lanes, | and select
+// (on AVX-512 a mask register: one vfpclass or compare, no vector mask and back).
 template <class F, bool kBwd = false, class Vec> inline auto tiny_lanes(Vec x) {
   if constexpr (linear_band<F, kBwd>()) return below_lanes(x, elem_t<Vec>(linear_below<F>::value));
   else return denormal_lanes(x);
-}
-template <class F, bool kBwd = false, class Vec> inline auto tiny_mask(Vec x) {
-  if constexpr (linear_band<F, kBwd>()) return abs(x) < elem_t<Vec>(linear_below<F>::value);
-  else return is_denormal(x);
 }
 template <class F, class = void> struct has_fwd_tiny : std::false_type {};
 template <class F>
@@ -172,20 +168,35 @@ struct has_fwd_tiny<F, std::void_t<decltype(std::declval<const F&>().fwd_tiny(st
 
 // c t for a denormal t, without an operation that reads or makes a denormal (divisions
 // included): t = ±m 2^-149 (2^-1074) gives the integer m from its bits, exactly (the bits
-// of 2^p + m, minus 2^p), and v = |c| m is formed (rounded once). Below 2^p the result is
-// a denormal whose bits are m |c| rounded to an integer: v + 2^p rounds v, to even, which
-// is m |c| rounded unless v is a half (ulp(v) <= 1/2 there, so no other value of v lies
-// between m |c| and its nearest integer); at a half the exact m |c| lies off it on the
-// side of v's error, which an FMA gives exactly. From 2^p on the result is normal: v
-// 2^-149 by two normal products. So c t correctly rounded, as the multiply would give it
-// (without an FMA, sse4, the error reads 0: within an ulp). Lanes of a normal t give
-// nothing useful (the callers select the denormal ones).
+// of 2^p + m, minus 2^p). Below 2^p the result is a denormal whose bits are m |c|
+// rounded to an integer: with an FMA, m |c| + 2^p rounded once is that integer plus 2^p
+// (to even at a half, as the multiply rounds); without one, v = m |c| is rounded first
+// and v + 2^p rounds v, which is m |c| rounded unless v is a half (ulp(v) <= 1/2 there,
+// so no other value of v lies between m |c| and its nearest integer), and at a half the
+// exact m |c| lies off it on the side of v's error (zero without an FMA, sse4: within an
+// ulp there). From 2^p on the result is normal: v 2^-149 by two normal products. So c t
+// correctly rounded, as the multiply would give it. Lanes of a normal t give nothing
+// useful (the callers select the denormal ones).
 template <class Vec> inline Vec times_tiny(Vec c, Vec t) {
   using T = elem_t<Vec>;
   constexpr bool kF = sizeof(T) == 4;
   constexpr T kTwoP = kF ? T(0x1p23f) : T(0x1p52);
   constexpr T kDown1 = kF ? T(0x1p-75f) : T(0x1p-537), kDown2 = kF ? T(0x1p-74f) : T(0x1p-537);
   const Vec m = (Vec)(bits(abs(t)) | bits(set1<T>(kTwoP))) - kTwoP;
+  const auto sign = (bits(t) ^ bits(c)) & sign_mask<Vec>();
+#if defined(__FMA__)
+  const Vec sum = mul_add(m, abs(c), set1<T>(kTwoP));
+  // sum's bits less 2^p's, the integer (an xor: sum < 2^(p+1) keeps 2^p's exponent,
+  // and 2^(p+1), the integer 2^p, differs from it in the exponent's last bit alone).
+  const Vec sub = (Vec)((bits(sum) ^ bits(set1<T>(kTwoP))) | sign);
+  // Every sum below 2^(p+1) (a slope c of at most 1 keeps it there) is the result. The
+  // others (|c| > 1, inf, NaN) are v 2^-149, v = m |c| rounded and at least 2^p (where
+  // m |c| is just below 2^p, v rounds up to it, as the result must).
+  const auto big = not_below_lanes(sum, T(2) * kTwoP);
+  if (!any_lane(big)) return sub;
+  const Vec v = max_of(set1<T>(kTwoP), m * abs(c));  // NaN: v's
+  return select(big, (Vec)(bits(v * kDown1 * kDown2) | sign), sub);
+#else
   const Vec v = m * abs(c);
   Vec sum = v + kTwoP;  // 2^p + v rounded to an integer
   const auto half = abs((sum - kTwoP) - v) == T(0.5);
@@ -193,11 +204,11 @@ template <class Vec> inline Vec times_tiny(Vec c, Vec t) {
     const Vec err = mul_add(m, abs(c), -v);  // m |c| - v
     sum = select(half & (err != T(0)), (v + copysign(set1<T>(T(0.5)), err)) + kTwoP, sum);
   }
-  const auto sign = (bits(t) ^ bits(c)) & sign_mask<Vec>();
-  const auto small = v < kTwoP;
   const Vec sub = (Vec)((bits(sum) - bits(set1<T>(kTwoP))) | sign);
+  const auto small = v < kTwoP;
   const Vec nor = (Vec)(bits(select(small, set1<T>(kTwoP), v) * kDown1 * kDown2) | sign);
   return select(small, sub, nor);
+#endif
 }
 
 // x with ±0 in the lanes t.
@@ -243,14 +254,14 @@ template <class F> struct NearZero {
       : ok(tiny_detour_ok(f)), y_pos(f.fwd(V{})), y_neg(f.fwd(neg_zero<V>())),
         d_pos(slope_near_zero(f, kAt)), d_neg(slope_near_zero(f, -kAt)) {}
   V d(V x) const { return select(has_sign(x), d_neg, d_pos); }
-  // f(x) at a lane of the detour (tiny_mask): d x by times_tiny at a denormal x.
+  // f(x) at a lane of the detour (tiny_lanes): d x by times_tiny at a denormal x.
   V line(V x) const {
     const auto neg = has_sign(x);
     const V y0 = select(neg, y_neg, y_pos), dx = select(neg, d_neg, d_pos);
     if constexpr (linear_below<F>::value > 0) {
       // The band below kLinearBelow: zeros and tiny normal numbers take the multiply,
       // and a vector without a denormal only that (gelu on zeros took 2.3x its time).
-      const auto den = is_denormal(x);
+      const auto den = denormal_lanes(x);
       if (!any_lane(den)) return y0 + dx * x;
       return y0 + select(den, times_tiny(dx, x), dx * select(den, V{}, x));
     } else {
@@ -273,7 +284,7 @@ struct Forward {
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x) {
     if constexpr (has_fwd_tiny<F>::value) return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd_tiny(x));
     if (!n.ok) return op(f, x);
-    const auto t = tiny_mask<F>(x);
+    const auto t = tiny_lanes<F>(x);
     if (all_lanes(t)) return n.line(x);
     return select(t, n.line(x), op(f, zero_in(t, x)));
   }
@@ -290,7 +301,8 @@ struct BackwardX {
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V g, typename F::V x) {
     using V = typename F::V;
     if (!n.ok) return op(f, g, x);
-    const auto tx = tiny_mask<F, true>(x), tg = is_denormal(g);
+    const auto tx = tiny_lanes<F, true>(x);
+    const auto tg = denormal_lanes(g);
     const V g1 = unit_g(tg, g);
     const V near = g1 * n.d(x);
     const V r = all_lanes(tx) ? near : select(tx, near, op(f, g1, s_in(tx, x)));
@@ -313,7 +325,7 @@ struct BackwardY {
 // those that declare `static constexpr bool kGradDetour` (a backward that multiplies g,
 // with no slow path at a denormal x).
 template <class Op, class F> inline typename F::V grad_detour(const F& f, typename F::V g, typename F::V xy) {
-  const auto tg = is_denormal(g);
+  const auto tg = denormal_lanes(g);
   return times_g(tg, Op::op(f, unit_g(tg, g), xy), g);
 }
 template <class F, class = void> struct grad_detour_decl : std::false_type {};
@@ -343,7 +355,7 @@ struct ForwardDeriv {
   template <class F, class Vec> static auto tiny(Vec x) { return tiny_lanes<F>(x); }
   template <class F> static Both<typename F::V> detour(const F& f, const NearZero<F>& n, typename F::V x) {
     if (!n.ok) return op(f, x);
-    const auto t = tiny_mask<F>(x);
+    const auto t = tiny_lanes<F>(x);
     const Both<typename F::V> l = {n.line(x), n.d(x)};
     if (all_lanes(t)) return l;
     const Both<typename F::V> r = op(f, zero_in(t, x));

@@ -44,9 +44,16 @@ inline __mmask16 below_lanes(vf v, float c) {
 inline __mmask8 below_lanes(vd v, double c) {
   return _mm512_cmp_pd_mask(_mm512_abs_pd((__m512d)v), _mm512_set1_pd(c), _CMP_LT_OQ);
 }
+inline __mmask16 not_below_lanes(vf v, float c) { return _mm512_cmp_ps_mask((__m512)v, _mm512_set1_ps(c), _CMP_NLT_UQ); }
+inline __mmask8 not_below_lanes(vd v, double c) { return _mm512_cmp_pd_mask((__m512d)v, _mm512_set1_pd(c), _CMP_NLT_UQ); }
+// select (vec.h) on a mask register: denormal_lanes's, straight into the blend.
+inline vf select(__mmask16 m, vf a, vf b) { return (vf)_mm512_mask_blend_ps(m, (__m512)b, (__m512)a); }
+inline vd select(__mmask8 m, vd a, vd b) { return (vd)_mm512_mask_blend_pd(m, (__m512d)b, (__m512d)a); }
 inline bool any_lane(__mmask16 m) { return m != 0; }
 inline bool any_lane(__mmask8 m) { return m != 0; }
 inline bool any_lane(int m) { return m != 0; }  // two masks joined by | (promoted to int)
+inline bool all_lanes(__mmask16 m) { return m == 0xffff; }
+inline bool all_lanes(__mmask8 m) { return m == 0xff; }
 // x rounded to an integer, ties to even (vmath/exp.h round_int), by one vrndscale.
 inline vf round_even(vf x) { return (vf)_mm512_roundscale_ps((__m512)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 inline vd round_even(vd x) { return (vd)_mm512_roundscale_pd((__m512d)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }

@@ -104,10 +104,13 @@ template <class Vec> inline auto below_normal(Vec v) { return abs(v) < std::nume
 template <class Vec> inline auto is_denormal(Vec v) {
   return bits(abs(v)) - 1 < bits(set1<elem_t<Vec>>(std::numeric_limits<elem_t<Vec>>::min())) - 1;
 }
-// The same as a mask for any_lane and | only: the ISA header may give a cheaper one.
+// The same as a mask for any_lane, all_lanes, | and select only: the ISA header may give
+// a cheaper one.
 template <class Vec> inline auto denormal_lanes(Vec v) { return is_denormal(v); }
-// |v| < c (NaN: false), as a mask for any_lane and | only (the ISA header may give a cheaper one).
+// |v| < c (NaN: false), as the same kind of mask (the ISA header may give a cheaper one).
 template <class Vec> inline auto below_lanes(Vec v, elem_t<Vec> c) { return abs(v) < c; }
+// v < c false (v >= c, or NaN), as the same kind of mask.
+template <class Vec> inline auto not_below_lanes(Vec v, elem_t<Vec> c) { return ~(v < c); }
 // Whether any lane of a compare's mask is set (the ISA headers overload it with a
 // movemask).
 template <class Mask> inline bool any_lane(Mask m) {
