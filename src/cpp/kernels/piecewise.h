@@ -173,8 +173,10 @@ template <class T> struct HardSwish {
     return p / T(6);
 #endif
   }
-  // The driver's detour forward (apply.h), for a vector with a tiny x: the others by the
-  // division (its bits are div6's), the denormal lanes without a multiply or a division that
+  // The driver's detour forward (apply.h), for a vector with an |x| below kLinearBelow:
+  // one of zeros and of normal lanes only is fwd's; in the others, the normal lanes by
+  // the division (its bits are div6's; div6's residual would be a denormal below
+  // kLinearBelow), the denormal lanes without a multiply or a division that
   // reads or makes a denormal: x + 3 rounds to 3 there, and 3x rounded is J 2^-149
   // (2^-1074) for an integer J. s = |x| 2^126 (2^1022) comes from the bits (1 + |x| 2^126
   // has x's significand), 3s rounds as 3x does (at any scale), and q = (3s rounded)/6
@@ -183,15 +185,18 @@ template <class T> struct HardSwish {
   // that sum is the denormal result, round(J/6) 2^-149. Two roundings as one: J/6 is a
   // multiple of 1/6 below 2^22 (2^51), so q keeps two or more bits below the unit and is
   // a half only where J/6 is one. The division's bits (all 2^32 float32 compared).
-  // (A vector of denormals only, as a denormal array gives, needs no select.)
-  static V fwd_tiny(V x) {
+  // (A vector of denormals only, as a denormal array gives, needs no select, and its
+  // 3s by div6: no division, whose float64 form cost such an array 2.4x.)
+  V fwd_tiny(V x) const {
     using U = typename Simd<T>::U;
-    const auto tiny = is_denormal(x);
+    // 0 < |x| < kLinearBelow (a zero's bits less one wrap to the top): none, fwd.
+    if (!any_lane(bits(abs(x)) - 1 < bits(set1<T>(kLinearBelow)) - 1)) return fwd(x);
+    const auto tiny = denormal_lanes(x);
     const V ones = set1<T>(T(1));
     const V s = from_bits<V>(bits(abs(x)) | bits(ones)) - ones;
     const U mant = U{} + (sizeof(T) == 4 ? uint64_t(0x7fffff) : uint64_t(0xfffffffffffffull));
     const auto result = [&](V q) { return from_bits<V>((bits(q + ones) & mant) | (bits(x) & sign_mask<V>())); };
-    if (!any_lane(~tiny)) return result(s * T(3) / T(6));
+    if (all_lanes(tiny)) return result(div6(s * T(3)));
     const V q = select(tiny, s, x) * (x + T(3)) / T(6);
     return select(x < T(-3), V{}, select(x > T(3), x, select(tiny, result(q), q)));
   }
