@@ -139,7 +139,7 @@ def test_distributed_local_cluster_bit_identical():
     with np.errstate(all="ignore"):
         want = [pa.squareplus(x, b=3.0), pa.grad("hard_swish", np.sin(x), x=x), pa.leaky_relu(x)]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         lazy = [pa.squareplus(dx, b=3.0), pa.grad("hard_swish", da.sin(dx), x=dx), pa.leaky_relu(dx)]
         got = client.compute(lazy, sync=True)
         # Every worker process really took part (not all on one).
