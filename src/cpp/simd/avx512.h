@@ -31,6 +31,9 @@ inline vd scale_by_unless_below(vd p, vd n, vd a, double lo) {
   return (vd)_mm512_maskz_scalef_pd(_mm512_cmp_pd_mask((__m512d)a, _mm512_set1_pd(lo), _CMP_NLT_UQ), (__m512d)p,
                                     (__m512d)n);
 }
+// p 2^n in the lanes of k, src in the others (a masked-off lane takes no assist).
+inline vf scale_by_in(__mmask16 k, vf src, vf p, vf n) { return (vf)_mm512_mask_scalef_ps((__m512)src, k, (__m512)p, (__m512)n); }
+inline vd scale_by_in(__mmask8 k, vd src, vd p, vd n) { return (vd)_mm512_mask_scalef_pd((__m512d)src, k, (__m512d)p, (__m512d)n); }
 inline bool any_lane(vi m) { return _mm512_movepi32_mask((__m512i)m) != 0; }
 inline bool any_lane(vl m) { return _mm512_movepi64_mask((__m512i)m) != 0; }
 // vec.h denormal_lanes: one vfpclass into a mask register, cheap enough for the
