@@ -181,7 +181,7 @@ template <class Vec> inline Vec times_tiny(Vec c, Vec t) {
   using T = elem_t<Vec>;
   constexpr bool kF = sizeof(T) == 4;
   constexpr T kTwoP = kF ? T(0x1p23f) : T(0x1p52);
-  constexpr T kDown1 = kF ? T(0x1p-75f) : T(0x1p-537), kDown2 = kF ? T(0x1p-74f) : T(0x1p-537);
+  [[maybe_unused]] constexpr T kDown1 = kF ? T(0x1p-75f) : T(0x1p-537), kDown2 = kF ? T(0x1p-74f) : T(0x1p-537);
   const Vec m = (Vec)(bits(abs(t)) | bits(set1<T>(kTwoP))) - kTwoP;
   const auto sign = (bits(t) ^ bits(c)) & sign_mask<Vec>();
 #if defined(__FMA__)

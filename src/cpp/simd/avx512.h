@@ -49,7 +49,8 @@ inline __mmask8 below_lanes(vd v, double c) {
 }
 inline __mmask16 not_below_lanes(vf v, float c) { return _mm512_cmp_ps_mask((__m512)v, _mm512_set1_ps(c), _CMP_NLT_UQ); }
 inline __mmask8 not_below_lanes(vd v, double c) { return _mm512_cmp_pd_mask((__m512d)v, _mm512_set1_pd(c), _CMP_NLT_UQ); }
-// select (vec.h) on a mask register: denormal_lanes's, straight into the blend.
+// select (vec.h) on a mask register (denormal_lanes, below_lanes, not_below_lanes):
+// straight into the blend.
 inline vf select(__mmask16 m, vf a, vf b) { return (vf)_mm512_mask_blend_ps(m, (__m512)b, (__m512)a); }
 inline vd select(__mmask8 m, vd a, vd b) { return (vd)_mm512_mask_blend_pd(m, (__m512d)b, (__m512d)a); }
 inline bool any_lane(__mmask16 m) { return m != 0; }
