@@ -67,15 +67,33 @@ def _one(d: Path, pattern: str) -> Path:
 
 
 def test_sdist_contents(dist):
-    names = tarfile.open(_one(dist, "pyact-*.tar.gz")).getnames()
-    top = names[0].split("/")[0]
-    rel = {n[len(top) + 1:] for n in names if n.startswith(top + "/")}
+    with tarfile.open(_one(dist, "pyact-*.tar.gz")) as tar:
+        members = tar.getmembers()
+    top = members[0].name.split("/")[0]
+    rel = {m.name[len(top) + 1:] for m in members if m.name.startswith(top + "/")}
+    files = {m.name[len(top) + 1:] for m in members if m.isfile()} - {"PKG-INFO"}
     for need in ("pyproject.toml", "CMakeLists.txt", "README.md", "src/cpp/bindings.cpp",
                  "src/cpp/kernels/apply.h", "src/pyact/__init__.py", "src/pyact/_catalog.py"):
         assert need in rel, f"sdist lacks {need}"
     bad = [n for n in rel if n.startswith(("build/", ".git/", "dist/", ".hypothesis/", ".pytest_cache/"))
            or n.endswith((".so", ".pyd", ".o")) or "__pycache__" in n]
     assert not bad, f"sdist holds build products or caches: {bad[:10]}"
+    tracked = _git_tracked()
+    if tracked is not None:
+        # An allowlist: nothing git does not track (a venv made inside the checkout, a
+        # built _core), and every tracked source and test.
+        assert not files - tracked, f"sdist holds untracked files: {sorted(files - tracked)[:10]}"
+        missing = {t for t in tracked if t.startswith(("src/", "tests/"))} - files
+        assert not missing, f"sdist lacks tracked sources: {sorted(missing)[:10]}"
+
+
+def _git_tracked() -> set[str] | None:
+    """The files git tracks in this checkout, or None outside a git checkout."""
+    try:
+        r = _run(["git", "-C", ROOT, "ls-files", "-z"], timeout=60)
+    except FileNotFoundError:
+        return None
+    return set(filter(None, r.stdout.split("\0"))) if r.returncode == 0 else None
 
 
 def test_wheel_contents(dist):
