@@ -189,8 +189,7 @@ template <class T> struct HardSwish {
   // 3s by div6: no division, whose float64 form cost such an array 2.4x.)
   V fwd_tiny(V x) const {
     using U = typename Simd<T>::U;
-    // 0 < |x| < kLinearBelow (a zero's bits less one wrap to the top): none, fwd.
-    if (!any_lane(bits(abs(x)) - 1 < bits(set1<T>(kLinearBelow)) - 1)) return fwd(x);
+    if (!any_lane(nonzero_below(x, kLinearBelow))) return fwd(x);  // zeros and normals
     const auto tiny = denormal_lanes(x);
     const V ones = set1<T>(T(1));
     const V s = from_bits<V>(bits(abs(x)) | bits(ones)) - ones;

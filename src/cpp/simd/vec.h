@@ -99,10 +99,14 @@ template <class Vec> inline auto has_sign(Vec v) { return (typename Simd<elem_t<
 template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_limits<elem_t<Vec>>::infinity(); }
 // |v| below the smallest normal: a denormal or ±0.
 template <class Vec> inline auto below_normal(Vec v) { return abs(v) < std::numeric_limits<elem_t<Vec>>::min(); }
-// A denormal (not ±0): |v|'s bits minus one, unsigned, below the smallest normal's (±0
-// wraps to the top; NaN's bits lie above).
+// 0 < |v| < c for a positive c: |v|'s bits minus one, unsigned, below c's (±0 wraps to
+// the top; NaN's bits lie above c's).
+template <class Vec> inline auto nonzero_below(Vec v, elem_t<Vec> c) {
+  return bits(abs(v)) - 1 < bits(set1<elem_t<Vec>>(c)) - 1;
+}
+// A denormal (not ±0).
 template <class Vec> inline auto is_denormal(Vec v) {
-  return bits(abs(v)) - 1 < bits(set1<elem_t<Vec>>(std::numeric_limits<elem_t<Vec>>::min())) - 1;
+  return nonzero_below(v, std::numeric_limits<elem_t<Vec>>::min());
 }
 // The same as a mask for any_lane, all_lanes, | and select only: the ISA header may give
 // a cheaper one.
