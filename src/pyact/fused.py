@@ -184,13 +184,20 @@ def bias_act(x: Any, bias: Any, name: str | Activation, *, out: np.ndarray | Non
         f(x + bias), shape of ``x``, the dtype NumPy gives ``x + bias``.
     """
     ep = _epilogue(name, params)
+    x_in = x
     x = _arrays.as_float_array(x, "x")
     if x.ndim == 0:
         raise ValueError("bias_act: x must have at least one axis (the features are the last)")
     b0 = _arrays.as_float_array(bias, "bias")
-    # NumPy's x + bias: a Python number takes x's dtype (NEP 50), an array promotes.
-    weak = type(bias) in (int, float)
-    dtype = x.dtype if weak or b0.dtype == x.dtype else np.result_type(x.dtype, b0.dtype)
+    # NumPy's x + bias: a Python number takes x's dtype (NEP 50), an array promotes. The
+    # promotion is of the dtypes as given (int8 + 1.0 is float64, uint8 + int8 is int16),
+    # then the sum is converted as np.exp would convert it (SPEC §7: act(x + bias)).
+    weak = type(bias) in (int, float, bool)
+    if x is x_in and (weak or b0 is bias and b0.dtype == x.dtype):
+        dtype = x.dtype  # a float array already (the common call)
+    else:
+        x_dtype = x_in.dtype if isinstance(x_in, np.ndarray) else np.asarray(x_in).dtype
+        dtype = _arrays.result_dtype(np.result_type(x_dtype, bias if weak else np.asarray(bias).dtype))
     b = _bias_row(b0, x.shape, dtype)
     if ep.kernel is None:  # not fused: the activation's own call, whose output may be narrower (glu, maxout)
         r = ep.forward(np.asarray(x, dtype=dtype), b, None)
