@@ -30,9 +30,19 @@ REQUIRED: Any = _Required()
 
 # --- value checks: each returns None when fine, else the reason ---------------------
 def _number(v: Any) -> str | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+    if (isinstance(v, (bool, np.bool_, complex, np.complexfloating))
+            or not isinstance(v, (int, float)) and not hasattr(v, "__float__")
+            or isinstance(v, np.ndarray) and (v.ndim != 0 or v.dtype.kind not in "iuf")):
+        # (NumPy's complex scalars and 0-d arrays have __float__, which drops the imaginary
+        # part; an array of one or more axes is not a number: float() of it raises)
         return f"must be a real number, got {type(v).__name__}"
-    if math.isnan(float(v)):
+    try:
+        f = float(v)
+    except OverflowError:  # an int beyond the float range
+        return "must be finite"
+    except (TypeError, ValueError):
+        return f"must be a real number, got {type(v).__name__}"
+    if math.isnan(f):
         return "must not be NaN"
     return None
 
