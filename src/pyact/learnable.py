@@ -408,9 +408,14 @@ class RReLU(Activation):
         return float(p["lower"]), float(p["upper"]), _next_seed(p["seed"], max(self._calls - 1, 0)), p["training"]
 
     def _forward(self, x: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-        if self.training:
-            self._calls += 1
-        return _rrelu_run(x, *self._args(), out)
+        if not self.training:
+            return _rrelu_run(x, *self._args(), out)
+        self._calls += 1
+        try:
+            return _rrelu_run(x, *self._args(), out)
+        except BaseException:  # a rejected call (a bad out=) draws nothing: the stream and
+            self._calls -= 1   # the backward's slopes stay those of the last forward
+            raise
 
     def _backward(self, g: np.ndarray, xy: np.ndarray, from_y: bool, out: np.ndarray | None) -> np.ndarray:
         return _rrelu_grad_run(g, xy, *self._args(), out)
