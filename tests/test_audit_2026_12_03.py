@@ -1,0 +1,88 @@
+"""Bugs found by the audit of 2026-12-03, each against an independent reference (NumPy,
+or the error SPEC.md prescribes), never against pyact's own output."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import pyact as pa
+
+
+# --- SPEC §7: bias_act(x, bias, name) = act(x + bias), x + bias as NumPy computes it --------
+@pytest.mark.parametrize("x_dtype, bias", [
+    (np.int8, 1.0),                     # int8 + Python float -> float64 (NEP 50)
+    (np.uint8, 0.25),
+    (np.int16, 0.5),                    # int16 + Python float -> float64, not float32
+    (np.bool_, 1),                      # bool + Python int -> int64 -> float64
+    (np.bool_, 0.5),
+    (np.int8, np.array([1, 2, 3], np.uint8)),   # int8 + uint8 -> int16 -> float32
+    (np.uint8, np.array([1, 2, 3], np.int8)),
+])
+def test_bias_act_dtype_is_that_of_numpy_x_plus_bias(x_dtype, bias):
+    x = np.array([[1, 0, 1], [0, 1, 1]], x_dtype)
+    z = x + bias                                   # NumPy's sum, then np.exp's conversion
+    want_dtype = np.exp(z).dtype
+    r = pa.bias_act(x, bias, "linear")
+    assert r.dtype == want_dtype
+    np.testing.assert_array_equal(r, z.astype(want_dtype))
+
+
+def test_bias_act_int8_plus_float_is_not_rounded_to_float16():
+    x = np.array([[100, -100]], np.int8)
+    r = pa.bias_act(x, 0.3, "relu")
+    np.testing.assert_array_equal(r, np.maximum(x + 0.3, 0.0))   # 100.3 exactly as float64
+
+
+def test_bias_act_list_of_bools_plus_python_float():
+    r = pa.bias_act([[True, False]], 0.5, "linear")
+    assert r.dtype == np.float64
+    np.testing.assert_array_equal(r, [[1.5, 0.5]])
+
+
+# --- SPEC §3: an invalid parameter value is a ValueError naming the parameter ---------------
+@pytest.mark.parametrize("value", [np.array([0.5]), np.array([0.5, 1.0]), np.complex128(0.5 + 1j),
+                                   np.array(0.5 + 0j), np.True_])
+def test_non_real_scalar_parameter_is_a_value_error_naming_it(value):
+    x = -np.ones(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no ComplexWarning: the imaginary part is not silently dropped
+        with pytest.raises(ValueError, match="alpha"):
+            pa.elu(x, alpha=value)
+        with pytest.raises(ValueError, match="alpha"):
+            pa.get("elu", alpha=value)
+        with pytest.raises(ValueError, match="negative_slope"):
+            pa.grad("leaky_relu", np.ones(3), x=x, negative_slope=value)
+
+
+def test_huge_int_parameter_is_a_value_error():
+    with pytest.raises(ValueError, match="alpha"):
+        pa.elu(-np.ones(3), alpha=10 ** 400)
+
+
+def test_real_numpy_scalars_still_accepted():
+    x = -np.ones(3)
+    want = 0.5 * np.expm1(-1.0)
+    for v in (np.float32(0.5), np.float16(0.5), np.array(0.5), 0.5):
+        np.testing.assert_allclose(pa.elu(x, alpha=v), want, rtol=1e-15)
+
+
+# --- a rejected call changes nothing: RReLU's random stream and its backward's slopes -------
+def test_rrelu_rejected_forward_does_not_advance_the_stream():
+    x = -np.ones((3, 4))
+    a, b = pa.RReLU(seed=1), pa.RReLU(seed=1)
+    with pytest.raises(TypeError):
+        a(x, out=np.empty((3, 4), np.float32))
+    with pytest.raises(ValueError):
+        a(x, out=np.empty((2, 4)))
+    np.testing.assert_array_equal(a(x), b(x))
+
+
+def test_rrelu_backward_after_a_rejected_forward_uses_the_last_forward_slopes():
+    x, g = -np.ones((3, 4)), np.ones((3, 4))
+    a = pa.RReLU(seed=1)
+    y = a(x)
+    with pytest.raises(ValueError):
+        a(x, out=np.empty((2, 4)))
+    np.testing.assert_allclose(a.backward(g, x=x), y / x, rtol=1e-15)   # dy/dx = slope = y / x
