@@ -86,3 +86,32 @@ def test_rrelu_backward_after_a_rejected_forward_uses_the_last_forward_slopes():
     with pytest.raises(ValueError):
         a(x, out=np.empty((2, 4)))
     np.testing.assert_allclose(a.backward(g, x=x), y / x, rtol=1e-15)   # dy/dx = slope = y / x
+
+
+# --- SPEC §3: pa.get(name, **params) builds the same as pa.<name>(x, **params): swish's
+# per-channel beta is checked as its scalar beta is (NaN / inf: ValueError) -----------------
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_swish_per_channel_beta_must_be_finite_as_the_scalar_one(bad):
+    x = np.ones((2, 3, 4))
+    beta = np.array([1.0, bad, 1.0])
+    with pytest.raises(ValueError, match="beta"):
+        pa.swish(x, beta=bad)                 # the scalar form (unchanged)
+    with pytest.raises(ValueError, match="beta"):
+        pa.get("swish", beta=beta)            # the object (unchanged)
+    with pytest.raises(ValueError, match="beta"):
+        pa.swish(x, beta=beta)
+    with pytest.raises(ValueError, match="beta"):
+        pa.grad("swish", np.ones_like(x), x=x, beta=beta)
+    out = np.full(x.shape, 7.0)
+    with pytest.raises(ValueError, match="beta"):
+        pa.swish(x, beta=beta, out=out)
+    assert (out == 7.0).all()
+
+
+def test_swish_per_channel_beta_values():
+    x = np.linspace(-3, 3, 24).reshape(2, 3, 4)
+    beta = np.array([0.5, 1.0, 2.0])
+    s = 1.0 / (1.0 + np.exp(-beta[None, :, None] * x))
+    np.testing.assert_allclose(pa.swish(x, beta=beta), x * s, rtol=1e-14)
+    want = s + x * beta[None, :, None] * s * (1 - s)
+    np.testing.assert_allclose(pa.grad("swish", np.ones_like(x), x=x, beta=beta), want, rtol=1e-13, atol=1e-15)

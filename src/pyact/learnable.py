@@ -580,6 +580,15 @@ def _per_channel_swish(params: dict) -> bool:
             or (not isinstance(beta, (int, float)) and np.ndim(beta) > 0))
 
 
+def _swish_beta(beta: Any) -> np.ndarray:
+    """The kernel row of a per-channel beta, checked as pa.get("swish", beta=...) and the
+    scalar beta of the elementwise form check it (SPEC §3: finite, else ValueError)."""
+    m = _columns("swish", {"beta": beta})
+    if not np.isfinite(m).all():
+        raise ValueError(f"swish: parameter beta={beta!r} must be finite")
+    return m
+
+
 def _extend_swish() -> None:
     """Route ``swish`` with learnable=True, an array beta or an axis to the learnable
     kernel: the class, ``pa.swish`` and ``pa.grad("swish", ...)``. No-op while the
@@ -619,8 +628,7 @@ def _extend_swish() -> None:
         if type(x) is not np.ndarray and _dask.is_dask(x):
             return _dask.forward("swish", x, out, params)
         p = _need("swish", params, (), {"beta": 1.0, "axis": 1, "learnable": True})
-        return _channel_forward("swish", "beta", _arrays.as_float_array(x), _columns("swish", {"beta": p["beta"]}),
-                                p["axis"], out)
+        return _channel_forward("swish", "beta", _arrays.as_float_array(x), _swish_beta(p["beta"]), p["axis"], out)
 
     if elementwise is not None:
         swish.__doc__ = (elementwise.__doc__ or "") + (
@@ -638,8 +646,9 @@ def _extend_swish() -> None:
             g, xy, from_y = backward_inputs(act.name, k.y_ok, params, grad_out, x, y)
             return k.backward(g, xy, from_y, out)
         p = _need("swish", params, (), {"beta": 1.0, "axis": 1, "learnable": True})
+        m = _swish_beta(p["beta"])
         g, xy = _grad_inputs("swish", False, grad_out, x, y, p)
-        return _channel_backward("swish", "beta", g, xy, _columns("swish", {"beta": p["beta"]}), p["axis"], out)[0]
+        return _channel_backward("swish", "beta", g, xy, m, p["axis"], out)[0]
 
     functional.GRADS["swish"] = swish_grad
 
