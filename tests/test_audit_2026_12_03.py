@@ -115,3 +115,26 @@ def test_swish_per_channel_beta_values():
     np.testing.assert_allclose(pa.swish(x, beta=beta), x * s, rtol=1e-14)
     want = s + x * beta[None, :, None] * s * (1 - s)
     np.testing.assert_allclose(pa.grad("swish", np.ones_like(x), x=x, beta=beta), want, rtol=1e-13, atol=1e-15)
+
+
+# --- pa.rrelu in eval mode (its default) draws no seed: NumPy's global generator is left
+# as it was (torch.nn.functional.rrelu(training=False) leaves torch's alone too) -----------
+def test_rrelu_eval_mode_leaves_numpys_global_generator_alone():
+    x = -np.ones((2, 3))
+    np.random.seed(1234)
+    want = np.random.rand(4)
+    np.random.seed(1234)
+    y = pa.rrelu(x)                                   # training=False by default
+    got = np.random.rand(4)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(y, x * (1 / 8 + 1 / 3) / 2, rtol=1e-15)   # eval slope (lower + upper) / 2
+
+
+def test_rrelu_training_mode_still_seeded_from_numpy():
+    x = -np.ones((4, 5))
+    np.random.seed(7)
+    a = pa.rrelu(x, training=True)
+    np.random.seed(7)
+    b = pa.rrelu(x, training=True)
+    np.testing.assert_array_equal(a, b)
+    assert ((a <= -1 / 8) & (a >= -1 / 3)).all() and np.unique(a).size > 1

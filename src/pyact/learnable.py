@@ -477,7 +477,9 @@ def rrelu(x: Any, lower: float = 1.0 / 8.0, upper: float = 1.0 / 3.0, training: 
     (lower + upper) / 2. Element j of x in C order always gets the same slope for the same seed.
     """
     p = _rrelu_params(lower, upper, training, seed)
-    s = _draw_seed() if p["seed"] is None else int(p["seed"])
+    # eval mode uses no random slope: it leaves NumPy's global generator alone (as
+    # torch.nn.functional.rrelu(training=False) leaves torch's)
+    s = int(p["seed"]) if p["seed"] is not None else _draw_seed() if p["training"] else 0
     return _rrelu_run(_arrays.as_float_array(x), float(p["lower"]), float(p["upper"]), s, bool(p["training"]), out)
 
 
