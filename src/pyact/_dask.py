@@ -182,9 +182,11 @@ def _by_name(name: str, args: tuple, params: dict) -> tuple[dict, tuple]:
 
 def _seeded(act: _catalog.Act | None, params: dict) -> dict:
     """``seed=None`` (rrelu) drawn now, once, so every block and recompute agrees, and
-    drawn as the NumPy function draws it (learnable._draw_seed, also in eval mode), so
-    that after the same ``np.random.seed`` both paths give the same slopes."""
-    if act is not None and "seed" in act.defaults and params.get("seed") is None:
+    drawn as the NumPy function draws it (learnable._draw_seed, in training mode only:
+    ``pa.rrelu``'s eval mode, its default, draws none), so that after the same
+    ``np.random.seed`` both paths give the same slopes and leave the generator alike."""
+    if (act is not None and "seed" in act.defaults and params.get("seed") is None
+            and any(params.get("training") is t for t in (True, np.True_))):
         from .learnable import _draw_seed
         params = {**params, "seed": _draw_seed()}
     return params
