@@ -138,3 +138,41 @@ def test_rrelu_training_mode_still_seeded_from_numpy():
     b = pa.rrelu(x, training=True)
     np.testing.assert_array_equal(a, b)
     assert ((a <= -1 / 8) & (a >= -1 / 3)).all() and np.unique(a).size > 1
+
+
+# --- the command line (SPEC §8) ------------------------------------------------------------
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+
+from pyact.cli import main  # noqa: E402
+
+_needs_mpl = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="matplotlib not installed")
+_needs_mlp = pytest.mark.skipif(importlib.util.find_spec("pyact.mlp") is None, reason="pyact.mlp not available")
+
+
+@_needs_mpl
+def test_plot_reports_the_file_it_wrote_for_a_name_without_extension(capsys, tmp_path):
+    target = tmp_path / "curves"
+    rc = main(["plot", "relu", "-o", str(target)])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    written = [line.split("wrote ", 1)[1].strip() for line in out.splitlines() if line.startswith("wrote ")]
+    assert len(written) == 1
+    from pathlib import Path
+    assert Path(written[0]).exists(), f"reported {written[0]}, which does not exist"
+    assert Path(written[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@_needs_mpl
+@_needs_mlp
+@pytest.mark.parametrize("command", [
+    ["train", "--dataset", "xor", "--activation", "relu"],
+    ["compare", "--dataset", "xor", "--activations", "relu,tanh"],
+])
+def test_json_output_stays_json_with_plot(capsys, tmp_path, command):
+    path = tmp_path / "curves.png"
+    rc = main([*command, "--epochs", "1", "--hidden", "4", "--json", "--plot", str(path)])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    json.loads(out)                      # stdout is JSON alone (as with --save)
+    assert path.exists() and str(path) in err

@@ -362,13 +362,13 @@ def _check_writable(path: str) -> None:
         raise UsageError(f"cannot write {path}: it is a folder")
 
 
-def _save(plot, fig, path: str) -> None:
+def _save(plot, fig, path: str, json_out: bool = False) -> None:
     _check_writable(path)
     try:
-        plot.save(fig, path)
+        path = plot.save(fig, path)  # the file written (``.png`` added to a bare name)
     except (OSError, ValueError) as e:
         raise UsageError(f"cannot write {path}: {e}") from None
-    print(f"wrote {path}")
+    print(f"wrote {path}", file=sys.stderr if json_out else sys.stdout)  # --json: stdout stays JSON
 
 
 # --- bench -------------------------------------------------------------------------------------
@@ -601,7 +601,8 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{args.epochs} epochs, {args.optimizer} lr={args.lr:g}, seed {args.seed}")
         print(_result_table([r]))
     if plot:
-        _save(plot, plot.plot_history(r["history"], title=f"{args.activation} on {args.dataset}"), args.plot)
+        _save(plot, plot.plot_history(r["history"], title=f"{args.activation} on {args.dataset}"), args.plot,
+              args.json)
     if args.save:
         try:
             r["model"].save(args.save)
@@ -644,7 +645,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if plot:
         fig = plot.plot_compare({r["activation"]: r["history"] for r in results},
                                 title=f"{args.dataset}: hidden {_h(args.hidden)}, {args.optimizer}, seed {args.seed}")
-        _save(plot, fig, args.plot)
+        _save(plot, fig, args.plot, args.json)
     return 0
 
 

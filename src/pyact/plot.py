@@ -277,6 +277,11 @@ def _epochs_axis(ax, log: bool) -> None:
 
 
 def save(fig, path: str) -> str:
-    """Save a figure (format from the file name, PNG by default) at its exact size."""
+    """Save a figure (format from the file name, PNG by default) at its exact size.
+    Returns the path written: a name without an extension gets ``.png`` (as matplotlib
+    would append it), so that what the caller reports is the file that exists."""
+    import os
+    if not os.path.splitext(os.fspath(path))[1]:
+        path = os.fspath(path) + ".png"
     fig.savefig(path, dpi=fig.dpi)
     return path
