@@ -176,3 +176,12 @@ def test_json_output_stays_json_with_plot(capsys, tmp_path, command):
     assert rc == 0, err
     json.loads(out)                      # stdout is JSON alone (as with --save)
     assert path.exists() and str(path) in err
+
+
+def test_bench_header_does_not_claim_torch_is_missing_when_left_out(capsys):
+    rc = main(["bench", "relu", "--size", "512", "--repeats", "1", "--sample-ms", "0.2", "--no-torch"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    if importlib.util.find_spec("torch") is not None:
+        assert "torch (not installed)" not in out      # it is installed, only left out
+    assert "--no-torch" in out or "not installed" in out

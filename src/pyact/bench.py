@@ -473,7 +473,8 @@ def format_table(rep: Report) -> str:
     head = (f"pyact bench: {rep.size:,} x {rep.dtype}, {rep.threads} thread(s), ISA {rep.isa}, "
             f"median of {rep.repeats}; streaming bandwidth {bw['inplace_gb_per_s']:.1f} GB/s in place, "
             f"{bw['copy_gb_per_s']:.1f} GB/s copy")
-    torch_head = f"torch {rep.torch_version}" if rep.torch_version else "torch (not installed)"
+    # (torch_version is None both when torch is missing and when it was left out: --no-torch)
+    torch_head = f"torch {rep.torch_version}" if rep.torch_version else "torch not run (not installed, or --no-torch)"
     cols = ["activation", "dir", "pyact ns/el", "GB/s", "%bw", "numpy ns/el", "x numpy",
             "torch ns/el", "x torch"]
     rows = []
