@@ -185,3 +185,40 @@ def test_bench_header_does_not_claim_torch_is_missing_when_left_out(capsys):
     if importlib.util.find_spec("torch") is not None:
         assert "torch (not installed)" not in out      # it is installed, only left out
     assert "--no-torch" in out or "not installed" in out
+
+
+# --- SPEC §2: calls from many Python threads at once are correct: the axis functions' cache
+# of objects (one per parameter set, 64 kept) is evicted by one thread at a time ---------------
+def test_axis_functions_from_many_threads_with_many_axes():
+    import sys
+    import threading
+    import time
+
+    x = np.ones((1,) * 32)
+    errors: list[str] = []
+    stop = time.monotonic() + 3.0
+    want = np.ones_like(x)   # softmax over an axis of length 1 is 1; its log 0, whose grad is 0
+
+    def worker(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        while time.monotonic() < stop and not errors:
+            ax = int(rng.integers(-32, 32))   # 64 axes x 2 functions: more than the cache holds
+            try:
+                if rng.random() < 0.5:
+                    np.testing.assert_array_equal(pa.softmax(x, axis=ax), want)
+                else:
+                    np.testing.assert_array_equal(pa.grad("log_softmax", x, x=x, axis=ax), 0 * want)
+            except Exception as e:  # noqa: BLE001  (a KeyError from the cache was the bug)
+                errors.append(repr(e))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)   # switch threads often, as a loaded machine does
+    try:
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors, errors[:3]

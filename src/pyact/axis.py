@@ -10,6 +10,8 @@ else is copied once. A row's bits do not depend on which of these happens.
 from __future__ import annotations
 
 import math
+import os
+import threading
 from typing import Any, Callable
 
 import numpy as np
@@ -192,6 +194,16 @@ class AxisActivation(Activation):
 # --- the functional API: objects are stateless, so one per parameter set is cached ---------
 _CACHE_SIZE = 64
 _objects: dict[tuple, AxisActivation] = {}
+_objects_lock = threading.Lock()  # two threads evicting at once would pop one key twice (KeyError)
+
+
+def _reset_lock() -> None:  # a lock another thread held at fork() stays held in the child
+    global _objects_lock
+    _objects_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_lock)
 
 
 def _shared(act: _catalog.Act, params: dict) -> AxisActivation:
@@ -206,9 +218,10 @@ def _shared(act: _catalog.Act, params: dict) -> AxisActivation:
         return activations.CLASSES[act.name](**params)
     if obj is None:
         obj = activations.CLASSES[act.name](**params)
-        if len(_objects) >= _CACHE_SIZE:
-            _objects.pop(next(iter(_objects)))
-        _objects[key] = obj
+        with _objects_lock:
+            if len(_objects) >= _CACHE_SIZE:
+                _objects.pop(next(iter(_objects)))
+            _objects[key] = obj
     return obj
 
 
