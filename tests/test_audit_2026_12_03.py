@@ -222,3 +222,33 @@ def test_axis_functions_from_many_threads_with_many_axes():
     finally:
         sys.setswitchinterval(old)
     assert not errors, errors[:3]
+
+
+def test_bias_act_rejected_out_leaves_an_rrelu_object_alone():
+    x, b = -np.ones((3, 4)), np.zeros(4)
+    a, ref = pa.RReLU(seed=2), pa.RReLU(seed=2)
+    with pytest.raises(TypeError):
+        pa.bias_act(x, b, a, out=np.empty((3, 4), np.float32))
+    with pytest.raises(ValueError):
+        pa.bias_act(x, b, a, out=np.empty((3, 5)))
+    np.testing.assert_array_equal(pa.bias_act(x, b, a), ref(x + b))
+
+
+@pytest.mark.parametrize("name, shape", [("glu", (3, 2)), ("maxout", (3, 2)), ("softmax", (3, 4))])
+def test_bias_act_unfused_out(name, shape):
+    rng = np.random.default_rng(3)
+    x, b = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    z = x + b
+    want = {"glu": lambda: z[:, :2] / (1 + np.exp(-z[:, 2:])),
+            "maxout": lambda: z.reshape(3, 2, 2).max(axis=2),
+            "softmax": lambda: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)}[name]()
+    out = np.full(shape, 7.0)
+    assert pa.bias_act(x, b, name, out=out) is out
+    np.testing.assert_allclose(out, want, rtol=1e-13)
+    bad = np.full((3, 5), 7.0)
+    with pytest.raises(ValueError):
+        pa.bias_act(x, b, name, out=bad)
+    assert (bad == 7.0).all()
+    if shape == x.shape:                                  # out may be x itself
+        xc = x.copy()
+        np.testing.assert_allclose(pa.bias_act(xc, b, name, out=xc), want, rtol=1e-13)

@@ -200,12 +200,10 @@ def bias_act(x: Any, bias: Any, name: str | Activation, *, out: np.ndarray | Non
         dtype = _arrays.result_dtype(np.result_type(x_dtype, bias if weak else np.asarray(bias).dtype))
     b = _bias_row(b0, x.shape, dtype)
     if ep.kernel is None:  # not fused: the activation's own call, whose output may be narrower (glu, maxout)
-        r = ep.forward(np.asarray(x, dtype=dtype), b, None)
-        if out is None:
-            return r
-        _arrays.check_out(out, r.shape, r.dtype)
-        np.copyto(out, r)
-        return out
+        # out= goes to that call, which checks it before computing: a rejected out changes
+        # nothing (an RReLU object's random stream included); x + bias is a new array, so
+        # out may be x itself
+        return ep.forward(np.asarray(x, dtype=dtype), b, out)
     target, (x, b) = _prepare_out(out, x.shape, dtype, [x, b])
     ep.forward(np.ascontiguousarray(x, dtype=dtype), b, target)
     if out is not None and target is not out:
