@@ -311,6 +311,48 @@ def test_denormal_grad_times_slope_exact(isa, assists):
         assert np.isnan(got[2::4]).all() and np.isnan(got[3::4]).all()
 
 
+def _float32_between(lo: float, hi: float, step: int = 1) -> np.ndarray:
+    """Every step-th float32 from lo to hi (same sign)."""
+    a, b = sorted(np.array([lo, hi], np.float32).view(np.int32).tolist())
+    return np.arange(a, b + 1, step, dtype=np.int64).astype(np.int32).view(np.float32)
+
+
+# Where a forward's result is a denormal (kernels/apply.h, the underflow detour): per
+# activation, the band of x in float32 and float64.
+UNDERFLOW_BANDS = {"exponential": ((-104.5, -86.5), (-746.5, -707.5)),
+                   "gelu": ((-15.5, -12.5), (-40.5, -36.5)),
+                   "log_sigmoid": ((86.5, 104.5), (707.5, 746.5))}
+
+
+@pytest.mark.parametrize("name", sorted(UNDERFLOW_BANDS))
+def test_denormal_results_through_the_underflow_detour(name, isa):
+    """x whose result is a denormal (on Intel the driver computes those vectors without
+    the microcode assist, apply.h's underflow detour): the reference's result within
+    SPEC §5, float32 on every 151st float of the band and float64 on random x; and the
+    same bits as the formula run straight (no detour; NaN: a NaN), lanes of the band
+    beside ordinary ones, NaN and ±inf included."""
+    (lo32, hi32), (lo64, hi64) = UNDERFLOW_BANDS[name]
+    rng = np.random.default_rng(5)
+    ordinary = np.array([0.5, -2.0, np.nan, np.inf, -np.inf, 30.0, -300.0, 0.0])
+    for dt, x in ((np.float32, _float32_between(lo32, hi32, 151)), (np.float64, rng.uniform(lo64, hi64, 15_000))):
+        mixed = x.copy()
+        mixed[::5] = ordinary[np.arange(mixed[::5].size) % ordinary.size]
+        for xs in (x.astype(dt), mixed.astype(dt)):
+            got = {}
+            for way in (1, 0):
+                _core._set_denormal_assists(way)
+                try:
+                    got[way] = pa.get(name)(xs)
+                finally:
+                    _core._set_denormal_assists(-1)
+            assert_matches(got[1], name, xs, {}, shift=0, what=f"{name} {np.dtype(dt).name} {isa}")
+            u = np.uint32 if dt == np.float32 else np.uint64
+            nan = np.isnan(got[0])
+            np.testing.assert_array_equal(np.isnan(got[1]), nan)
+            np.testing.assert_array_equal(got[1][~nan].view(u), got[0][~nan].view(u), err_msg=f"{name} {np.dtype(dt).name} detour")
+        assert np.count_nonzero((got[1] != 0) & (np.abs(got[1]) < np.finfo(dt).smallest_normal)) > 1000
+
+
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 def test_hard_swish_backward_divides_exactly(isa, dt, assists):
     """hard_swish' = x/3 + 1/2 on [-3, 3] is computed without a division where there is

@@ -161,6 +161,29 @@ template <class F, bool kBwd = false, class Vec> inline auto tiny_lanes(Vec x) {
   if constexpr (linear_band<F, kBwd>()) return below_lanes(x, elem_t<Vec>(linear_below<F>::value));
   else return denormal_lanes(x);
 }
+// The underflow detour: a functor whose forward makes a denormal result for x between
+// two bounds (float: gelu's -13 and -15, exp's -87 and -104) and there takes a
+// microcode assist on Intel cores (14-24x the time) declares them, `kUnderflowFrom` (the
+// one nearer ordinary data) and `kUnderflowTo`, and `fwd_exact(x)`: the same bits
+// without the assist, slower. The driver's group test takes in x beyond kUnderflowFrom
+// (one compare), and a group holding a lane between the two goes vector by vector, a
+// vector with one through fwd_exact.
+template <class F, class = void> struct has_fwd_underflow : std::false_type {};
+template <class F> struct has_fwd_underflow<F, std::void_t<decltype(F::kUnderflowFrom)>> : std::true_type {};
+template <class F, class Vec> inline auto beyond_underflow_from(Vec x) {
+  if constexpr (F::kUnderflowTo < F::kUnderflowFrom) return less_lanes(x, F::kUnderflowFrom);
+  else return greater_lanes(x, F::kUnderflowFrom);
+}
+// Of two vectors, the lanes nearer kUnderflowTo: a group's test is one compare of those.
+// (A NaN lane may hide the other vector's: that vector is then slow, not wrong.)
+template <class F, class Vec> inline Vec toward_underflow(Vec a, Vec b) {
+  if constexpr (F::kUnderflowTo < F::kUnderflowFrom) return min_of(a, b);
+  else return max_of(a, b);
+}
+template <class F, class Vec> inline auto underflow_lanes(Vec x) {
+  constexpr auto lo = std::min(F::kUnderflowFrom, F::kUnderflowTo), hi = std::max(F::kUnderflowFrom, F::kUnderflowTo);
+  return greater_lanes(x, lo) & less_lanes(x, hi);
+}
 template <class F, class = void> struct has_fwd_tiny : std::false_type {};
 template <class F>
 struct has_fwd_tiny<F, std::void_t<decltype(std::declval<const F&>().fwd_tiny(std::declval<typename F::V>()))>>
@@ -288,6 +311,13 @@ struct Forward {
     return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd(x));
   }
   template <class F, class Vec> static auto tiny(Vec x) { return tiny_lanes<F>(x); }
+  template <class F> static constexpr bool underflows() { return has_fwd_underflow<F>::value; }
+  template <class F, class Vec> static auto beyond(Vec x) { return beyond_underflow_from<F>(x); }
+  template <class F, class Vec> static Vec toward(Vec a, Vec b) { return toward_underflow<F>(a, b); }
+  template <class F, class Vec> static auto underflowing(Vec x) { return underflow_lanes<F>(x); }
+  template <class F> static auto exact(const F& f, typename F::V x) {
+    return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd_exact(x));
+  }
   template <class F> static auto detour(const F& f, const NearZero<F>& n, typename F::V x) {
     if constexpr (has_fwd_tiny<F>::value) return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd_tiny(x));
     if (!n.ok) return op(f, x);
@@ -376,6 +406,11 @@ template <class Op, class F> constexpr bool detours() {
   if constexpr (!op_detours<Op>::value || !tiny_detour<F>::value) return false;
   else return !(std::is_same_v<Op, BackwardX> && tiny_detour_fwd_only<F>::value);
 }
+// Whether the driver runs Op on f with the underflow detour (Forward only).
+template <class Op, class F> constexpr bool underflow_detours() {
+  if constexpr (std::is_same_v<Op, Forward>) return Op::template underflows<F>();
+  else return false;
+}
 template <class R> struct is_both : std::false_type {};
 template <class Vec> struct is_both<Both<Vec>> : std::true_type {};
 template <class Op, class F, int Arity> constexpr bool returns_both() {
@@ -408,13 +443,17 @@ PYACT_INLINE void unrolled(std::integer_sequence<int, K...>, One one, Put put) {
 template <class F, class = void> struct picks_form : std::false_type {};
 template <class F> struct picks_form<F, std::void_t<decltype(F::kPicksForm)>> : std::bool_constant<F::kPicksForm> {};
 
-// Op::tiny, looked up only where an Op has it (kDetour).
+// Op::tiny, Op::beyond and Op::underflowing, looked up only where an Op has them.
 template <class Op, class F, class... Vs> PYACT_INLINE auto op_tiny(Vs... v) { return Op::template tiny<F>(v...); }
+template <class Op, class F, class Vec> PYACT_INLINE auto op_beyond(Vec x) { return Op::template beyond<F>(x); }
+template <class Op, class F, class Vec> PYACT_INLINE Vec op_toward(Vec a, Vec b) { return Op::template toward<F>(a, b); }
+template <class Op, class F, class Vec> PYACT_INLINE auto op_underflowing(Vec x) { return Op::template underflowing<F>(x); }
 
 // out[i] = Op(f, in0[i] [, in1[i]]) for i in [0, n), f of a fixed form.
 template <class Op, class F, class T, int Arity, bool kStream>
 PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t begin, int64_t end, T* out2) {
   constexpr int64_t N = Simd<T>::N;
+  constexpr int U = unroll_of<F>::value;
   auto one = [&](int64_t i, const T* a, const T* b) {
     if constexpr (Arity == 1) { (void)b; return Op::op(f, load(a + i)); }
     else return Op::op(f, load(a + i), load(b + i));
@@ -428,13 +467,21 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
   // (kDetour) and of a backward's g (kGradDetour).
   constexpr bool kDetour = detours<Op, F>();
   constexpr bool kGradDetour = grad_detours<Op, F>();
+  constexpr bool kUnderflowDetour = underflow_detours<Op, F>();
   auto tiny_at = [&](auto j, const T* a, const T* b) {  // generic: instantiated only where kDetour
     if constexpr (Arity == 1) { (void)b; return op_tiny<Op, F>(load(a + j)); }
     else return op_tiny<Op, F>(load(a + j), load(b + j));
   };
   auto grad_tiny_at = [&](auto j, const T* g) { return denormal_lanes(load(g + j)); };  // generic, as tiny_at
   auto grad_detour_at = [&](auto j, const T* g, const T* xy) { return grad_detour<Op>(f, load(g + j), load(xy + j)); };
-  const bool detour = (kDetour || kGradDetour) && (detour_everywhere<F>::value || denormal_assists());
+  // generic, as tiny_at: whether the U vectors at j hold an x beyond kUnderflowFrom
+  auto beyond_at = [&](auto j, const T* a) {
+    auto x = load(a + j);
+    for (int k = 1; k < U; ++k) x = op_toward<Op, F>(x, load(a + j + k * N));
+    return op_beyond<Op, F>(x);
+  };
+  auto underflow_at = [&](auto j, const T* a) { return op_underflowing<Op, F>(load(a + j)); };
+  const bool detour = (kDetour || kGradDetour || kUnderflowDetour) && (detour_everywhere<F>::value || denormal_assists());
   std::conditional_t<kDetour, std::optional<NearZero<F>>, NoNearZero> near_zero;  // at the first detour
   auto checked = [&](int64_t j, const T* a, const T* b) {
     if constexpr (kDetour) {
@@ -447,12 +494,14 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
     if constexpr (kGradDetour) {
       if (detour && any_lane(grad_tiny_at(j, a))) return grad_detour_at(j, a, b);
     }
+    if constexpr (kUnderflowDetour) {
+      if (detour && any_lane(underflow_at(j, a))) return Op::exact(f, load(a + j));
+    }
     return one(j, a, b);
   };
   const T* a = in[0];
   const T* b = Arity == 2 ? in[1] : nullptr;
   int64_t i = begin;
-  constexpr int U = unroll_of<F>::value;
   auto group = [&](int64_t i) {
     unrolled(std::make_integer_sequence<int, U>{}, [&](int k) { return one(i + k * N, a, b); },
              [&](int k, const auto& r) { put(out, out2, i + k * N, r); });
@@ -460,18 +509,26 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
   // The tested loop, where the detour runs, apart from the plain one: GCC does not
   // unswitch a branch on `detour` inside one loop, and that loop's shape cost a cheap
   // backward 1.2-1.35x its time (tanh' and sigmoid' from y, a Xeon), the test off.
-  if constexpr (kDetour || kGradDetour) {
-    // One test of the group (x's tiny lanes, g's denormal ones); which detour, only when
-    // it holds one.
+  if constexpr (kDetour || kGradDetour || kUnderflowDetour) {
+    // One test of the group (x's tiny lanes, g's denormal ones, x's underflowing ones);
+    // which detour, only when it holds one.
     auto test_at = [&](int64_t j) {
       if constexpr (kDetour && kGradDetour) return tiny_at(j, a, b) | grad_tiny_at(j, a);
       else if constexpr (kDetour) return tiny_at(j, a, b);
       else return grad_tiny_at(j, a);
     };
+    auto group_test = [&](int64_t j) {
+      if constexpr (kDetour || kGradDetour) {
+        auto t = test_at(j);
+        for (int k = 1; k < U; ++k) t |= test_at(j + k * N);
+        if constexpr (kUnderflowDetour) return t | beyond_at(j, a);
+        else return t;
+      } else {
+        return beyond_at(j, a);
+      }
+    };
     for (; detour && i + U * N <= end; i += U * N) {
-      auto t = test_at(i);
-      for (int k = 1; k < U; ++k) t |= test_at(i + k * N);
-      if (!any_lane(t)) {
+      if (!any_lane(group_test(i))) {
         group(i);
         continue;
       }
@@ -479,11 +536,16 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
       if constexpr (kDetour) {
         for (int k = 0; k < U; ++k) x_tiny |= any_lane(tiny_at(i + k * N, a, b));
       }
+      if constexpr (kUnderflowDetour) {
+        for (int k = 0; k < U; ++k) x_tiny |= any_lane(underflow_at(i + k * N, a));
+      }
       if (x_tiny) {  // vector by vector (Op::detour takes a denormal g too)
         for (int k = 0; k < U; ++k) put(out, out2, i + k * N, checked(i + k * N, a, b));
       } else if constexpr (kGradDetour) {  // g's alone: the vectors interleaved, as in group
         unrolled(std::make_integer_sequence<int, U>{}, [&](int k) { return grad_detour_at(i + k * N, a, b); },
                  [&](int k, const auto& r) { put(out, out2, i + k * N, r); });
+      } else {  // x beyond kUnderflowFrom, none between the bounds
+        group(i);
       }
     }
   }

@@ -99,9 +99,13 @@ template <class T> struct LogSigmoid : NanFlowsThrough {
   PYACT_FUNCTOR_TYPES(16);
   static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   explicit LogSigmoid(const double*) {}
-  V fwd(V x) const {  // e^-|x| in [0, 1]
-    return neg_part(x) - vm::log1p_unit(vm::exp_nonpos(vm::neg_abs_saturated<-1>(x)));
+  template <bool kExact = false> V fwd(V x) const {  // e^-|x| in [0, 1]
+    return neg_part(x) - vm::log1p_unit(vm::exp_nonpos<0, kExact>(vm::neg_abs_saturated<-1>(x)));
   }
+  // apply.h's underflow detour: between 87 and 104 (708 and 746) e^-x, and the result,
+  // may be denormals.
+  static constexpr T kUnderflowFrom = sizeof(T) == 4 ? T(87) : T(708), kUnderflowTo = sizeof(T) == 4 ? T(104) : T(746);
+  V fwd_exact(V x) const { return fwd<true>(x); }
   V bwd_x(V g, V x) const { return mul_tiny(g, vm::sigmoid_from(-x, vm::exp_nonpos(vm::neg_abs_saturated<-1>(x)))); }
 };
 
@@ -360,6 +364,9 @@ template <class T> struct Exponential : NanFlowsThrough {
   static constexpr bool kTinyDetour = kCheapDenormalTest;  // apply.h: a denormal x by f's linearisation
   explicit Exponential(const double*) {}
   V fwd(V x) const { return vm::exp(x); }
+  // apply.h's underflow detour: between -87 and -104 (-708 and -746) e^x may be a denormal.
+  static constexpr T kUnderflowFrom = sizeof(T) == 4 ? T(-87) : T(-708), kUnderflowTo = sizeof(T) == 4 ? T(-104) : T(-746);
+  V fwd_exact(V x) const { return vm::exp<0, true>(x); }
   V bwd_x(V g, V x) const { return mul_tiny(g, vm::exp(x)); }
   V bwd_y(V g, V y) const { return mul_tiny(g, y); }
 };

@@ -34,6 +34,10 @@ inline vd scale_by_unless_below(vd p, vd n, vd a, double lo) {
 // p 2^n in the lanes of k, src in the others (a masked-off lane takes no assist).
 inline vf scale_by_in(__mmask16 k, vf src, vf p, vf n) { return (vf)_mm512_mask_scalef_ps((__m512)src, k, (__m512)p, (__m512)n); }
 inline vd scale_by_in(__mmask8 k, vd src, vd p, vd n) { return (vd)_mm512_mask_scalef_pd((__m512d)src, k, (__m512d)p, (__m512d)n); }
+inline __mmask16 sign_clear_lanes(vf v) { return _mm512_cmpge_epi32_mask((__m512i)v, _mm512_setzero_si512()); }
+inline __mmask8 sign_clear_lanes(vd v) { return _mm512_cmpge_epi64_mask((__m512i)v, _mm512_setzero_si512()); }
+inline vf mul_add_where(__mmask16 k, vf a, vf b, vf c) { return (vf)_mm512_mask3_fmadd_ps((__m512)a, (__m512)b, (__m512)c, k); }
+inline vd mul_add_where(__mmask8 k, vd a, vd b, vd c) { return (vd)_mm512_mask3_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c, k); }
 inline bool any_lane(vi m) { return _mm512_movepi32_mask((__m512i)m) != 0; }
 inline bool any_lane(vl m) { return _mm512_movepi64_mask((__m512i)m) != 0; }
 // vec.h denormal_lanes: one vfpclass into a mask register, cheap enough for the
@@ -47,6 +51,10 @@ inline __mmask16 below_lanes(vf v, float c) {
 inline __mmask8 below_lanes(vd v, double c) {
   return _mm512_cmp_pd_mask(_mm512_abs_pd((__m512d)v), _mm512_set1_pd(c), _CMP_LT_OQ);
 }
+inline __mmask16 less_lanes(vf v, float c) { return _mm512_cmp_ps_mask((__m512)v, _mm512_set1_ps(c), _CMP_LT_OQ); }
+inline __mmask8 less_lanes(vd v, double c) { return _mm512_cmp_pd_mask((__m512d)v, _mm512_set1_pd(c), _CMP_LT_OQ); }
+inline __mmask16 greater_lanes(vf v, float c) { return _mm512_cmp_ps_mask((__m512)v, _mm512_set1_ps(c), _CMP_GT_OQ); }
+inline __mmask8 greater_lanes(vd v, double c) { return _mm512_cmp_pd_mask((__m512d)v, _mm512_set1_pd(c), _CMP_GT_OQ); }
 inline __mmask16 not_below_lanes(vf v, float c) { return _mm512_cmp_ps_mask((__m512)v, _mm512_set1_ps(c), _CMP_NLT_UQ); }
 inline __mmask8 not_below_lanes(vd v, double c) { return _mm512_cmp_pd_mask((__m512d)v, _mm512_set1_pd(c), _CMP_NLT_UQ); }
 // select (vec.h) on a mask register (denormal_lanes, below_lanes, not_below_lanes):
@@ -56,8 +64,8 @@ inline vd select(__mmask8 m, vd a, vd b) { return (vd)_mm512_mask_blend_pd(m, (_
 inline bool any_lane(__mmask16 m) { return m != 0; }
 inline bool any_lane(__mmask8 m) { return m != 0; }
 inline bool any_lane(int m) { return m != 0; }  // two masks joined by | (promoted to int)
-inline bool all_lanes(__mmask16 m) { return m == 0xffff; }
-inline bool all_lanes(__mmask8 m) { return m == 0xff; }
+inline bool all_lanes(__mmask16 m) { return _kortestc_mask16_u8(m, m); }  // one kortest, no kmov + cmp
+inline bool all_lanes(__mmask8 m) { return _kortestc_mask8_u8(m, m); }
 // x rounded to an integer, ties to even (vmath/exp.h round_int), by one vrndscale.
 inline vf round_even(vf x) { return (vf)_mm512_roundscale_ps((__m512)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 inline vd round_even(vd x) { return (vd)_mm512_roundscale_pd((__m512d)x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }

@@ -96,6 +96,12 @@ template <class Vec> inline Vec copysign(Vec a, Vec s) {
 }
 // The sign bit as a lane mask: set for -0 too (x < 0 is not).
 template <class Vec> inline auto has_sign(Vec v) { return (typename Simd<elem_t<Vec>>::M)bits(v) < 0; }
+// The lanes whose sign bit is clear (a NaN's too), as a mask for select and
+// mul_add_where (the ISA header may give a cheaper one).
+template <class Vec> inline auto sign_clear_lanes(Vec v) { return ~has_sign(v); }
+// a b + c in the lanes of k; the others keep c. (avx512.h: one masked FMA, whose lanes
+// outside k are not computed: a denormal operand there takes no microcode assist.)
+template <class K, class Vec> inline Vec mul_add_where(K k, Vec a, Vec b, Vec c) { return select(k, mul_add(a, b, c), c); }
 template <class Vec> inline auto is_inf(Vec v) { return abs(v) == std::numeric_limits<elem_t<Vec>>::infinity(); }
 // |v| below the smallest normal: a denormal or ±0.
 template <class Vec> inline auto below_normal(Vec v) { return abs(v) < std::numeric_limits<elem_t<Vec>>::min(); }
@@ -113,6 +119,9 @@ template <class Vec> inline auto is_denormal(Vec v) {
 template <class Vec> inline auto denormal_lanes(Vec v) { return is_denormal(v); }
 // |v| < c (NaN: false), as the same kind of mask (the ISA header may give a cheaper one).
 template <class Vec> inline auto below_lanes(Vec v, elem_t<Vec> c) { return abs(v) < c; }
+// v < c and v > c (NaN: false), as the same kind of mask.
+template <class Vec> inline auto less_lanes(Vec v, elem_t<Vec> c) { return v < c; }
+template <class Vec> inline auto greater_lanes(Vec v, elem_t<Vec> c) { return v > c; }
 // v < c false (v >= c, or NaN), as the same kind of mask.
 template <class Vec> inline auto not_below_lanes(Vec v, elem_t<Vec> c) { return ~(v < c); }
 // Whether any lane of a compare's mask is set (the ISA headers overload it with a

@@ -251,14 +251,14 @@ template <class Vec> inline NcdfParts<Vec> ncdf_neg_product_parts(Vec w, Vec f) 
   const Vec m = mul_tiny(q.r, f);
   return {mul_add(m, ex.em1, m), q.r, ex.em1, ex.n};
 }
-// f * Phi(-w), denormal results rounded once.
-template <class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
+// f * Phi(-w), denormal results rounded once (kExact: as exp.h scale_pow2).
+template <bool kExact = false, class Vec> inline Vec ncdf_neg_product(Vec w, Vec f) {
   const NcdfParts<Vec> p = ncdf_neg_product_parts(w, f);
-  return scale_pow2<0>(p.y, p.n);
+  return scale_pow2<0, kExact>(p.y, p.n);
 }
 
 // f * Phi(-w) * 2^kScale, exponent form (double).
-template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) {
+template <int kScale = 0, bool kExact = false, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) {
   using T = elem_t<Vec>;
   using C = NcdfC<T>;
   using E = ExpC<T>;
@@ -298,7 +298,7 @@ template <int kScale = 0, class Vec> inline Vec ncdf_neg_exponent(Vec w, Vec f) 
   const Vec tf = mul_tiny(t, f);
   // Below exp's threshold the lanes are 0 (|tf| < 2: below half the smallest denormal),
   // masked off rather than underflowing (a microcode assist on Intel: gelu' 3.5x at -200).
-  return scale_pow2<kScale>(mul_add(tf, exp_poly_m1(r), tf), n, arg, kExpLo<T, kScale>);
+  return scale_pow2<kScale, kExact>(mul_add(tf, exp_poly_m1(r), tf), n, arg, kExpLo<T, kScale>);
 }
 
 template <class Vec> inline Vec npdf(Vec w) {
@@ -311,11 +311,11 @@ template <class Vec> inline Vec npdf(Vec w) {
 // f * Phi(-w), for w in [0, kMaxW] (the caller clamps): a factor f (x in gelu)
 // multiplied in before the final rounding of the exponential, and a denormal result
 // rounded once.
-template <class Vec> inline Vec ncdf_neg(Vec w, Vec f) {
+template <bool kExact = false, class Vec> inline Vec ncdf_neg(Vec w, Vec f) {
   if constexpr (NcdfC<elem_t<Vec>>::kProduct) {
-    return ncdf_neg_product(w, f);
+    return ncdf_neg_product<kExact>(w, f);
   } else {
-    return ncdf_neg_exponent(w, f);
+    return ncdf_neg_exponent<0, kExact>(w, f);
   }
 }
 

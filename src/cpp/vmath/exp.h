@@ -167,7 +167,28 @@ template <class Vec> inline Vec exp_poly_m1(Vec r) {
 // 20-100x slower on x86 (Zen 3 multiplies; on Intel cores every FP operation, vscalef
 // too), so far below the threshold that would be a slow path for a result that is
 // simply 0.
-#if !defined(PYACT_TARGET_AVX512)
+#if defined(PYACT_TARGET_AVX512)
+// vscalef's p 2^m, rounded once, also where the result is a denormal, without the
+// microcode assist Intel cores take on such a result (gelu's forward 14x slower at x =
+// -13.5, exp 24x at x = -88, Xeon 2026): |p| 2^(m + kDenormalUnit) + 2^kMant rounds once
+// onto the integers, and below 2^(kMant + 1) it is 2^kMant plus the denormal's bits (ties
+// to even as vscalef's: the integer's parity is the mantissa's). No operand or result is
+// a denormal. Lanes outside `computed` are +0, not computed; those with a normal result
+// take vscalef. The detour of apply.h runs it (kExact below), only for the vectors that
+// hold such a lane: a test in every vector's formula cost gelu 1.11x its time.
+template <class T> constexpr int kMant = std::numeric_limits<T>::digits - 1;                         // 23, 52
+template <class T> constexpr int kDenormalUnit = kMant<T> + 1 - std::numeric_limits<T>::min_exponent;  // 149, 1074
+template <class Vec, class K> inline Vec scale_pow2_exactly(Vec p, Vec m, K computed) {
+  using T = elem_t<Vec>;
+  using L = std::numeric_limits<T>;
+  constexpr T kUnit = sizeof(T) == 4 ? T(0x1p23f) : T(0x1p52);  // its ulp is 1
+  const Vec s = scale_by(set1<T>(T(1)), clamp(m + T(kDenormalUnit<T>), T(L::min_exponent - 1), T(L::max_exponent - 1)));
+  const Vec sum = mul_add(abs(p), s, set1<T>(kUnit));
+  const K denormal = K(computed & below_lanes(sum, 2 * kUnit));  // NaN: not
+  const Vec rest = scale_by_in(K(computed & ~denormal), Vec{}, p, m);
+  return select(denormal, from_bits<Vec>((bits(sum) - bits(set1<T>(kUnit))) | (bits(p) & sign_mask<Vec>())), rest);
+}
+#else
 // p * 2^m1 * 2^(m - m1), m = n + kScale: two normal factors, the second 0 in the lanes of
 // `zero`.
 template <int kScale, class Vec, class Mask> inline Vec times_two_factors(Vec p, Rounded<Vec> n, Mask zero) {
@@ -177,18 +198,21 @@ template <int kScale, class Vec, class Mask> inline Vec times_two_factors(Vec p,
   return mul_tiny(mul_tiny(p, pow2i<T>(m1)), select(zero, Vec{}, pow2i<T>(m - m1)));
 }
 #endif
-template <int kScale, class Vec>
+// kExact: denormal results without an assist (AVX-512; elsewhere the same product).
+template <int kScale, bool kExact = false, class Vec>
 inline Vec scale_pow2(Vec p, Rounded<Vec> n, Vec a, elem_t<Vec> lo) {
 #if defined(PYACT_TARGET_AVX512)
-  return scale_by_unless_below(p, plus_scale<kScale>(n.n), a, lo);
+  if constexpr (kExact) return scale_pow2_exactly(p, plus_scale<kScale>(n.n), not_below_lanes(a, lo));
+  else return scale_by_unless_below(p, plus_scale<kScale>(n.n), a, lo);
 #else
   return times_two_factors<kScale>(p, n, a < lo);
 #endif
 }
 // The same without zero lanes.
-template <int kScale, class Vec> inline Vec scale_pow2(Vec p, Rounded<Vec> n) {
+template <int kScale, bool kExact = false, class Vec> inline Vec scale_pow2(Vec p, Rounded<Vec> n) {
 #if defined(PYACT_TARGET_AVX512)
-  return scale_by(p, plus_scale<kScale>(n.n));
+  if constexpr (kExact) return scale_pow2_exactly(p, plus_scale<kScale>(n.n), decltype(denormal_lanes(p))(~0));
+  else return scale_by(p, plus_scale<kScale>(n.n));
 #else
   return times_two_factors<kScale>(p, n, M<elem_t<Vec>>{});  // the constant mask folds away
 #endif
@@ -203,7 +227,7 @@ template <int kScale, class Vec> inline Vec scale_pow2(Vec p, Rounded<Vec> n) {
 // result is 0 below the (lowered) lower clamp, where the unscaled one had underflowed.
 template <class T, int kScale> constexpr T kExpLo = ExpC<T>::kLo - T(kScale) * T(0.6931471805599453);
 template <class T, int kScale> constexpr T kExpHi = ExpC<T>::kHi - T(kScale) * T(0.6931471805599453);
-template <int kScale = 0, bool kBelowOnly = false, class Vec> inline Vec exp_clamped(Vec x) {
+template <int kScale = 0, bool kBelowOnly = false, bool kExact = false, class Vec> inline Vec exp_clamped(Vec x) {
   using T = elem_t<Vec>;
   constexpr T lo = kExpLo<T, kScale>, hi = kExpHi<T, kScale>;
 #if defined(PYACT_TARGET_AVX512)
@@ -215,13 +239,13 @@ template <int kScale = 0, bool kBelowOnly = false, class Vec> inline Vec exp_cla
 #endif
   Vec r;
   const Rounded<Vec> n = reduce_ln2(xc, r);
-  return scale_pow2<kScale>(exp_poly_m1(r) + T(1), n, x, lo);
+  return scale_pow2<kScale, kExact>(exp_poly_m1(r) + T(1), n, x, lo);
 }
-template <int kScale = 0, class Vec> inline Vec exp(Vec x) { return exp_clamped<kScale>(x); }
+template <int kScale = 0, bool kExact = false, class Vec> inline Vec exp(Vec x) { return exp_clamped<kScale, false, kExact>(x); }
 // exp(x) for x <= 0 or NaN (e^-|z|, e^min(x, 0), e^(z - max)): the same bits as exp
 // there, without the overflow clamp (one instruction fewer). A positive x is outside
 // its domain.
-template <int kScale = 0, class Vec> inline Vec exp_nonpos(Vec x) { return exp_clamped<kScale, true>(x); }
+template <int kScale = 0, bool kExact = false, class Vec> inline Vec exp_nonpos(Vec x) { return exp_clamped<kScale, true, kExact>(x); }
 
 // exp(x) * 2^kScale without the clamps of exp, for callers that keep x where n + kScale
 // is a normal exponent (sigmoid: -x in [-30, 132] with kScale -64): one factor 2^(n+kScale)
