@@ -168,8 +168,10 @@ template <class F, bool kBwd = false, class Vec> inline auto tiny_lanes(Vec x) {
 // without the assist, slower. The driver's group test takes in x beyond kUnderflowFrom
 // (one compare), and a group holding a lane between the two goes vector by vector, a
 // vector with one through fwd_exact.
+// (Equal bounds: no band, as for a dtype whose exact form would not be faster.)
 template <class F, class = void> struct has_fwd_underflow : std::false_type {};
-template <class F> struct has_fwd_underflow<F, std::void_t<decltype(F::kUnderflowFrom)>> : std::true_type {};
+template <class F>
+struct has_fwd_underflow<F, std::void_t<decltype(F::kUnderflowFrom)>> : std::bool_constant<F::kUnderflowFrom != F::kUnderflowTo> {};
 template <class F, class Vec> inline auto beyond_underflow_from(Vec x) {
   if constexpr (F::kUnderflowTo < F::kUnderflowFrom) return less_lanes(x, F::kUnderflowFrom);
   else return greater_lanes(x, F::kUnderflowFrom);
