@@ -313,10 +313,6 @@ struct Forward {
     return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd(x));
   }
   template <class F, class Vec> static auto tiny(Vec x) { return tiny_lanes<F>(x); }
-  template <class F> static constexpr bool underflows() { return has_fwd_underflow<F>::value; }
-  template <class F, class Vec> static auto beyond(Vec x) { return beyond_underflow_from<F>(x); }
-  template <class F, class Vec> static Vec toward(Vec a, Vec b) { return toward_underflow<F>(a, b); }
-  template <class F, class Vec> static auto underflowing(Vec x) { return underflow_lanes<F>(x); }
   template <class F> static auto exact(const F& f, typename F::V x) {
     return keep_nan_unless<fwd_keeps_nan<F>::value>(x, f.fwd_exact(x));
   }
@@ -408,11 +404,6 @@ template <class Op, class F> constexpr bool detours() {
   if constexpr (!op_detours<Op>::value || !tiny_detour<F>::value) return false;
   else return !(std::is_same_v<Op, BackwardX> && tiny_detour_fwd_only<F>::value);
 }
-// Whether the driver runs Op on f with the underflow detour (Forward only).
-template <class Op, class F> constexpr bool underflow_detours() {
-  if constexpr (std::is_same_v<Op, Forward>) return Op::template underflows<F>();
-  else return false;
-}
 template <class R> struct is_both : std::false_type {};
 template <class Vec> struct is_both<Both<Vec>> : std::true_type {};
 template <class Op, class F, int Arity> constexpr bool returns_both() {
@@ -445,11 +436,8 @@ PYACT_INLINE void unrolled(std::integer_sequence<int, K...>, One one, Put put) {
 template <class F, class = void> struct picks_form : std::false_type {};
 template <class F> struct picks_form<F, std::void_t<decltype(F::kPicksForm)>> : std::bool_constant<F::kPicksForm> {};
 
-// Op::tiny, Op::beyond and Op::underflowing, looked up only where an Op has them.
+// Op::tiny, looked up only where an Op has it (kDetour).
 template <class Op, class F, class... Vs> PYACT_INLINE auto op_tiny(Vs... v) { return Op::template tiny<F>(v...); }
-template <class Op, class F, class Vec> PYACT_INLINE auto op_beyond(Vec x) { return Op::template beyond<F>(x); }
-template <class Op, class F, class Vec> PYACT_INLINE Vec op_toward(Vec a, Vec b) { return Op::template toward<F>(a, b); }
-template <class Op, class F, class Vec> PYACT_INLINE auto op_underflowing(Vec x) { return Op::template underflowing<F>(x); }
 
 // out[i] = Op(f, in0[i] [, in1[i]]) for i in [0, n), f of a fixed form.
 template <class Op, class F, class T, int Arity, bool kStream>
@@ -469,7 +457,7 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
   // (kDetour) and of a backward's g (kGradDetour).
   constexpr bool kDetour = detours<Op, F>();
   constexpr bool kGradDetour = grad_detours<Op, F>();
-  constexpr bool kUnderflowDetour = underflow_detours<Op, F>();
+  constexpr bool kUnderflowDetour = std::is_same_v<Op, Forward> && has_fwd_underflow<F>::value;
   auto tiny_at = [&](auto j, const T* a, const T* b) {  // generic: instantiated only where kDetour
     if constexpr (Arity == 1) { (void)b; return op_tiny<Op, F>(load(a + j)); }
     else return op_tiny<Op, F>(load(a + j), load(b + j));
@@ -479,10 +467,10 @@ PYACT_FLATTEN void run_fixed(const F& f, const T* const* in, T* out, int64_t beg
   // generic, as tiny_at: whether the U vectors at j hold an x beyond kUnderflowFrom
   auto beyond_at = [&](auto j, const T* a) {
     auto x = load(a + j);
-    for (int k = 1; k < U; ++k) x = op_toward<Op, F>(x, load(a + j + k * N));
-    return op_beyond<Op, F>(x);
+    for (int k = 1; k < U; ++k) x = toward_underflow<F>(x, load(a + j + k * N));
+    return beyond_underflow_from<F>(x);
   };
-  auto underflow_at = [&](auto j, const T* a) { return op_underflowing<Op, F>(load(a + j)); };
+  auto underflow_at = [&](auto j, const T* a) { return underflow_lanes<F>(load(a + j)); };
   const bool detour = (kDetour || kGradDetour || kUnderflowDetour) && (detour_everywhere<F>::value || denormal_assists());
   std::conditional_t<kDetour, std::optional<NearZero<F>>, NoNearZero> near_zero;  // at the first detour
   auto checked = [&](int64_t j, const T* a, const T* b) {
